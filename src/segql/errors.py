@@ -1,0 +1,95 @@
+"""segql's exceptions and diagnostics.
+
+Every error a user can cause is a `SegqlError` carrying a stable code, a message, a location
+(a text span or a JSON pointer) and hints, so the CLI can render `path:line:col: error[CODE]: ...`
+with a caret and never a traceback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A location in a source: 1-based line/col of start and end (end exclusive), or a JSON pointer."""
+
+    line: int = 0
+    col: int = 0
+    end_line: int = 0
+    end_col: int = 0
+    pointer: str | None = None  # for JSON inputs: "/filter/$and/1/country"
+
+    @property
+    def known(self) -> bool:
+        return self.line > 0 or self.pointer is not None
+
+
+NO_SPAN = Span()
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    message: str
+    span: Span = NO_SPAN
+    hints: list[str] = field(default_factory=list)
+    severity: str = "error"  # or "warning"
+    path: str | None = None  # the file the span refers to
+
+
+class SegqlError(Exception):
+    """An error in the user's input (segment, schema, JSON document) or a refused request."""
+
+    def __init__(self, code: str, message: str, span: Span = NO_SPAN, hints=(), path: str | None = None,
+                 source: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.span = span
+        self.hints = list(hints)
+        self.path = path
+        self.source = source  # the text the span points into, for rendering the caret
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.code, self.message, self.span, self.hints, "error", self.path)
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        where = f" at {self.span.line}:{self.span.col}" if self.span.line else (
+            f" at {self.span.pointer}" if self.span.pointer else "")
+        return f"error[{self.code}]{where}: {self.message}"
+
+
+class SchemaError(SegqlError):
+    """The schema file is invalid."""
+
+
+class SyntaxError_(SegqlError):
+    """The segment text does not parse."""
+
+
+class CheckError(SegqlError):
+    """A name, type, reference or limit problem found while checking against the schema."""
+
+
+class UnsupportedError(SegqlError):
+    """A construct the target dialect cannot express faithfully."""
+
+    def __init__(self, construct: str, dialect: str, hint: str | None = None, span: Span = NO_SPAN):
+        super().__init__(
+            "E0501",
+            f"{construct} cannot be expressed faithfully in the {dialect} dialect",
+            span,
+            [hint] if hint else [],
+        )
+        self.construct = construct
+        self.dialect = dialect
+
+
+class MultipleErrors(SegqlError):
+    """Several independent diagnostics found in one pass (check reports them all)."""
+
+    def __init__(self, errors: list[SegqlError]):
+        first = errors[0]
+        super().__init__(first.code, first.message, first.span, first.hints, first.path, first.source)
+        self.errors = errors

@@ -1,0 +1,257 @@
+"""The typed intermediate representation: what a segment means, independent of how it was written.
+
+Every name is resolved against the schema and every node is well typed by construction (the checker
+builds them); lowering to SQL, the Python evaluator and the mongo printer only read this.
+
+Scopes: a condition is evaluated on "the current record". `ToOne`, `Exists` and `Aggregate` evaluate
+their inner expressions on related records; a `Column` with `up=k` refers to the record k scopes out.
+Only the positive comparison operators exist here; `!=`, `not in`, `not contains`… are `Not(...)`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import Property, Relationship
+
+
+@dataclass(frozen=True)
+class Expr:
+    pass
+
+
+# ---- values -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column(Expr):
+    entity: str
+    prop: Property
+    up: int = 0
+    is_key: bool = False
+
+    @property
+    def type(self) -> str:
+        return self.prop.type
+
+
+@dataclass(frozen=True)
+class ToOne(Expr):
+    """The value of `inner` on the record reached through a to-one relationship; missing when none."""
+
+    rel: Relationship
+    inner: Expr
+
+    @property
+    def type(self) -> str:
+        return self.inner.type
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    value: Any
+    type: str  # string integer number boolean date timestamp
+
+
+@dataclass(frozen=True)
+class Now(Expr):
+    type: str = "timestamp"
+
+
+@dataclass(frozen=True)
+class Today(Expr):
+    type: str = "date"
+
+
+@dataclass(frozen=True)
+class Shift(Expr):
+    """`base` moved by `amount` calendar units (negative: into the past). Months clamp to month end."""
+
+    base: Expr
+    amount: int
+    unit: str
+
+    @property
+    def type(self) -> str:
+        return self.base.type
+
+
+@dataclass(frozen=True)
+class Arith(Expr):
+    op: str  # + - * /
+    left: Expr
+    right: Expr
+    type: str
+
+
+@dataclass(frozen=True)
+class Negate(Expr):
+    operand: Expr
+
+    @property
+    def type(self) -> str:
+        return self.operand.type
+
+
+@dataclass(frozen=True)
+class Func(Expr):
+    """Scalar functions: year month day isodow lower upper length abs round coalesce days_between
+    date_of to_timestamp trunc (args[1] is the unit as a Literal)."""
+
+    name: str
+    args: tuple[Expr, ...]
+    type: str
+
+
+@dataclass(frozen=True)
+class Aggregate(Expr):
+    """count / sum / avg / min / max over the records reached through one to-many relationship.
+    count and sum of nothing are 0; avg, min, max of nothing are missing."""
+
+    func: str
+    rel: Relationship
+    value: Expr | None  # evaluated on each related record
+    where: "Cond | None"
+    type: str
+
+
+# ---- conditions ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Cond(Expr):
+    type: str = dataclasses.field(default="boolean", init=False)
+
+
+@dataclass(frozen=True)
+class Compare(Cond):
+    op: str  # = < <= > >=
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class InValues(Cond):
+    operand: Expr
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class IsNull(Cond):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class TextMatch(Cond):
+    """Case-insensitive, literal: kind contains | starts | ends."""
+
+    kind: str
+    operand: Expr
+    text: str
+
+
+@dataclass(frozen=True)
+class Regex(Cond):
+    operand: Expr
+    pattern: str
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True)
+class And(Cond):
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class Or(Cond):
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class Not(Cond):
+    item: Cond
+
+
+@dataclass(frozen=True)
+class Const(Cond):
+    value: bool
+
+
+@dataclass(frozen=True)
+class Exists(Cond):
+    """Some record reached through `rel` satisfies `condition` (any record when None)."""
+
+    rel: Relationship
+    condition: Cond | None = None
+
+
+@dataclass(frozen=True)
+class InList(Cond):
+    """Membership of the current record in a static list."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
+class SegmentRef(Cond):
+    """`in segment slug`: the referenced segment's condition, kept whole so tools can show it."""
+
+    slug: str
+    condition: Cond
+
+
+@dataclass(frozen=True)
+class Segment:
+    slug: str
+    entity: str
+    kind: str  # segment | list
+    condition: Cond | None
+    title: str | None = None
+    description: str | None = None
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+SCOPE_NODES = (ToOne, Exists, Aggregate)
+
+
+def shift_scopes(node, by: int, depth: int = 0):
+    """Make an expression written for one scope usable `by` scopes further in (its columns that refer to
+    scopes at or outside `depth` point `by` levels further out)."""
+    if isinstance(node, Column):
+        return dataclasses.replace(node, up=node.up + by) if node.up >= depth else node
+    if not dataclasses.is_dataclass(node) or isinstance(node, (Property, Relationship)):
+        return node
+    inner_depth = depth + 1 if isinstance(node, SCOPE_NODES) else depth
+    changes = {}
+    for f in dataclasses.fields(node):
+        if not f.init:
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, tuple):
+            new = tuple(shift_scopes(v, by, inner_depth) for v in value)
+        elif isinstance(value, Expr):
+            new = shift_scopes(value, by, inner_depth)
+        else:
+            continue
+        if new is not value:
+            changes[f.name] = new
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def to_dict(node) -> Any:
+    """A JSON-ready view of the IR (`segql compile --emit ir`)."""
+    if isinstance(node, (Property,)):
+        return node.name
+    if isinstance(node, Relationship):
+        return {"relationship": node.name, "entity": node.target, "kind": node.kind}
+    if dataclasses.is_dataclass(node):
+        out = {"node": type(node).__name__}
+        for f in dataclasses.fields(node):
+            if f.name == "type" and isinstance(node, Cond):
+                continue
+            out[f.name] = to_dict(getattr(node, f.name))
+        return out
+    if isinstance(node, tuple):
+        return [to_dict(v) for v in node]
+    if hasattr(node, "isoformat"):
+        return node.isoformat()
+    if isinstance(node, (int, float, str, bool)) or node is None:
+        return node
+    return str(node)

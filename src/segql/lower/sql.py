@@ -1,0 +1,382 @@
+"""IR → sqlglot tree for one dialect (SPEC §2 semantics, exactly).
+
+Two-valued logic: negation is pushed down to the leaves (`not (a and b)` → `not a or not b`), and a
+negated leaf becomes `NOT p OR x IS NULL …` for each operand that may be missing, so `not P` selects
+exactly the records `P` does not, NULLs included. AND/OR over leaves that may be NULL need no care:
+NULL behaves as false in WHERE and both connectives are monotone.
+
+To-many conditions are semi-joins (`key IN (SELECT fk … WHERE fk IS NOT NULL AND …)`) and their negations
+anti-joins (`NOT EXISTS`), never `NOT IN` over a nullable column. To-one paths are LEFT JOINs, added once
+per path to the query they are used in. Aggregates are correlated scalar subqueries whose empty result is
+0 (count, sum) or missing (avg, min, max).
+
+Every dialect-sensitive piece goes through `dialects.get_ops(dialect)`; every identifier comes from the
+schema and is quoted; every value is a sqlglot literal (marked, so `--params` can turn it into a bind
+parameter).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlglot import exp
+
+from .. import ir
+from ..schema import Entity, Schema
+from .dialects import get_ops
+
+PARAM_META = "segql_param"
+
+
+def quoted(name: str) -> exp.Identifier:
+    return exp.Identifier(this=name, quoted=True)
+
+
+def table_expr(table: str, alias: str) -> exp.Table:
+    """`crm.contacts` → "crm"."contacts" AS alias (each part quoted with its catalogue case)."""
+    parts = table.split(".")
+    kwargs = {"this": quoted(parts[-1])}
+    if len(parts) >= 2:
+        kwargs["db"] = quoted(parts[-2])
+    if len(parts) >= 3:
+        kwargs["catalog"] = quoted(parts[-3])
+    return exp.Table(**kwargs, alias=exp.TableAlias(this=exp.Identifier(this=alias, quoted=False)))
+
+
+@dataclass
+class _Query:
+    """One SELECT being built: its LEFT JOINs for to-one paths, reused per (alias, relationship)."""
+
+    joins: list = field(default_factory=list)
+    join_alias: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Frame:
+    alias: str
+    entity: Entity
+    query: _Query
+
+
+class Lowerer:
+    def __init__(self, schema: Schema, dialect: str, now: dt.datetime | None = None):
+        self.schema = schema
+        self.dialect = dialect
+        self.ops = get_ops(dialect)
+        self.tz = schema.timezone
+        self.now = now  # naive wall-clock time in the schema's zone, or None (evaluated when the SQL runs)
+        self._aliases = 0
+        self.frames: list[_Frame] = []
+
+    # ---- entry point ------------------------------------------------------------------------------
+    def select(self, segment: ir.Segment, select: str = "keys") -> exp.Select:
+        entity = self.schema.entities[segment.entity]
+        query = _Query()
+        frame = _Frame(self._alias(), entity, query)
+        self.frames.append(frame)
+        try:
+            cond = self.condition(segment.condition, True) if segment.condition is not None else self.in_list(
+                segment.slug, True)
+            key = self.column(frame, entity.key)
+        finally:
+            self.frames.pop()
+        if select == "count":
+            projection = exp.alias_(exp.Count(this=exp.Star()), "member_count", quoted=True)
+        else:
+            projection = exp.alias_(key, entity.key, quoted=True)
+        tree = exp.Select(expressions=[projection]).from_(table_expr(entity.table, frame.alias), copy=False)
+        for join in query.joins:
+            tree = tree.join(join, copy=False)
+        return tree.where(cond, copy=False)
+
+    def _alias(self) -> str:
+        self._aliases += 1
+        return f"t{self._aliases}"
+
+    # ---- conditions (negation pushed to the leaves) -----------------------------------------------
+    def condition(self, cond: ir.Cond, positive: bool) -> exp.Expression:
+        if isinstance(cond, ir.Not):
+            return self.condition(cond.item, not positive)
+        if isinstance(cond, (ir.And, ir.Or)):
+            parts = [self.condition(c, positive) for c in cond.items]
+            conjunction = isinstance(cond, ir.And) == positive
+            return self._connect(parts, exp.And if conjunction else exp.Or)
+        if isinstance(cond, ir.Const):
+            holds = cond.value == positive
+            return exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1 if holds else 0))
+        if isinstance(cond, ir.SegmentRef):
+            return exp.Paren(this=self.condition(cond.condition, positive))
+        if isinstance(cond, ir.Exists):
+            return self.exists(cond, positive)
+        if isinstance(cond, ir.InList):
+            return self.in_list(cond.slug, positive)
+        if isinstance(cond, ir.IsNull):
+            value = self.value(cond.operand)
+            test = exp.Is(this=value, expression=exp.Null())
+            return test if positive else exp.Not(this=test)
+        pred, operands = self.leaf(cond)
+        if positive:
+            return pred
+        guards = [exp.Is(this=self.value(o), expression=exp.Null()) for o in operands if nullable(o)]
+        negated = exp.Not(this=exp.Paren(this=pred))
+        return exp.Paren(this=self._connect([negated, *guards], exp.Or)) if guards else negated
+
+    @staticmethod
+    def _connect(parts, kind):
+        if len(parts) == 1:
+            return parts[0]
+        wrapped = [exp.Paren(this=p) if isinstance(p, (exp.And, exp.Or)) else p for p in parts]
+        node = wrapped[0]
+        for part in wrapped[1:]:
+            node = kind(this=node, expression=part)
+        return node
+
+    def leaf(self, cond) -> tuple[exp.Expression, list[ir.Expr]]:
+        """The positive predicate and the operands whose absence makes it unknown."""
+        ops = self.ops
+        if isinstance(cond, ir.Compare):
+            left, right = self.value(cond.left), self.value(cond.right)
+            if cond.op == "=" and cond.left.type == "string":
+                pred = ops.string_equals(left, right)
+            else:
+                kind = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[cond.op]
+                pred = kind(this=left, expression=right)
+            return pred, [cond.left, cond.right]
+        if isinstance(cond, ir.InValues):
+            subject = self.value(cond.operand)
+            values = [self.value(v) for v in cond.values]
+            if cond.operand.type == "string":
+                pred = ops.string_in(subject, values)
+            else:
+                pred = exp.In(this=subject, expressions=values)
+            return pred, [cond.operand]
+        if isinstance(cond, ir.TextMatch):
+            return ops.like_ci(self.value(cond.operand), cond.text, cond.kind), [cond.operand]
+        if isinstance(cond, ir.Regex):
+            from .. import regex
+
+            return ops.regex_search(self.value(cond.operand), regex.portable(cond.pattern, cond.ignore_case)), [
+                cond.operand]
+        raise TypeError(f"cannot lower {type(cond).__name__}")  # pragma: no cover
+
+    def exists(self, cond: ir.Exists, positive: bool) -> exp.Expression:
+        """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never NOT IN: a NULL key
+        would empty it)."""
+        outer = self.frames[-1]
+        rel = cond.rel
+        target = self.schema.entities[rel.target]
+        query = _Query()
+        frame = _Frame(self._alias(), target, query)
+        self.frames.append(frame)
+        try:
+            inner = self.condition(cond.condition, True) if cond.condition is not None else None
+            remote = self.column(frame, rel.remote)
+        finally:
+            self.frames.pop()
+        local = self.column(outer, rel.local)
+        if positive:
+            filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
+            sub = exp.Select(expressions=[remote])
+        else:
+            filters = [exp.EQ(this=remote, expression=local.copy())]
+            sub = exp.Select(expressions=[exp.Literal.number(1)])
+        sub = sub.from_(table_expr(target.table, frame.alias), copy=False)
+        for join in query.joins:
+            sub = sub.join(join, copy=False)
+        if inner is not None:
+            filters.append(inner)
+        sub = sub.where(self._connect(filters, exp.And), copy=False)
+        if positive:
+            return exp.In(this=local, query=exp.Subquery(this=sub))
+        return exp.Not(this=exp.Exists(this=sub))
+
+    def in_list(self, slug: str, positive: bool) -> exp.Expression:
+        lists = self.schema.lists
+        frame = self.frames[-1]
+        alias = self._alias()
+        member = exp.column(quoted(lists.member_column), table=exp.Identifier(this=alias))
+        list_col = exp.column(quoted(lists.list_column), table=exp.Identifier(this=alias))
+        key = self.column(frame, frame.entity.key)
+        sub = exp.Select(expressions=[member]).from_(table_expr(lists.table, alias), copy=False).where(
+            exp.and_(self.ops.string_equals(list_col, self.literal(slug, "string")),
+                     exp.Not(this=exp.Is(this=member.copy(), expression=exp.Null())), copy=False), copy=False)
+        test = exp.In(this=key, query=exp.Subquery(this=sub))
+        return test if positive else exp.Not(this=test)
+
+    # ---- values -----------------------------------------------------------------------------------
+    def column(self, frame: _Frame, prop_name: str) -> exp.Expression:
+        prop = frame.entity.properties[prop_name]
+        col = exp.column(quoted(prop.column), table=exp.Identifier(this=frame.alias))
+        if prop.type == "timestamp":
+            return self.ops.timestamp_column(col)
+        if prop.type == "date":
+            return self.ops.date_column(col)
+        return col
+
+    def value(self, node: ir.Expr) -> exp.Expression:
+        ops = self.ops
+        if isinstance(node, ir.Column):
+            return self.column(self.frames[-1 - node.up], node.prop.name)
+        if isinstance(node, ir.Literal):
+            return self.literal(node.value, node.type)
+        if isinstance(node, ir.Now):
+            return ops.timestamp_literal(self.now) if self.now is not None else ops.now(self.tz)
+        if isinstance(node, ir.Today):
+            return ops.date_literal(self.now.date()) if self.now is not None else ops.today(self.tz)
+        if isinstance(node, ir.Shift):
+            base = self.value(node.base)
+            if node.base.type == "date":
+                return ops.add_to_date(base, node.amount, node.unit)
+            return ops.add_to_timestamp(base, node.amount, node.unit)
+        if isinstance(node, ir.Arith):
+            left, right = self.value(node.left), self.value(node.right)
+            if node.op == "/":
+                return ops.divide(left, right)
+            kind = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op]
+            return exp.Paren(this=kind(this=left, expression=right))
+        if isinstance(node, ir.Negate):
+            return exp.Neg(this=exp.Paren(this=self.value(node.operand)))
+        if isinstance(node, ir.Func):
+            return self.function(node)
+        if isinstance(node, ir.ToOne):
+            return self.to_one(node)
+        if isinstance(node, ir.Aggregate):
+            return self.aggregate(node)
+        raise TypeError(f"cannot lower value {type(node).__name__}")  # pragma: no cover
+
+    def literal(self, value, kind: str) -> exp.Expression:
+        ops = self.ops
+        if kind == "date":
+            return ops.date_literal(value)
+        if kind == "timestamp":
+            return ops.timestamp_literal(value)
+        if kind == "boolean":
+            return ops.boolean(bool(value))
+        if kind == "string":
+            lit = exp.Literal.string(value)
+        else:
+            lit = exp.Literal.number(str(value))
+            if str(value).startswith("-"):
+                lit = exp.Neg(this=exp.Literal.number(str(value)[1:]))
+                lit.this.meta[PARAM_META] = kind
+                return exp.Paren(this=lit)
+        lit.meta[PARAM_META] = kind
+        return lit
+
+    def function(self, node: ir.Func) -> exp.Expression:
+        ops = self.ops
+        name = node.name
+        if name in ("year", "month", "day", "isodow"):
+            return ops.extract(name, self.value(node.args[0]))
+        if name == "trunc":
+            return ops.trunc_date(self.value(node.args[0]), node.args[1].value)
+        if name == "date_of":
+            return ops.date_of(self.value(node.args[0]))
+        if name == "to_timestamp":
+            return ops.to_timestamp(self.value(node.args[0]))
+        if name == "days_between":
+            return ops.days_between(self.value(node.args[0]), self.value(node.args[1]))
+        if name == "lower":
+            return ops.lower(self.value(node.args[0]))
+        if name == "upper":
+            return ops.upper(self.value(node.args[0]))
+        if name == "length":
+            return ops.length(self.value(node.args[0]))
+        if name == "abs":
+            return exp.Abs(this=self.value(node.args[0]))
+        if name == "round":
+            return ops.round_half_away(self.value(node.args[0]), node.args[1].value)
+        if name == "coalesce":
+            first, *rest = [self.value(a) for a in node.args]
+            return exp.Coalesce(this=first, expressions=rest)
+        raise TypeError(f"cannot lower function {name}")  # pragma: no cover
+
+    def to_one(self, node: ir.ToOne) -> exp.Expression:
+        """A LEFT JOIN in the current query, once per (record, relationship)."""
+        outer = self.frames[-1]
+        rel = node.rel
+        key = (outer.alias, rel.name)
+        query = outer.query
+        target = self.schema.entities[rel.target]
+        if key not in query.join_alias:
+            alias = self._alias()
+            query.join_alias[key] = alias
+            frame = _Frame(alias, target, query)
+            on = exp.EQ(this=self.column(frame, rel.remote), expression=self.column(outer, rel.local))
+            query.joins.append(exp.Join(this=table_expr(target.table, alias), side="LEFT", on=on))
+        frame = _Frame(query.join_alias[key], target, query)
+        self.frames.append(frame)
+        try:
+            return self.value(node.inner)
+        finally:
+            self.frames.pop()
+
+    def aggregate(self, node: ir.Aggregate) -> exp.Expression:
+        outer = self.frames[-1]
+        rel = node.rel
+        target = self.schema.entities[rel.target]
+        query = _Query()
+        frame = _Frame(self._alias(), target, query)
+        self.frames.append(frame)
+        try:
+            value = self.value(node.value) if node.value is not None else None
+            where = self.condition(node.where, True) if node.where is not None else None
+            remote = self.column(frame, rel.remote)
+        finally:
+            self.frames.pop()
+        func = node.func
+        if func == "count":
+            agg = exp.Count(this=value if value is not None else exp.Star())
+        elif func == "sum":
+            agg = exp.Coalesce(this=exp.Sum(this=value), expressions=[exp.Literal.number(0)])
+        elif func == "avg":
+            agg = exp.Avg(this=self.ops.to_double(value))
+        else:
+            agg = (exp.Min if func == "min" else exp.Max)(this=value)
+        filters = [exp.EQ(this=remote, expression=self.column(outer, rel.local))]
+        if where is not None:
+            filters.append(where)
+        sub = exp.Select(expressions=[agg]).from_(table_expr(target.table, frame.alias), copy=False)
+        for join in query.joins:
+            sub = sub.join(join, copy=False)
+        sub = sub.where(self._connect(filters, exp.And), copy=False)
+        return exp.Subquery(this=sub)
+
+
+def nullable(node: ir.Expr) -> bool:
+    """Whether a value may be missing (decides where a negated leaf needs `OR x IS NULL`)."""
+    if isinstance(node, (ir.Literal, ir.Now, ir.Today)):
+        return node.value is None if isinstance(node, ir.Literal) else False
+    if isinstance(node, ir.Column):
+        return not node.is_key
+    if isinstance(node, ir.Shift):
+        return nullable(node.base)
+    if isinstance(node, ir.Arith):
+        return node.op == "/" or nullable(node.left) or nullable(node.right)
+    if isinstance(node, ir.Negate):
+        return nullable(node.operand)
+    if isinstance(node, ir.Func):
+        if node.name == "coalesce":
+            return all(nullable(a) for a in node.args)
+        return any(nullable(a) for a in node.args)
+    if isinstance(node, ir.Aggregate):
+        return node.func not in ("count", "sum")
+    return True
+
+
+def pin_now(now, tz: str) -> dt.datetime | None:
+    """`--now`: an ISO string or datetime; with an offset it is converted to the schema's zone, without
+    one it is read in that zone (SPEC §2.5). Returns naive wall-clock time."""
+    if now is None:
+        return None
+    if isinstance(now, str):
+        text = now.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        now = dt.datetime.fromisoformat(text)
+    elif isinstance(now, dt.date) and not isinstance(now, dt.datetime):
+        now = dt.datetime(now.year, now.month, now.day)
+    if now.tzinfo is not None:
+        now = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    return now

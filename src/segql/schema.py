@@ -1,0 +1,350 @@
+"""The schema file (SPEC §1.1): which entities, properties, relationships, calculated fields, event
+streams and lists a segment may talk about. Loading validates everything a segment will rely on, and
+reports problems at the YAML line they come from.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from .errors import SchemaError, Span
+
+TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Relationship:
+    name: str
+    target: str  # entity name
+    kind: str  # one | many
+    local: str  # property name on the owning entity
+    remote: str  # property name on the target entity
+
+
+@dataclass
+class Entity:
+    name: str
+    table: str
+    key: str
+    properties: dict[str, Property] = field(default_factory=dict)
+    relationships: dict[str, Relationship] = field(default_factory=dict)
+    calculated: dict[str, str] = field(default_factory=dict)  # name -> formula text
+    calculated_spans: dict[str, Span] = field(default_factory=dict)
+    source: str | None = None
+    aliases: tuple[str, ...] = ()
+    event_name: str | None = None  # property holding the event's name
+    event_time: str | None = None  # property holding when it happened
+
+    @property
+    def is_event_stream(self) -> bool:
+        return self.event_name is not None
+
+    def member_names(self) -> list[str]:
+        return [*self.properties, *self.relationships, *self.calculated]
+
+    def find(self, name: str) -> str | None:
+        """Exact name first, then case-insensitive when that is unambiguous (SPEC §2.9)."""
+        names = self.member_names()
+        if name in names:
+            return name
+        folded = [n for n in names if n.casefold() == name.casefold()]
+        return folded[0] if len(folded) == 1 else None
+
+
+@dataclass(frozen=True)
+class ListsTable:
+    table: str
+    list_column: str
+    member_column: str
+    source: str | None = None  # a Parquet/CSV file DuckDB reads instead of the table
+
+
+@dataclass
+class Schema:
+    entities: dict[str, Entity]
+    timezone: str = "UTC"
+    lists: ListsTable | None = None
+    max_conditions: int | None = None
+    max_depth: int | None = None
+    path: str | None = None
+    source: str | None = None  # the YAML text, for diagnostics
+
+    @property
+    def base_dir(self) -> FsPath:
+        return FsPath(self.path).resolve().parent if self.path else FsPath.cwd()
+
+    def entity(self, name: str) -> Entity | None:
+        """By name or alias, exact first, then case-insensitively when unambiguous."""
+        if name in self.entities:
+            return self.entities[name]
+        for ent in self.entities.values():
+            if name in ent.aliases:
+                return ent
+        folded = [e for e in self.entities.values()
+                  if name.casefold() in {n.casefold() for n in (e.name, *e.aliases)}]
+        return folded[0] if len(folded) == 1 else None
+
+    def entity_names(self) -> list[str]:
+        return [n for e in self.entities.values() for n in (e.name, *e.aliases)]
+
+
+def did_you_mean(name: str, candidates) -> list[str]:
+    candidates = list(candidates)
+    lowered = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    return [f'did you mean "{lowered[close[0]]}"?'] if close else []
+
+
+# ---- loading ------------------------------------------------------------------------------------
+class _Doc:
+    """The YAML document as plain Python values, plus the source position of every node."""
+
+    def __init__(self, text: str, path: str | None):
+        import yaml
+
+        self.text, self.path = text, path
+        self.marks: dict[tuple, Span] = {}
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            span = Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else Span(1, 1, 1, 2)
+            raise SchemaError("E0201", f"the schema is not valid YAML: {getattr(err, 'problem', err)}", span,
+                              path=path, source=text) from None
+        self.value = self._build(node, ()) if node is not None else {}
+
+    def _span(self, node) -> Span:
+        s, e = node.start_mark, node.end_mark
+        return Span(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+
+    def _build(self, node, where: tuple):
+        import yaml
+
+        self.marks[where] = self._span(node)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(yaml.SafeLoader(None).construct_object(key_node)) if False else key_node.value
+                if key in out:
+                    raise self.error("E0203", f"{key!r} is defined twice", where + (key,), key_node)
+                self.marks[where + (key, "<key>")] = self._span(key_node)
+                out[key] = self._build(value_node, where + (key,))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(v, where + (i,)) for i, v in enumerate(node.value)]
+        loader = yaml.SafeLoader("")
+        try:
+            return loader.construct_object(node)
+        finally:
+            loader.dispose()
+
+    def span(self, where: tuple, key: bool = False) -> Span:
+        if key and where + ("<key>",) in self.marks:
+            return self.marks[where + ("<key>",)]
+        while where and where not in self.marks:
+            where = where[:-1]
+        return self.marks.get(where, Span(1, 1, 1, 2))
+
+    def error(self, code, message, where: tuple, node=None, hints=(), key=False) -> SchemaError:
+        span = self._span(node) if node is not None else self.span(where, key)
+        return SchemaError(code, message, span, hints, path=self.path, source=self.text)
+
+
+def load_schema(path: str | os.PathLike) -> Schema:
+    """Read and validate a schema file; raises `SchemaError` pointing at the offending line."""
+    path = str(path)
+    try:
+        text = FsPath(path).read_text("utf-8")
+    except FileNotFoundError:
+        raise SchemaError("E0200", f"schema file {path} not found", hints=[
+            "pass --schema PATH, or put schema.yml beside the segment file"]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SchemaError("E0200", f"cannot read schema file {path}: {err}") from None
+    return parse_schema(text, path)
+
+
+def parse_schema(text: str, path: str | None = None) -> Schema:
+    doc = _Doc(text, path)
+    data = doc.value
+    if not isinstance(data, dict):
+        raise doc.error("E0202", "the schema must be a mapping with an `entities:` key", ())
+    _known_keys(doc, data, (), ("timezone", "entities", "lists", "limits"))
+    timezone = data.get("timezone", "UTC")
+    _check_timezone(doc, timezone)
+    raw_entities = data.get("entities")
+    if not isinstance(raw_entities, dict) or not raw_entities:
+        raise doc.error("E0202", "the schema needs `entities:` with at least one entity", ("entities",))
+    entities = {name: _entity(doc, name, spec) for name, spec in raw_entities.items()}
+    schema = Schema(entities, timezone, _lists(doc, data.get("lists")), path=path, source=text)
+    schema.max_conditions, schema.max_depth = _limits(doc, data.get("limits"))
+    _check_names(doc, schema)
+    _check_relationships(doc, schema)
+    _check_calculated(doc, schema)
+    return schema
+
+
+def _known_keys(doc, mapping, where, allowed):
+    for key in mapping:
+        if key not in allowed:
+            raise doc.error("E0202", f"unknown key {key!r}", where + (key,), key=True,
+                            hints=did_you_mean(str(key), allowed) or [f"allowed here: {', '.join(allowed)}"])
+
+
+def _check_timezone(doc, tz):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise doc.error("E0204", f"unknown time zone {tz!r}", ("timezone",),
+                        hints=['use an IANA name such as "UTC" or "Europe/Paris"']) from None
+
+
+def _identifier(doc, value, where, what):
+    if not isinstance(value, str) or not value.strip():
+        raise doc.error("E0202", f"{what} must be a non-empty name", where)
+    return value
+
+
+def _entity(doc, name, spec) -> Entity:
+    where = ("entities", name)
+    if not isinstance(spec, dict):
+        raise doc.error("E0202", f"entity {name!r} must be a mapping", where)
+    _known_keys(doc, spec, where, ("table", "source", "aliases", "key", "properties", "relationships",
+                                   "calculated", "event", "description"))
+    table = _identifier(doc, spec.get("table", name), where + ("table",), "table")
+    key = spec.get("key", "id")
+    key_type = "integer"
+    if isinstance(key, dict):
+        key_type = key.get("type", "integer")
+        key = key.get("name") or key.get("column")
+    key = _identifier(doc, key, where + ("key",), "key")
+    props: dict[str, Property] = {}
+    raw_props = spec.get("properties") or {}
+    if not isinstance(raw_props, dict):
+        raise doc.error("E0202", "properties must be a mapping of name: type", where + ("properties",))
+    for pname, pspec in raw_props.items():
+        pwhere = where + ("properties", pname)
+        column = pname
+        ptype = pspec
+        if isinstance(pspec, dict):
+            _known_keys(doc, pspec, pwhere, ("type", "column", "description"))
+            ptype, column = pspec.get("type"), pspec.get("column", pname)
+            _identifier(doc, column, pwhere + ("column",), "column")
+        if ptype not in TYPES:
+            raise doc.error("E0205", f"unknown type {ptype!r} for property {pname!r}", pwhere,
+                            hints=did_you_mean(str(ptype), TYPES) or [f"types: {', '.join(TYPES)}"])
+        props[pname] = Property(pname, ptype, column)
+    if key not in props:
+        if key_type not in TYPES:
+            raise doc.error("E0205", f"unknown key type {key_type!r}", where + ("key",))
+        props[key] = Property(key, key_type, key)
+    rels = {}
+    for rname, rspec in (spec.get("relationships") or {}).items():
+        rwhere = where + ("relationships", rname)
+        if not isinstance(rspec, dict):
+            raise doc.error("E0202", f"relationship {rname!r} must be a mapping", rwhere)
+        _known_keys(doc, rspec, rwhere, ("entity", "type", "local", "remote", "description"))
+        kind = rspec.get("type", "many")
+        if kind not in ("one", "many"):
+            raise doc.error("E0206", f"relationship type must be `one` or `many`, not {kind!r}", rwhere + ("type",))
+        target = _identifier(doc, rspec.get("entity"), rwhere + ("entity",), "the related entity")
+        rels[rname] = Relationship(rname, target, kind, rspec.get("local", key), rspec.get("remote", "id"))
+    calculated = {}
+    spans = {}
+    for cname, formula in (spec.get("calculated") or {}).items():
+        if not isinstance(formula, (str, int, float)):
+            raise doc.error("E0202", f"calculated field {cname!r} must be a formula", where + ("calculated", cname))
+        calculated[cname] = str(formula)
+        spans[cname] = doc.span(where + ("calculated", cname))
+    event = spec.get("event")
+    event_name = event_time = None
+    if event is not None:
+        if not isinstance(event, dict) or set(event) - {"name", "time"}:
+            raise doc.error("E0202", "event must be {name: <property>, time: <property>}", where + ("event",))
+        event_name, event_time = event.get("name", "name"), event.get("time")
+        for role, prop in (("name", event_name), ("time", event_time)):
+            if prop not in props:
+                raise doc.error("E0207", f"event {role} {prop!r} is not a property of {name}", where + ("event", role),
+                                hints=did_you_mean(str(prop), props))
+        if props[event_time].type not in ("timestamp", "date"):
+            raise doc.error("E0207", f"event time {event_time!r} must be a timestamp or date", where + ("event", "time"))
+    aliases = spec.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    return Entity(name, table, key, props, rels, calculated, spans, spec.get("source"), tuple(aliases),
+                  event_name, event_time)
+
+
+def _lists(doc, spec) -> ListsTable | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise doc.error("E0202", "lists must be {table, list, member}", ("lists",))
+    _known_keys(doc, spec, ("lists",), ("table", "list", "member", "source"))
+    return ListsTable(spec.get("table", "list_members"), spec.get("list", "list_slug"),
+                      spec.get("member", "member_key"), spec.get("source"))
+
+
+def _limits(doc, spec):
+    if spec is None:
+        return None, None
+    if not isinstance(spec, dict):
+        raise doc.error("E0202", "limits must be {max_conditions, max_depth}", ("limits",))
+    _known_keys(doc, spec, ("limits",), ("max_conditions", "max_depth"))
+    out = []
+    for key in ("max_conditions", "max_depth"):
+        value = spec.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise doc.error("E0202", f"{key} must be a positive whole number", ("limits", key))
+        out.append(value)
+    return tuple(out)
+
+
+def _check_names(doc, schema):
+    for ent in schema.entities.values():
+        seen: dict[str, str] = {}
+        for section in ("properties", "relationships", "calculated"):
+            for member in getattr(ent, section):
+                if member in seen:
+                    raise doc.error("E0203", f"{member!r} is both a {seen[member]} and a {section[:-1]} of {ent.name}",
+                                    ("entities", ent.name, section, member))
+                seen[member] = section.rstrip("s").replace("propertie", "property")
+    names: dict[str, str] = {}
+    for ent in schema.entities.values():
+        for n in (ent.name, *ent.aliases):
+            if n.casefold() in names and names[n.casefold()] != ent.name:
+                raise doc.error("E0203", f"entity name or alias {n!r} is used twice", ("entities", ent.name))
+            names[n.casefold()] = ent.name
+
+
+def _check_relationships(doc, schema):
+    for ent in schema.entities.values():
+        for rel in ent.relationships.values():
+            where = ("entities", ent.name, "relationships", rel.name)
+            if rel.target not in schema.entities:
+                raise doc.error("E0206", f"relationship {rel.name!r} of {ent.name} points to unknown entity {rel.target!r}",
+                                where + ("entity",), hints=did_you_mean(rel.target, schema.entities))
+            target = schema.entities[rel.target]
+            if rel.local not in ent.properties:
+                raise doc.error("E0206", f"relationship {rel.name!r}: {rel.local!r} is not a property of {ent.name}",
+                                where + ("local",), hints=did_you_mean(rel.local, ent.properties))
+            if rel.remote not in target.properties:
+                raise doc.error("E0206", f"relationship {rel.name!r}: {rel.remote!r} is not a property of {target.name}",
+                                where + ("remote",), hints=did_you_mean(rel.remote, target.properties))
+
+
+def _check_calculated(doc, schema):
+    from .semantic.checker import check_schema_calculated
+
+    check_schema_calculated(schema, doc)

@@ -1,0 +1,271 @@
+"""The surface syntax tree: what the user wrote, with spans, before names or types are known.
+
+Every front end (the text language, MongoDB-style JSON, rule lists, react-querybuilder) produces these
+nodes, so checking, formatting and conversion work the same for all of them. Spans do not take part in
+equality: two trees that say the same thing compare equal wherever they came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import NO_SPAN, Span
+
+
+def _span():
+    return field(default=NO_SPAN, compare=False, repr=False)
+
+
+class Node:
+    span: Span
+
+
+# ---- values -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Path(Node):
+    """A property, calculated field or relationship, possibly across relationships: `organization.industry`."""
+
+    parts: tuple[str, ...]
+    span: Span = _span()
+    part_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Literal(Node):
+    """kind: number | string | boolean | null | date | timestamp. `money` keeps `$` for printing."""
+
+    kind: str
+    value: Any
+    money: bool = field(default=False, compare=False)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Keyword(Node):
+    """`today` or `now`."""
+
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Duration(Node):
+    """`30 days` (in `today - 30 days`), or with ago=True `30 days ago` (an age)."""
+
+    amount: int
+    unit: str  # singular: second minute hour day week month quarter year
+    ago: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # "-"
+    operand: Node
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # + - * /
+    left: Node
+    right: Node
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """`month(x)`, `count(deals where stage = "Won")`."""
+
+    name: str
+    args: tuple[Node, ...]
+    where: Node | None = None
+    span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+# ---- conditions ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Compare(Node):
+    op: str  # = != < <= > >= before after
+    left: Node
+    right: Node
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InList(Node):
+    operand: Node
+    items: tuple[Node, ...]
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Between(Node):
+    operand: Node
+    low: Node
+    high: Node
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class IsNull(Node):
+    operand: Node
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class IsEmpty(Node):
+    operand: Node
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TextMatch(Node):
+    """op: contains | starts | ends | matches. ignore_case only for matches (contains & co. always are)."""
+
+    op: str
+    operand: Node
+    pattern: Node
+    negated: bool = False
+    ignore_case: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Period(Node):
+    """A time window. kind: rolling (`last 30 days`), this / last (calendar `this month`, `last month`),
+    between (`between 30 and 60 days ago`, events only)."""
+
+    kind: str
+    unit: str
+    amount: int = 0
+    amount2: int = 0
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InPeriod(Node):
+    operand: Node
+    period: Period
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InSegment(Node):
+    """`in segment x`, `organization in segment x`, `in list x`. kind: segment | list."""
+
+    kind: str
+    slug: str
+    subject: Path | None = None
+    negated: bool = False
+    span: Span = _span()
+    slug_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Quantified(Node):
+    """`any deals (...)`, `all deals (...)`, `no deals (...)`; condition None means "has some"/"has none"."""
+
+    quantifier: str  # any | all | no
+    path: Path
+    condition: Node | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class EventCount(Node):
+    """How often: op in >= <= = > < with a count."""
+
+    op: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Performed(Node):
+    """`performed "purchase" [where c] [at least N times] [in last N units]`; negated: `did not perform`."""
+
+    event: str
+    where: Node | None = None
+    count: EventCount | None = None
+    window: Period | None = None
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class And(Node):
+    items: tuple[Node, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    items: tuple[Node, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    item: Node
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Parens(Node):
+    """Kept so spans and fmt can respect what the user grouped; meaning is the inner node."""
+
+    item: Node
+    span: Span = _span()
+
+
+# ---- definitions --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Let(Node):
+    name: str
+    expr: Node
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Definition(Node):
+    """A segment (kind "segment", with a condition) or a static list (kind "list")."""
+
+    kind: str
+    slug: str
+    entity: str
+    condition: Node | None = None
+    title: str | None = None
+    description: str | None = None
+    lets: tuple[Let, ...] = ()
+    span: Span = _span()
+    entity_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Document(Node):
+    """A parsed file: its definitions, where it came from and its text (for diagnostics)."""
+
+    definitions: tuple[Definition, ...]
+    path: str | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False, repr=False)
+    span: Span = _span()
+
+
+def children(node: Node) -> list[Node]:
+    """The direct sub-nodes, for walks that do not care about node kinds."""
+    out: list[Node] = []
+    for name in getattr(node, "__dataclass_fields__", {}):
+        if name.endswith("span") or name == "part_spans":
+            continue
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            out.append(value)
+        elif isinstance(value, tuple):
+            out.extend(v for v in value if isinstance(v, Node))
+    return out

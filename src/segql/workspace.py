@@ -1,0 +1,101 @@
+"""Reading segment files: the text language or JSON documents, and finding the segments a file refers to
+(`in segment x` looks among the files given and the `*.segql` / `*.json` files beside them)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import limits
+from .errors import SegqlError, Span
+from .semantic.checker import Library
+from .syntax import ast
+from .syntax.parser import looks_like_definitions, parse_condition, parse_document
+
+
+def read_text(path: str) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SegqlError("E0001", f"file {path} not found", path=path) from None
+    except OSError as err:
+        raise SegqlError("E0001", f"cannot read {path}: {err.strerror}", path=path) from None
+    if len(data) > limits.MAX_INPUT_CHARS * 4:
+        raise SegqlError("E0111", f"{path} is over the input size limit", path=path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[:err.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise SegqlError("E0100", f"{path} is not valid UTF-8 (byte 0x{data[err.start]:02x})",
+                         Span(line, col, line, col + 1), ["save the file as UTF-8"], path=path) from None
+
+
+def is_json_text(text: str) -> bool:
+    stripped = text.lstrip("\ufeff \t\r\n")
+    return stripped.startswith(("{", "["))
+
+
+def parse_source(source, *, path: str | None = None, on: str | None = None, schema=None) -> ast.Document:
+    """Any input form → a Document of definitions: segql text (definitions or one bare condition with
+    `on`), JSON text, or an already-decoded JSON value."""
+    if isinstance(source, (dict, list)):
+        from .frontends import json_document
+
+        return json_document(source, path=path, on=on, schema=schema)
+    if not isinstance(source, str):
+        raise SegqlError("E0002", f"a segment source must be text or a dict, not {type(source).__name__}")
+    if is_json_text(source):
+        from .frontends import json_document_from_text
+
+        return json_document_from_text(source, path=path, on=on, schema=schema)
+    if looks_like_definitions(source) or on is None:
+        if not looks_like_definitions(source):
+            raise SegqlError("E0106", "a bare condition needs the entity it is about", Span(1, 1, 1, 2),
+                             ["pass --on ENTITY (on= in the API), or write `segment slug on ENTITY where ...`"],
+                             path=path, source=source)
+        return parse_document(source, path)
+    condition = parse_condition(source, path)
+    slug = Path(path).stem if path else "segment"
+    definition = ast.Definition("segment", slug, on, condition, span=condition.span)
+    return ast.Document((definition,), path=path, source=source)
+
+
+def load_file(path: str, *, on: str | None = None, schema=None) -> ast.Document:
+    return parse_source(read_text(path), path=path, on=on, schema=schema)
+
+
+def library_for(documents: list[ast.Document], schema=None) -> Library:
+    """Definitions from the given documents first; others are loaded from sibling files on demand."""
+    defs = [(d, doc) for doc in documents for d in doc.definitions]
+    dirs = []
+    for doc in documents:
+        if doc.path:
+            folder = Path(doc.path).resolve().parent
+            if folder not in dirs:
+                dirs.append(folder)
+    loaded: set[Path] = {Path(doc.path).resolve() for doc in documents if doc.path}
+
+    def loader(slug: str):
+        found = []
+        for folder in dirs:
+            for file in sorted(folder.glob("*.segql")) + sorted(folder.glob("*.json")):
+                if file.resolve() in loaded or file.name == "schema.json":
+                    continue
+                loaded.add(file.resolve())
+                try:
+                    doc = load_file(str(file), schema=schema)
+                except SegqlError:
+                    continue  # a broken neighbour is reported when it is itself checked
+                found.extend((d, doc) for d in doc.definitions)
+        return found
+
+    return Library(defs, loader)
+
+
+def load_json(text: str, path: str | None):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SegqlError("E0150", f"invalid JSON: {err.msg}", Span(err.lineno, err.colno, err.lineno, err.colno + 1),
+                         path=path, source=text) from None
