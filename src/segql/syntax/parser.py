@@ -211,7 +211,12 @@ class _ToAst(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def neg(self, meta, items):
-        return ast.Unary("-", items[0], span=_meta_span(meta))
+        operand = items[0]
+        # `-5` is a negative number; `-(5)` and `- -5` stay operators, so printing round-trips
+        if isinstance(operand, ast.Literal) and operand.kind == "number" and operand.value >= 0 \
+                and not operand.money:
+            return ast.Literal("number", -operand.value, span=_meta_span(meta))
+        return ast.Unary("-", operand, span=_meta_span(meta))
 
     @v_args(meta=True)
     def parens(self, meta, items):
