@@ -10,7 +10,7 @@ from .errors import SegqlError, UnsupportedError  # noqa: F401
 
 __version__ = "0.1.0"
 
-_API = ("load_schema", "parse_schema", "compile", "check", "parse", "to_ir", "lower", "render", "Compiled",
+_API = ("load_schema", "parse_schema", "compile", "check", "parse", "to_ir", "to_sql_tree", "render", "Compiled",
         "select_definition")
 
 

@@ -92,8 +92,8 @@ def to_ir(source, schema, *, segment=None, on=None, path=None, library=None) -> 
     return _check_one(Checker(schema, library), definition, doc, schema, library)
 
 
-def lower(segment: ir.Segment, schema: Schema, dialect: str = "duckdb", *, now=None, select: str = "keys"):
-    """IR → sqlglot tree."""
+def to_sql_tree(segment: ir.Segment, schema: Schema, dialect: str = "duckdb", *, now=None, select: str = "keys"):
+    """IR → sqlglot tree (`segql.lower` is the lowering package, so the package exports this name)."""
     from .lower.sql import Lowerer, pin_now
 
     if select not in SELECTS:
@@ -135,5 +135,8 @@ def compile(source, schema=None, dialect: str = "duckdb", segment: str | None = 
     schema = _schema(schema)
     get_ops(dialect)  # unknown dialect: a clear error before any work
     segment_ir = to_ir(source, schema, segment=segment, on=on, path=path)
-    tree = lower(segment_ir, schema, dialect, now=now, select=select)
+    tree = to_sql_tree(segment_ir, schema, dialect, now=now, select=select)
     return render(tree, dialect, pretty=pretty, params=params)
+
+
+lower = to_sql_tree  # the stage's name inside segql.api

@@ -103,8 +103,9 @@ def find_schema(explicit: str | None, files: list[str]):
     if explicit:
         return load_schema(explicit)
     candidates = []
-    if files:
-        candidates.append(Path(files[0]).resolve().parent / "schema.yml")
+    if files:  # beside the first file, then its parent folders (a project keeps segments in a subfolder)
+        folder = Path(files[0]).resolve().parent
+        candidates.extend(p / "schema.yml" for p in (folder, *folder.parents))
     candidates.append(Path.cwd() / "schema.yml")
     for c in candidates:
         if c.exists():
@@ -229,12 +230,22 @@ def cmd_fmt(args) -> int:
     return 0
 
 
+def _check_input_args(args):
+    if args.expr is not None and args.file:
+        raise UsageError("give either FILE or -e EXPR, not both")
+    if args.expr is not None and not args.on:
+        raise UsageError("-e EXPR needs --on ENTITY")
+    if args.expr is None and not args.file:
+        raise UsageError("give a FILE or -e EXPR --on ENTITY")
+
+
 def cmd_compile(args) -> int:
     import json
 
     from . import api, ir
     from .lower.dialects import get_ops
 
+    _check_input_args(args)
     schema = find_schema(args.schema, [args.file] if args.file else [])
     get_ops(args.dialect)
     doc = load_input(args, schema)
@@ -298,6 +309,7 @@ def _ast_json(node):
 def cmd_run(args) -> int:
     from .run import run_command
 
+    _check_input_args(args)
     return run_command(args, find_schema, load_input)
 
 

@@ -34,7 +34,7 @@ def attach_sources(engine, schema) -> None:
             continue
         path = (schema.base_dir / source).resolve()
         if not path.exists():
-            raise SegqlError("E0603", f"source file {path} of {owner} not found",
+            raise SegqlError("E0605", f"source file {path} of {owner} not found",
                              hints=["fix `source:` in the schema, or pass --db"], path=schema.path)
         reader = "read_parquet" if path.suffix.lower() in (".parquet", ".pq") else "read_csv_auto"
         view = exp.Create(kind="VIEW", this=table_expr(table, "x").this if "." not in table else exp.to_table(table),

@@ -13,7 +13,7 @@ from .sql import PARAM_META
 
 STYLES = ("qmark", "numeric", "named", "pyformat")
 _MARK = "segqlparam"
-_MARK_RE = re.compile(r"[:@$%]?\(?" + _MARK + r"(\d+)\)?s?")
+_MARK_RE = re.compile(_MARK + r"(\d+)")
 
 
 def parameterize(tree: exp.Expression, dialect: str, style: str, *, pretty: bool = True):
@@ -32,6 +32,8 @@ def parameterize(tree: exp.Expression, dialect: str, style: str, *, pretty: bool
 
     tree = tree.transform(swap, copy=True)
     sql = tree.sql(dialect=dialect, pretty=pretty)
+    if style == "pyformat":  # psycopg / pymysql read `%` as a placeholder: a literal one is doubled
+        sql = sql.replace("%", "%%")
     ordered = []
     named = {}
 

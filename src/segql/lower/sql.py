@@ -24,9 +24,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..schema import Entity, Schema
-from .dialects import get_ops
-
-PARAM_META = "segql_param"
+from .dialects import PARAM_META, get_ops
 
 
 def quoted(name: str) -> exp.Identifier:

@@ -23,6 +23,10 @@ SUB_DAY = ("second", "minute", "hour")
 CALENDAR_UNITS = ("week", "month", "quarter", "year")
 
 
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def _err(code, message, node_or_span, hints=()):
     span = node_or_span if isinstance(node_or_span, Span) else getattr(node_or_span, "span", NO_SPAN)
     return CheckError(code, message, span, [h for h in hints if h])
@@ -119,7 +123,7 @@ class Checker:
         if getattr(value, "type", None) == "boolean":
             return ir.Compare("=", value, ir.Literal(True, "boolean"))
         kind = getattr(value, "type", "value")
-        raise _err("E0302", f"expected a condition, found a {kind} value", node,
+        raise _err("E0302", f"expected a condition, found {_a(kind)} value", node,
                    ["compare it with something, e.g. `x > 5`"])
 
     def _path_names(self, node):
@@ -574,7 +578,7 @@ class Checker:
         inner = value.value if isinstance(value, Multi) else value
         if inner is None or getattr(inner, "type", None) not in TEMPORAL:
             kind = getattr(inner, "type", "relationship")
-            raise _err("E0306", f"{what} needs a date or timestamp, but this is a {kind} value", node,
+            raise _err("E0306", f"{what} needs a date or timestamp, but this is {_a(kind)} value", node,
                        ["relative times compare dates and timestamps"])
         return value
 
@@ -743,7 +747,7 @@ class Checker:
 
         def build(v):
             if v.type != "string":
-                raise _err("E0302", f"`{node.op}` needs a string, got a {v.type} value", node.operand,
+                raise _err("E0302", f"`{node.op}` needs a string, got {_a(v.type)} value", node.operand,
                            ["compare numbers with = < >"])
             if node.op == "matches":
                 return ir.Regex(v, text, node.ignore_case)

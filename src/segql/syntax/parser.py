@@ -410,7 +410,7 @@ def _syntax_error(err: UnexpectedInput, text: str) -> SegqlError:
             hints.append("write `and`, `or`, `not`, or `!=`")
         return SegqlError("E0101", f"unexpected character {ch!r}", span, hints)
     if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
-        lines = text.split("\n")
+        lines = text.rstrip().split("\n")  # point just after the last thing written
         span = Span(len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
         expected = _expected(err)
         return SegqlError("E0102", "unexpected end of input", span,
@@ -420,8 +420,14 @@ def _syntax_error(err: UnexpectedInput, text: str) -> SegqlError:
     span = _tok_span(tok)
     expected = _expected(err)
     hints = [f"expected {expected}"] if expected else []
-    if tok.type in ("_DATE", "_TIMESTAMP", "_TODAY", "_NOW", "ANY", "ALL", "NO", "_TRUE", "_FALSE", "_NULL"):
-        hints.append(f"`{tok.value}` is a keyword here; quote a field of that name with backticks: `{tok.value}`")
+    keywords = ("_DATE", "_TIMESTAMP", "_TODAY", "_NOW", "ANY", "ALL", "NO", "_TRUE", "_FALSE", "_NULL",
+                "_PERFORMED", "_NOT", "_IN")
+    previous = (getattr(err, "token_history", None) or [None])[-1]
+    for candidate in (tok, previous):
+        if candidate is not None and candidate.type in keywords:
+            hints.append(f"`{candidate.value}` is a keyword; write a field of that name in backticks: "
+                         f"`{candidate.value}`".replace("``", "`"))
+            break
     return SegqlError("E0102", f"unexpected {tok.value!r}", span, hints)
 
 

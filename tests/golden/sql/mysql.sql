@@ -1,0 +1,1397 @@
+-- segql golden SQL for mysql (now pinned to 2026-11-15T12:00:00Z); review every change
+
+-- constructs/c_compare
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`opens` >= 5
+  AND t1.`clicks` < 3
+  AND (
+    NOT (
+      t1.`lifetime_value` = 100.5
+    ) OR t1.`lifetime_value` IS NULL
+  );
+
+-- constructs/c_string_eq
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(t1.`country` AS BINARY) = CAST('USA' AS BINARY)
+  OR (
+    NOT (
+      CAST(t1.`country` AS BINARY) = CAST('usa' AS BINARY)
+    )
+    OR t1.`country` IS NULL
+  );
+
+-- constructs/c_in
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(t1.`state` AS BINARY) IN (CAST('CA' AS BINARY), CAST('NY' AS BINARY))
+  AND (
+    NOT (
+      CAST(t1.`customer_tier` AS BINARY) IN (CAST('Gold' AS BINARY), CAST('Silver' AS BINARY))
+    )
+    OR t1.`customer_tier` IS NULL
+  );
+
+-- constructs/c_between
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    t1.`opens` >= 3 AND t1.`opens` <= 10
+  )
+  AND (
+    (
+      NOT (
+        t1.`clicks` >= 1
+      ) OR t1.`clicks` IS NULL
+    )
+    OR (
+      NOT (
+        t1.`clicks` <= 2
+      ) OR t1.`clicks` IS NULL
+    )
+  );
+
+-- constructs/c_null
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`country` IS NULL OR (
+    NOT t1.`email` IS NULL AND t1.`state` IS NULL
+  );
+
+-- constructs/c_empty
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    t1.`email` IS NULL OR CAST(t1.`email` AS BINARY) = CAST('' AS BINARY)
+  )
+  OR (
+    NOT t1.`job_title` IS NULL
+    AND (
+      NOT (
+        CAST(t1.`job_title` AS BINARY) = CAST('' AS BINARY)
+      )
+      OR t1.`job_title` IS NULL
+    )
+  );
+
+-- constructs/c_contains
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%100!%!_real%' AS BINARY) ESCAPE '!'
+  OR CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('senior%' AS BINARY) ESCAPE '!'
+  OR CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%.org' AS BINARY) ESCAPE '!';
+
+-- constructs/c_not_contains
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    NOT (
+      CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!'
+    )
+    OR t1.`email` IS NULL
+  )
+  AND (
+    NOT (
+      CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('ceo%' AS BINARY) ESCAPE '!'
+    )
+    OR t1.`job_title` IS NULL
+  );
+
+-- constructs/c_matches
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  REGEXP_INSTR(t1.`email`, '(?-i)^[a-z]+\\.[0-9]+@') > 0
+  OR REGEXP_INSTR(t1.`job_title`, '(?-i)[dD][eE][vV][eE][lL][oO][pP][eE][rR]\\z') > 0;
+
+-- constructs/c_not_matches
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    NOT (
+      REGEXP_INSTR(t1.`email`, '(?-i)gmail') > 0
+    ) OR t1.`email` IS NULL
+  );
+
+-- constructs/c_bool
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`is_vip` = TRUE
+  AND (
+    NOT (
+      t1.`welcome_email_sent` = TRUE
+    ) OR t1.`welcome_email_sent` IS NULL
+  );
+
+-- constructs/c_arith
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    (
+      (
+        t1.`opens` * 2
+      ) + (
+        t1.`clicks` * 5
+      )
+    ) - t1.`purchases`
+  ) > 20
+  AND CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 100;
+
+-- constructs/c_div_zero
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    NOT (
+      CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0) > 1
+    )
+    OR CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0) IS NULL
+  );
+
+-- constructs/c_money
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`budget` >= 5000 AND t1.`cart_value` < 99.50;
+
+-- constructs/c_functions
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(LOWER(t1.`country`) AS BINARY) = CAST('usa' AS BINARY)
+  AND CAST(UPPER(t1.`state`) AS BINARY) = CAST('CA' AS BINARY)
+  AND CHAR_LENGTH(t1.`first_name`) = 3;
+
+-- constructs/c_abs_round
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  ABS((
+    t1.`cart_value` - 100
+  )) < 60
+  AND CASE
+    WHEN CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) < 0
+    THEN -(
+      CAST((
+        FLOOR(
+          ABS(
+            CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+          )
+        ) + CASE
+          WHEN ABS(
+            CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+          ) - FLOOR(
+            ABS(
+              CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+            )
+          ) >= 0.5
+          THEN 1
+          ELSE 0
+        END
+      ) / 1e1 AS DOUBLE)
+    )
+    ELSE CAST((
+      FLOOR(
+        ABS(
+          CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+        )
+      ) + CASE
+        WHEN ABS(
+          CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+        ) - FLOOR(
+          ABS(
+            CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+          )
+        ) >= 0.5
+        THEN 1
+        ELSE 0
+      END
+    ) / 1e1 AS DOUBLE)
+  END > 10;
+
+-- constructs/c_coalesce
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  COALESCE(t1.`budget`, t1.`cart_value`, 0) > 100;
+
+-- constructs/c_date_parts
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    MONTH(t1.`birthday`) = 11 AND WEEKDAY(t1.`signup_date`) + 1 IN (6, 7)
+  )
+  OR YEAR(t1.`signup_date`) = 2025;
+
+-- constructs/c_ago_ts
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_purchase` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+  AND t1.`last_activity` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -2 HOUR);
+
+-- constructs/c_ago_date
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`signup_date` < DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -30 DAY)
+  AND t1.`signup_date` > DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -400 DAY);
+
+-- constructs/c_between_ago
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_activity` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -10 DAY)
+  AND t1.`last_activity` <= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -3 DAY);
+
+-- constructs/c_in_last
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    t1.`last_activity` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+    AND t1.`last_activity` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+  )
+  AND (
+    t1.`signup_date` > DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -7 DAY)
+    AND t1.`signup_date` <= CAST('2026-11-15' AS DATE)
+  );
+
+-- constructs/c_calendar
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    t1.`signup_date` >= DATE_SUB(
+      CAST('2026-11-15' AS DATE),
+      INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+    )
+    AND t1.`signup_date` < DATE_ADD(
+      DATE_SUB(
+        CAST('2026-11-15' AS DATE),
+        INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+      ),
+      INTERVAL 1 MONTH
+    )
+  )
+  OR (
+    t1.`last_open` >= CAST(DATE_ADD(
+      DATE_ADD(
+        MAKEDATE(YEAR(CAST('2026-11-15' AS DATE)), 1),
+        INTERVAL ((
+          QUARTER(CAST('2026-11-15' AS DATE)) - 1
+        ) * 3) MONTH
+      ),
+      INTERVAL -3 MONTH
+    ) AS DATETIME(6))
+    AND t1.`last_open` < CAST(DATE_ADD(
+      DATE_ADD(
+        DATE_ADD(
+          MAKEDATE(YEAR(CAST('2026-11-15' AS DATE)), 1),
+          INTERVAL ((
+            QUARTER(CAST('2026-11-15' AS DATE)) - 1
+          ) * 3) MONTH
+        ),
+        INTERVAL -3 MONTH
+      ),
+      INTERVAL 3 MONTH
+    ) AS DATETIME(6))
+  )
+  OR (
+    t1.`birthday` >= MAKEDATE(YEAR(CAST('2026-11-15' AS DATE)), 1)
+    AND t1.`birthday` < DATE_ADD(MAKEDATE(YEAR(CAST('2026-11-15' AS DATE)), 1), INTERVAL 12 MONTH)
+  );
+
+-- constructs/c_today
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_purchase_date` = CAST('2026-11-15' AS DATE)
+  OR t1.`last_activity` > CAST(DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -7 DAY) AS DATETIME(6));
+
+-- constructs/c_date_literals
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`signup_date` >= CAST('2026-01-01' AS DATE)
+  AND t1.`last_purchase` < CAST('2026-06-01 10:00:00' AS DATETIME(6));
+
+-- constructs/c_date_minus
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  DATEDIFF(CAST('2026-11-15' AS DATE), t1.`last_purchase_date`) > 60;
+
+-- constructs/c_month_math
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`signup_date` > DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -1 MONTH)
+  AND t1.`last_open` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -3 MONTH);
+
+-- constructs/c_before_after
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`signup_date` < CAST('2026-01-01' AS DATE)
+  AND t1.`last_open` > CAST('2026-01-01 00:00:00' AS DATETIME(6));
+
+-- constructs/c_anniversary
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    (
+      MONTH(t1.`signup_date`) = MONTH(CAST('2026-11-15' AS DATE))
+      AND DAYOFMONTH(t1.`signup_date`) = DAYOFMONTH(CAST('2026-11-15' AS DATE))
+    )
+    OR (
+      MONTH(t1.`signup_date`) = 2
+      AND DAYOFMONTH(t1.`signup_date`) = 29
+      AND MONTH(CAST('2026-11-15' AS DATE)) = 2
+      AND DAYOFMONTH(CAST('2026-11-15' AS DATE)) = 28
+      AND DAYOFMONTH(DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL 1 DAY)) = 1
+    )
+  )
+  OR (
+    (
+      MONTH(t1.`birthday`) = MONTH(CAST('2026-11-15' AS DATE))
+      AND DAYOFMONTH(t1.`birthday`) = DAYOFMONTH(CAST('2026-11-15' AS DATE))
+    )
+    OR (
+      MONTH(t1.`birthday`) = 2
+      AND DAYOFMONTH(t1.`birthday`) = 29
+      AND MONTH(CAST('2026-11-15' AS DATE)) = 2
+      AND DAYOFMONTH(CAST('2026-11-15' AS DATE)) = 28
+      AND DAYOFMONTH(DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL 1 DAY)) = 1
+    )
+  );
+
+-- constructs/c_to_one
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+LEFT JOIN `organizations` AS t2
+  ON t2.`id` = t1.`organization_id`
+WHERE
+  CAST(t2.`industry` AS BINARY) = CAST('Software' AS BINARY)
+  AND t2.`employees` > 100;
+
+-- constructs/c_to_one_null
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+LEFT JOIN `organizations` AS t2
+  ON t2.`id` = t1.`organization_id`
+WHERE
+  t2.`industry` IS NULL;
+
+-- constructs/c_to_many
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `deals` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL AND t2.`value` >= 10000
+  )
+  AND t1.`id` IN (
+    SELECT
+      t3.`contact_id`
+    FROM `deals` AS t3
+    WHERE
+      NOT t3.`contact_id` IS NULL
+      AND CAST(t3.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+  );
+
+-- constructs/c_to_many_negated
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM `deals` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id` AND CAST(t2.`stage` AS BINARY) = CAST('Won' AS BINARY)
+  );
+
+-- constructs/c_to_many_null
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM `deals` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+  )
+  OR t1.`id` IN (
+    SELECT
+      t3.`contact_id`
+    FROM `deals` AS t3
+    WHERE
+      NOT t3.`contact_id` IS NULL AND t3.`stage` IS NULL
+  );
+
+-- constructs/c_any
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `deals` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        t2.`value` >= 10000
+        AND CAST(t2.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+      )
+  );
+
+-- constructs/c_all
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM `deals` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        NOT (
+          CAST(t2.`stage` AS BINARY) = CAST('Won' AS BINARY)
+        )
+        OR t2.`stage` IS NULL
+      )
+  );
+
+-- constructs/c_no
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM `deals` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id` AND CAST(t2.`stage` AS BINARY) = CAST('Lost' AS BINARY)
+  )
+  AND t1.`id` IN (
+    SELECT
+      t3.`contact_id`
+    FROM `deals` AS t3
+    WHERE
+      NOT t3.`contact_id` IS NULL
+  );
+
+-- constructs/c_count
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM `deals` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+  ) >= 2
+  AND (
+    SELECT
+      COUNT(*)
+    FROM `deals` AS t3
+    WHERE
+      t3.`contact_id` = t1.`id` AND CAST(t3.`stage` AS BINARY) = CAST('Won' AS BINARY)
+  ) = 0;
+
+-- constructs/c_sum_avg
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COALESCE(SUM(t2.`value`), 0)
+    FROM `deals` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+  ) > 20000
+  OR (
+    SELECT
+      AVG(CAST(t3.`value` AS DOUBLE))
+    FROM `deals` AS t3
+    WHERE
+      t3.`contact_id` = t1.`id` AND CAST(t3.`stage` AS BINARY) = CAST('Won' AS BINARY)
+  ) > 5000;
+
+-- constructs/c_min_max
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      MIN(t2.`value`)
+    FROM `deals` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+  ) < 1000
+  AND (
+    SELECT
+      MAX(t3.`closed_at`)
+    FROM `deals` AS t3
+    WHERE
+      t3.`contact_id` = t1.`id`
+  ) < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY);
+
+-- constructs/c_performed
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+  );
+
+-- constructs/c_performed_count
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  ) >= 3;
+
+-- constructs/c_performed_where
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY) AND t2.`amount` > 100
+      )
+  ) <= 2;
+
+-- constructs/c_performed_exact
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+        AND (
+          t2.`occurred_at` >= CAST(DATE_SUB(
+            CAST('2026-11-15' AS DATE),
+            INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+          ) AS DATETIME(6))
+          AND t2.`occurred_at` < CAST(DATE_ADD(
+            DATE_SUB(
+              CAST('2026-11-15' AS DATE),
+              INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+            ),
+            INTERVAL 1 MONTH
+          ) AS DATETIME(6))
+        )
+      )
+  ) = 1;
+
+-- constructs/c_performed_fewer
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+  ) < 2;
+
+-- constructs/c_did_not
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  );
+
+-- constructs/c_performed_between
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('page_view' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+          AND t2.`occurred_at` <= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+        )
+      )
+  );
+
+-- constructs/c_calculated
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    (
+      (
+        t1.`opens` * 2
+      ) + (
+        t1.`clicks` * 5
+      )
+    ) + (
+      t1.`purchases` * 10
+    )
+  ) >= 30;
+
+-- constructs/c_let
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    t1.`opens` + (
+      t1.`clicks` * 2
+    )
+  ) > 20
+  AND (
+    t1.`opens` + (
+      t1.`clicks` * 2
+    )
+  ) < 50;
+
+-- constructs/c_segment_ref
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    t1.`opens` >= 5
+    AND t1.`clicks` < 3
+    AND (
+      NOT (
+        t1.`lifetime_value` = 100.5
+      ) OR t1.`lifetime_value` IS NULL
+    )
+  )
+  AND (
+    (
+      NOT (
+        t1.`is_vip` = TRUE
+      ) OR t1.`is_vip` IS NULL
+    )
+    OR t1.`welcome_email_sent` = TRUE
+  );
+
+-- constructs/c_list
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`member_key`
+    FROM `list_members` AS t2
+    WHERE
+      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
+      AND NOT t2.`member_key` IS NULL
+  )
+  OR t1.`id` IN (
+    SELECT
+      t3.`member_key`
+    FROM `list_members` AS t3
+    WHERE
+      CAST(t3.`list_slug` AS BINARY) = CAST('beta_testers' AS BINARY)
+      AND NOT t3.`member_key` IS NULL
+  );
+
+-- constructs/c_nested
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    (
+      CAST(t1.`country` AS BINARY) = CAST('USA' AS BINARY)
+      OR CAST(t1.`country` AS BINARY) = CAST('Canada' AS BINARY)
+    )
+    AND (
+      (
+        NOT (
+          t1.`opens` < 3
+        ) OR t1.`opens` IS NULL
+      )
+      AND (
+        NOT (
+          t1.`clicks` < 1
+        ) OR t1.`clicks` IS NULL
+      )
+    )
+  )
+  OR t1.`is_vip` = TRUE;
+
+-- constructs/c_names
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_purchase` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -10 DAY)
+  AND CAST(t1.`country` AS BINARY) = CAST('France' AS BINARY);
+
+-- constructs/c_unicode
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(t1.`first_name` AS BINARY) = CAST('Zoë' AS BINARY)
+  OR CAST(LOWER(t1.`first_name`) AS BINARY) LIKE CAST('%é%' AS BINARY) ESCAPE '!'
+  OR CAST(t1.`first_name` AS BINARY) = CAST('李' AS BINARY);
+
+-- constructs/c_quotes
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    NOT (
+      CAST(t1.`email` AS BINARY) = CAST('o''brien"s@x.com' AS BINARY)
+    )
+    OR t1.`email` IS NULL
+  )
+  AND (
+    NOT (
+      CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('%\\%' AS BINARY) ESCAPE '!'
+    )
+    OR t1.`job_title` IS NULL
+  );
+
+-- constructs/c_static
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`member_key`
+    FROM `list_members` AS t2
+    WHERE
+      CAST(t2.`list_slug` AS BINARY) = CAST('c_static' AS BINARY)
+      AND NOT t2.`member_key` IS NULL
+  );
+
+-- seed002/company_employees
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!';
+
+-- seed002/complex_example
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    CAST(t1.`location` AS BINARY) = CAST('USA' AS BINARY)
+    OR CAST(t1.`location` AS BINARY) = CAST('Canada' AS BINARY)
+  )
+  AND t1.`last_purchase` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+  AND t1.`total_spent` > 500
+  AND t1.`email_opens` > 5;
+
+-- seed002/highly_engaged
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  ) >= 5
+  AND (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t3
+    WHERE
+      t3.`contact_id` = t1.`id`
+      AND (
+        CAST(t3.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+        AND (
+          t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+          AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  ) >= 2;
+
+-- seed002/at_risk
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  ) < 2
+  AND (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t3
+    WHERE
+      t3.`contact_id` = t1.`id`
+      AND CAST(t3.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+  ) > 5
+  AND t1.`subscribed_at` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY);
+
+-- seed002/never_engaged
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`opens` = 0
+  AND t1.`subscribed_at` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY);
+
+-- seed002/recent_purchasers
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_purchase` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -7 DAY);
+
+-- seed002/cart_abandoners
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`cart_value` > 0
+  AND t1.`last_purchase` IS NULL
+  AND t1.`last_activity` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -24 HOUR);
+
+-- seed002/browse_abandoners
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`products_viewed` > 3
+  AND t1.`cart_items` = 0
+  AND t1.`last_visit` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -48 HOUR);
+
+-- seed002/geographic
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(t1.`country` AS BINARY) = CAST('USA' AS BINARY)
+  AND CAST(t1.`state` AS BINARY) IN (CAST('CA' AS BINARY), CAST('NY' AS BINARY), CAST('TX' AS BINARY))
+  AND CAST(t1.`timezone` AS BINARY) = CAST('PST' AS BINARY);
+
+-- seed002/birthday_month
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  MONTH(t1.`birthday`) = MONTH(CAST('2026-11-15' AS DATE));
+
+-- seed002/customer_lifecycle
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`signup_date` < DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -365 DAY)
+  AND CAST(t1.`customer_tier` AS BINARY) = CAST('Gold' AS BINARY);
+
+-- seed002/nested_example
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    (
+      CAST(t1.`product_interest` AS BINARY) = CAST('Software' AS BINARY)
+      AND CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('%developer%' AS BINARY) ESCAPE '!'
+    )
+    OR (
+      CAST(t1.`product_interest` AS BINARY) = CAST('Marketing' AS BINARY)
+      AND CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('%marketing%' AS BINARY) ESCAPE '!'
+    )
+  )
+  AND (
+    t1.`company_size` > 100 OR t1.`budget` > 10000
+  );
+
+-- seed002/rolling_window
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_activity` > CAST(DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -30 DAY) AS DATETIME(6));
+
+-- seed002/signup_anniversary
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  (
+    MONTH(t1.`signup_date`) = MONTH(CAST('2026-11-15' AS DATE))
+    AND DAYOFMONTH(t1.`signup_date`) = DAYOFMONTH(CAST('2026-11-15' AS DATE))
+  )
+  OR (
+    MONTH(t1.`signup_date`) = 2
+    AND DAYOFMONTH(t1.`signup_date`) = 29
+    AND MONTH(CAST('2026-11-15' AS DATE)) = 2
+    AND DAYOFMONTH(CAST('2026-11-15' AS DATE)) = 28
+    AND DAYOFMONTH(DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL 1 DAY)) = 1
+  );
+
+-- seed002/holiday_season
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  MONTH(CAST('2026-11-15' AS DATE)) IN (11, 12);
+
+-- seed002/calculated_fields
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    (
+      (
+        t1.`opens` * 2
+      ) + (
+        t1.`clicks` * 5
+      )
+    ) + (
+      t1.`purchases` * 10
+    )
+  ) >= 40
+  AND DATEDIFF(CAST('2026-11-15' AS DATE), t1.`last_purchase_date`) > 30;
+
+-- seed002/welcome_series
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`subscribed_at` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -7 DAY)
+  AND t1.`welcome_email_sent` = FALSE;
+
+-- seed002/win_back
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_purchase` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -180 DAY)
+  AND t1.`previous_customer` = TRUE;
+
+-- seed002/top_tier
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`lifetime_value` > 1000
+  OR (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t2
+    WHERE
+      t2.`contact_id` = t1.`id`
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -12 MONTH)
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  ) > 5;
+
+-- seed002/inactive
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_open` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
+  AND CAST(t1.`subscription_status` AS BINARY) = CAST('Active' AS BINARY);
+
+-- seed002/active_last_30_days
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  );
+
+-- seed002/purchased_this_week
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        AND (
+          t2.`occurred_at` >= CAST(DATE_SUB(CAST('2026-11-15' AS DATE), INTERVAL (WEEKDAY(CAST('2026-11-15' AS DATE))) DAY) AS DATETIME(6))
+          AND t2.`occurred_at` < CAST(DATE_ADD(
+            DATE_SUB(CAST('2026-11-15' AS DATE), INTERVAL (WEEKDAY(CAST('2026-11-15' AS DATE))) DAY),
+            INTERVAL 7 DAY
+          ) AS DATETIME(6))
+        )
+      )
+  );
+
+-- seed002/engaged_vips
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`member_key`
+    FROM `list_members` AS t2
+    WHERE
+      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
+      AND NOT t2.`member_key` IS NULL
+  )
+  AND (
+    t1.`id` IN (
+      SELECT
+        t3.`contact_id`
+      FROM `events` AS t3
+      WHERE
+        NOT t3.`contact_id` IS NULL
+        AND (
+          CAST(t3.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          AND (
+            t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+            AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+          )
+        )
+    )
+  );
+
+-- seed002/non_purchasers
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT t1.`subscription_status` IS NULL
+  AND (
+    NOT EXISTS(
+      SELECT
+        1
+      FROM `events` AS t2
+      WHERE
+        t2.`contact_id` = t1.`id`
+        AND (
+          CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+          AND (
+            t2.`occurred_at` >= CAST(DATE_SUB(CAST('2026-11-15' AS DATE), INTERVAL (WEEKDAY(CAST('2026-11-15' AS DATE))) DAY) AS DATETIME(6))
+            AND t2.`occurred_at` < CAST(DATE_ADD(
+              DATE_SUB(CAST('2026-11-15' AS DATE), INTERVAL (WEEKDAY(CAST('2026-11-15' AS DATE))) DAY),
+              INTERVAL 7 DAY
+            ) AS DATETIME(6))
+          )
+        )
+    )
+  );
+
+-- seed002/api_high_value_active
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`lifetime_value` > 500
+  AND (
+    t1.`last_activity` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+    AND t1.`last_activity` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+  );
+
+-- seed002/vip_customers
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`member_key`
+    FROM `list_members` AS t2
+    WHERE
+      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
+      AND NOT t2.`member_key` IS NULL
+  );
+
+-- seed002/beta_testers
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`member_key`
+    FROM `list_members` AS t2
+    WHERE
+      CAST(t2.`list_slug` AS BINARY) = CAST('beta_testers' AS BINARY)
+      AND NOT t2.`member_key` IS NULL
+  );
+
+-- spec_example/spec_high_value_prospects
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+LEFT JOIN `organizations` AS t3
+  ON t3.`id` = t1.`organization_id`
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `deals` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        t2.`value` >= 10000
+        AND CAST(t2.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+      )
+  )
+  AND CAST(t3.`industry` AS BINARY) IN (CAST('Software' AS BINARY), CAST('Fintech' AS BINARY))
+  AND t1.`last_purchase` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+  AND (
+    SELECT
+      COUNT(*)
+    FROM `events` AS t4
+    WHERE
+      t4.`contact_id` = t1.`id`
+      AND (
+        CAST(t4.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        AND t4.`amount` > 100
+        AND (
+          t4.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
+          AND t4.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+  ) >= 2
+  AND CAST(t1.`lifetime_value` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    (
+      NOT (
+        t1.`last_activity` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+      )
+      OR t1.`last_activity` IS NULL
+    )
+    AND NOT t1.`last_activity` IS NULL
+  );
+
+-- spec_example/beta_testers_spec
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`member_key`
+    FROM `list_members` AS t2
+    WHERE
+      CAST(t2.`list_slug` AS BINARY) = CAST('beta_testers_spec' AS BINARY)
+      AND NOT t2.`member_key` IS NULL
+  );
+
+-- high_value_prospects/high_value_prospects
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+LEFT JOIN `organizations` AS t3
+  ON t3.`id` = t1.`organization_id`
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `deals` AS t2
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        t2.`value` >= 10000
+        AND CAST(t2.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+      )
+  )
+  AND CAST(t3.`industry` AS BINARY) IN (CAST('Software' AS BINARY), CAST('Fintech' AS BINARY))
+  AND CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    (
+      NOT (
+        t1.`last_activity` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+      )
+      OR t1.`last_activity` IS NULL
+    )
+    AND NOT t1.`last_activity` IS NULL
+  );
+
+-- high_value_prospects/churned
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_activity` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+  OR t1.`last_activity` IS NULL;
+
+-- high_value_prospects/vip_customers
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`member_key`
+    FROM `list_members` AS t2
+    WHERE
+      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
+      AND NOT t2.`member_key` IS NULL
+  );
+
+-- constructs/c_ago_ts evaluated when the SQL runs (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`last_purchase` > DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -30 DAY)
+  AND t1.`last_activity` < DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -2 HOUR);

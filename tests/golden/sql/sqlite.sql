@@ -1,0 +1,1620 @@
+-- segql golden SQL for sqlite (now pinned to 2026-11-15T12:00:00Z); review every change
+
+-- constructs/c_compare
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."opens" >= 5
+  AND t1."clicks" < 3
+  AND (
+    NOT (
+      t1."lifetime_value" = 100.5
+    ) OR t1."lifetime_value" IS NULL
+  );
+
+-- constructs/c_string_eq
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."country" = 'USA'
+  OR (
+    NOT (
+      t1."country" = 'usa'
+    ) OR t1."country" IS NULL
+  );
+
+-- constructs/c_in
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."state" IN ('CA', 'NY')
+  AND (
+    NOT (
+      t1."customer_tier" IN ('Gold', 'Silver')
+    ) OR t1."customer_tier" IS NULL
+  );
+
+-- constructs/c_between
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    t1."opens" >= 3 AND t1."opens" <= 10
+  )
+  AND (
+    (
+      NOT (
+        t1."clicks" >= 1
+      ) OR t1."clicks" IS NULL
+    )
+    OR (
+      NOT (
+        t1."clicks" <= 2
+      ) OR t1."clicks" IS NULL
+    )
+  );
+
+-- constructs/c_null
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."country" IS NULL OR (
+    NOT t1."email" IS NULL AND t1."state" IS NULL
+  );
+
+-- constructs/c_empty
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    t1."email" IS NULL OR t1."email" = ''
+  )
+  OR (
+    NOT t1."job_title" IS NULL
+    AND (
+      NOT (
+        t1."job_title" = ''
+      ) OR t1."job_title" IS NULL
+    )
+  );
+
+-- constructs/c_contains
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  LOWER(t1."email") LIKE '%100!%!_real%' ESCAPE '!'
+  OR LOWER(t1."job_title") LIKE 'senior%' ESCAPE '!'
+  OR LOWER(t1."email") LIKE '%.org' ESCAPE '!';
+
+-- constructs/c_not_contains
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    NOT (
+      LOWER(t1."email") LIKE '%@company.com%' ESCAPE '!'
+    )
+    OR t1."email" IS NULL
+  )
+  AND (
+    NOT (
+      LOWER(t1."job_title") LIKE 'ceo%' ESCAPE '!'
+    ) OR t1."job_title" IS NULL
+  );
+
+-- constructs/c_matches
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."email" REGEXP '^[a-z]+\.[0-9]+@'
+  OR t1."job_title" REGEXP '[dD][eE][vV][eE][lL][oO][pP][eE][rR]$';
+
+-- constructs/c_not_matches
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    NOT (
+      t1."email" REGEXP 'gmail'
+    ) OR t1."email" IS NULL
+  );
+
+-- constructs/c_bool
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."is_vip" = TRUE
+  AND (
+    NOT (
+      t1."welcome_email_sent" = TRUE
+    ) OR t1."welcome_email_sent" IS NULL
+  );
+
+-- constructs/c_arith
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    (
+      (
+        t1."opens" * 2
+      ) + (
+        t1."clicks" * 5
+      )
+    ) - t1."purchases"
+  ) > 20
+  AND CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 100;
+
+-- constructs/c_div_zero
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    NOT (
+      CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."cart_items" AS REAL), 0) > 1
+    )
+    OR CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."cart_items" AS REAL), 0) IS NULL
+  );
+
+-- constructs/c_money
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."budget" >= 5000 AND t1."cart_value" < 99.50;
+
+-- constructs/c_functions
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  LOWER(t1."country") = 'usa'
+  AND UPPER(t1."state") = 'CA'
+  AND LENGTH(t1."first_name") = 3;
+
+-- constructs/c_abs_round
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  ABS((
+    t1."cart_value" - 100
+  )) < 60
+  AND CASE
+    WHEN CAST(CAST(t1."total_spent" AS REAL) / NULLIF(CAST(7 AS REAL), 0) AS REAL) < 0
+    THEN -(
+      CAST(CAST((
+        FLOOR(
+          ABS(CAST(CAST(t1."total_spent" AS REAL) / NULLIF(CAST(7 AS REAL), 0) AS REAL) * 1e1)
+        ) + CASE
+          WHEN ABS(CAST(CAST(t1."total_spent" AS REAL) / NULLIF(CAST(7 AS REAL), 0) AS REAL) * 1e1) - FLOOR(
+            ABS(CAST(CAST(t1."total_spent" AS REAL) / NULLIF(CAST(7 AS REAL), 0) AS REAL) * 1e1)
+          ) >= 0.5
+          THEN 1
+          ELSE 0
+        END
+      ) AS REAL) / 1e1 AS REAL)
+    )
+    ELSE CAST(CAST((
+      FLOOR(
+        ABS(CAST(CAST(t1."total_spent" AS REAL) / NULLIF(CAST(7 AS REAL), 0) AS REAL) * 1e1)
+      ) + CASE
+        WHEN ABS(CAST(CAST(t1."total_spent" AS REAL) / NULLIF(CAST(7 AS REAL), 0) AS REAL) * 1e1) - FLOOR(
+          ABS(CAST(CAST(t1."total_spent" AS REAL) / NULLIF(CAST(7 AS REAL), 0) AS REAL) * 1e1)
+        ) >= 0.5
+        THEN 1
+        ELSE 0
+      END
+    ) AS REAL) / 1e1 AS REAL)
+  END > 10;
+
+-- constructs/c_coalesce
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  COALESCE(t1."budget", t1."cart_value", 0) > 100;
+
+-- constructs/c_date_parts
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    CAST(STRFTIME('%m', DATE(t1."birthday")) AS INTEGER) = 11
+    AND (
+      CAST(STRFTIME('%w', DATE(t1."signup_date")) AS INTEGER) + 6
+    ) % 7 + 1 IN (6, 7)
+  )
+  OR CAST(STRFTIME('%Y', DATE(t1."signup_date")) AS INTEGER) = 2025;
+
+-- constructs/c_ago_ts
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") > STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-2 hours');
+
+-- constructs/c_ago_date
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  DATE(t1."signup_date") < DATE('2026-11-15', '-30 days')
+  AND DATE(t1."signup_date") > DATE('2026-11-15', '-400 days');
+
+-- constructs/c_between_ago
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-10 days')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") <= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-3 days');
+
+-- constructs/c_in_last
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+    AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") <= '2026-11-15 12:00:00.000'
+  )
+  AND (
+    DATE(t1."signup_date") > DATE('2026-11-15', '-7 days')
+    AND DATE(t1."signup_date") <= '2026-11-15'
+  );
+
+-- constructs/c_calendar
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    DATE(t1."signup_date") >= DATE('2026-11-15', 'start of month')
+    AND DATE(t1."signup_date") < MIN(
+      DATE(
+        DATE('2026-11-15', 'start of month'),
+        'start of month',
+        '+1 months',
+        '+' || (
+          CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
+        ) || ' days'
+      ),
+      DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
+    )
+  )
+  OR (
+    STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") >= STRFTIME(
+      '%Y-%m-%d %H:%M:%f',
+      MIN(
+        DATE(
+          DATE(
+            '2026-11-15',
+            'start of month',
+            '-' || (
+              (
+                CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+              ) % 3
+            ) || ' months'
+          ),
+          'start of month',
+          '-3 months',
+          '+' || (
+            CAST(STRFTIME(
+              '%d',
+              DATE(
+                '2026-11-15',
+                'start of month',
+                '-' || (
+                  (
+                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                  ) % 3
+                ) || ' months'
+              )
+            ) AS INTEGER) - 1
+          ) || ' days'
+        ),
+        DATE(
+          DATE(
+            '2026-11-15',
+            'start of month',
+            '-' || (
+              (
+                CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+              ) % 3
+            ) || ' months'
+          ),
+          'start of month',
+          '-2 months',
+          '-1 day'
+        )
+      )
+    )
+    AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") < STRFTIME(
+      '%Y-%m-%d %H:%M:%f',
+      MIN(
+        DATE(
+          MIN(
+            DATE(
+              DATE(
+                '2026-11-15',
+                'start of month',
+                '-' || (
+                  (
+                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                  ) % 3
+                ) || ' months'
+              ),
+              'start of month',
+              '-3 months',
+              '+' || (
+                CAST(STRFTIME(
+                  '%d',
+                  DATE(
+                    '2026-11-15',
+                    'start of month',
+                    '-' || (
+                      (
+                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                      ) % 3
+                    ) || ' months'
+                  )
+                ) AS INTEGER) - 1
+              ) || ' days'
+            ),
+            DATE(
+              DATE(
+                '2026-11-15',
+                'start of month',
+                '-' || (
+                  (
+                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                  ) % 3
+                ) || ' months'
+              ),
+              'start of month',
+              '-2 months',
+              '-1 day'
+            )
+          ),
+          'start of month',
+          '+3 months',
+          '+' || (
+            CAST(STRFTIME(
+              '%d',
+              MIN(
+                DATE(
+                  DATE(
+                    '2026-11-15',
+                    'start of month',
+                    '-' || (
+                      (
+                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                      ) % 3
+                    ) || ' months'
+                  ),
+                  'start of month',
+                  '-3 months',
+                  '+' || (
+                    CAST(STRFTIME(
+                      '%d',
+                      DATE(
+                        '2026-11-15',
+                        'start of month',
+                        '-' || (
+                          (
+                            CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                          ) % 3
+                        ) || ' months'
+                      )
+                    ) AS INTEGER) - 1
+                  ) || ' days'
+                ),
+                DATE(
+                  DATE(
+                    '2026-11-15',
+                    'start of month',
+                    '-' || (
+                      (
+                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                      ) % 3
+                    ) || ' months'
+                  ),
+                  'start of month',
+                  '-2 months',
+                  '-1 day'
+                )
+              )
+            ) AS INTEGER) - 1
+          ) || ' days'
+        ),
+        DATE(
+          MIN(
+            DATE(
+              DATE(
+                '2026-11-15',
+                'start of month',
+                '-' || (
+                  (
+                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                  ) % 3
+                ) || ' months'
+              ),
+              'start of month',
+              '-3 months',
+              '+' || (
+                CAST(STRFTIME(
+                  '%d',
+                  DATE(
+                    '2026-11-15',
+                    'start of month',
+                    '-' || (
+                      (
+                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                      ) % 3
+                    ) || ' months'
+                  )
+                ) AS INTEGER) - 1
+              ) || ' days'
+            ),
+            DATE(
+              DATE(
+                '2026-11-15',
+                'start of month',
+                '-' || (
+                  (
+                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+                  ) % 3
+                ) || ' months'
+              ),
+              'start of month',
+              '-2 months',
+              '-1 day'
+            )
+          ),
+          'start of month',
+          '+4 months',
+          '-1 day'
+        )
+      )
+    )
+  )
+  OR (
+    DATE(t1."birthday") >= DATE('2026-11-15', 'start of year')
+    AND DATE(t1."birthday") < MIN(
+      DATE(
+        DATE('2026-11-15', 'start of year'),
+        'start of month',
+        '+12 months',
+        '+' || (
+          CAST(STRFTIME('%d', DATE('2026-11-15', 'start of year')) AS INTEGER) - 1
+        ) || ' days'
+      ),
+      DATE(DATE('2026-11-15', 'start of year'), 'start of month', '+13 months', '-1 day')
+    )
+  );
+
+-- constructs/c_today
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  DATE(t1."last_purchase_date") = '2026-11-15'
+  OR STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") > STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', '-7 days'));
+
+-- constructs/c_date_literals
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  DATE(t1."signup_date") >= '2026-01-01'
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") < '2026-06-01 10:00:00.000';
+
+-- constructs/c_date_minus
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  CAST(ROUND(JULIANDAY('2026-11-15') - JULIANDAY(DATE(t1."last_purchase_date"))) AS INTEGER) > 60;
+
+-- constructs/c_month_math
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  DATE(t1."signup_date") > MIN(
+    DATE(
+      '2026-11-15',
+      'start of month',
+      '-1 months',
+      '+' || (
+        CAST(STRFTIME('%d', '2026-11-15') AS INTEGER) - 1
+      ) || ' days'
+    ),
+    DATE('2026-11-15', 'start of month', '+0 months', '-1 day')
+  )
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") < MIN(
+    DATE(
+      '2026-11-15 12:00:00.000',
+      'start of month',
+      '-3 months',
+      '+' || (
+        CAST(STRFTIME('%d', '2026-11-15 12:00:00.000') AS INTEGER) - 1
+      ) || ' days'
+    ),
+    DATE('2026-11-15 12:00:00.000', 'start of month', '-2 months', '-1 day')
+  ) || STRFTIME(' %H:%M:%f', '2026-11-15 12:00:00.000');
+
+-- constructs/c_before_after
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  DATE(t1."signup_date") < '2026-01-01'
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") > '2026-01-01 00:00:00.000';
+
+-- constructs/c_anniversary
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    (
+      CAST(STRFTIME('%m', DATE(t1."signup_date")) AS INTEGER) = CAST(STRFTIME('%m', '2026-11-15') AS INTEGER)
+      AND CAST(STRFTIME('%d', DATE(t1."signup_date")) AS INTEGER) = CAST(STRFTIME('%d', '2026-11-15') AS INTEGER)
+    )
+    OR (
+      CAST(STRFTIME('%m', DATE(t1."signup_date")) AS INTEGER) = 2
+      AND CAST(STRFTIME('%d', DATE(t1."signup_date")) AS INTEGER) = 29
+      AND CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) = 2
+      AND CAST(STRFTIME('%d', '2026-11-15') AS INTEGER) = 28
+      AND CAST(STRFTIME('%d', DATE('2026-11-15', '+1 days')) AS INTEGER) = 1
+    )
+  )
+  OR (
+    (
+      CAST(STRFTIME('%m', DATE(t1."birthday")) AS INTEGER) = CAST(STRFTIME('%m', '2026-11-15') AS INTEGER)
+      AND CAST(STRFTIME('%d', DATE(t1."birthday")) AS INTEGER) = CAST(STRFTIME('%d', '2026-11-15') AS INTEGER)
+    )
+    OR (
+      CAST(STRFTIME('%m', DATE(t1."birthday")) AS INTEGER) = 2
+      AND CAST(STRFTIME('%d', DATE(t1."birthday")) AS INTEGER) = 29
+      AND CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) = 2
+      AND CAST(STRFTIME('%d', '2026-11-15') AS INTEGER) = 28
+      AND CAST(STRFTIME('%d', DATE('2026-11-15', '+1 days')) AS INTEGER) = 1
+    )
+  );
+
+-- constructs/c_to_one
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+LEFT JOIN "organizations" AS t2
+  ON t2."id" = t1."organization_id"
+WHERE
+  t2."industry" = 'Software' AND t2."employees" > 100;
+
+-- constructs/c_to_one_null
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+LEFT JOIN "organizations" AS t2
+  ON t2."id" = t1."organization_id"
+WHERE
+  t2."industry" IS NULL;
+
+-- constructs/c_to_many
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL AND t2."value" >= 10000
+  )
+  AND t1."id" IN (
+    SELECT
+      t3."contact_id"
+    FROM "deals" AS t3
+    WHERE
+      NOT t3."contact_id" IS NULL AND t3."stage" = 'Negotiation'
+  );
+
+-- constructs/c_to_many_negated
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM "deals" AS t2
+    WHERE
+      t2."contact_id" = t1."id" AND t2."stage" = 'Won'
+  );
+
+-- constructs/c_to_many_null
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM "deals" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+  )
+  OR t1."id" IN (
+    SELECT
+      t3."contact_id"
+    FROM "deals" AS t3
+    WHERE
+      NOT t3."contact_id" IS NULL AND t3."stage" IS NULL
+  );
+
+-- constructs/c_any
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."value" >= 10000 AND t2."stage" = 'Negotiation'
+      )
+  );
+
+-- constructs/c_all
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM "deals" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+      AND (
+        NOT (
+          t2."stage" = 'Won'
+        ) OR t2."stage" IS NULL
+      )
+  );
+
+-- constructs/c_no
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM "deals" AS t2
+    WHERE
+      t2."contact_id" = t1."id" AND t2."stage" = 'Lost'
+  )
+  AND t1."id" IN (
+    SELECT
+      t3."contact_id"
+    FROM "deals" AS t3
+    WHERE
+      NOT t3."contact_id" IS NULL
+  );
+
+-- constructs/c_count
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM "deals" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+  ) >= 2
+  AND (
+    SELECT
+      COUNT(*)
+    FROM "deals" AS t3
+    WHERE
+      t3."contact_id" = t1."id" AND t3."stage" = 'Won'
+  ) = 0;
+
+-- constructs/c_sum_avg
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COALESCE(SUM(t2."value"), 0)
+    FROM "deals" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+  ) > 20000
+  OR (
+    SELECT
+      AVG(CAST(t3."value" AS REAL))
+    FROM "deals" AS t3
+    WHERE
+      t3."contact_id" = t1."id" AND t3."stage" = 'Won'
+  ) > 5000;
+
+-- constructs/c_min_max
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      MIN(t2."value")
+    FROM "deals" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+  ) < 1000
+  AND (
+    SELECT
+      MAX(STRFTIME('%Y-%m-%d %H:%M:%f', t3."closed_at"))
+    FROM "deals" AS t3
+    WHERE
+      t3."contact_id" = t1."id"
+  ) < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days');
+
+-- constructs/c_performed
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL AND t2."name" = 'purchase'
+  );
+
+-- constructs/c_performed_count
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+      AND (
+        t2."name" = 'email_opened'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  ) >= 3;
+
+-- constructs/c_performed_where
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id" AND (
+        t2."name" = 'purchase' AND t2."amount" > 100
+      )
+  ) <= 2;
+
+-- constructs/c_performed_exact
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+      AND (
+        t2."name" = 'email_clicked'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month'))
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME(
+            '%Y-%m-%d %H:%M:%f',
+            MIN(
+              DATE(
+                DATE('2026-11-15', 'start of month'),
+                'start of month',
+                '+1 months',
+                '+' || (
+                  CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
+                ) || ' days'
+              ),
+              DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
+            )
+          )
+        )
+      )
+  ) = 1;
+
+-- constructs/c_performed_fewer
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id" AND t2."name" = 'email_opened'
+  ) < 2;
+
+-- constructs/c_did_not
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+      AND (
+        t2."name" = 'purchase'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  );
+
+-- constructs/c_performed_between
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'page_view'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+        )
+      )
+  );
+
+-- constructs/c_calculated
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  AND (
+    (
+      (
+        t1."opens" * 2
+      ) + (
+        t1."clicks" * 5
+      )
+    ) + (
+      t1."purchases" * 10
+    )
+  ) >= 30;
+
+-- constructs/c_let
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    t1."opens" + (
+      t1."clicks" * 2
+    )
+  ) > 20
+  AND (
+    t1."opens" + (
+      t1."clicks" * 2
+    )
+  ) < 50;
+
+-- constructs/c_segment_ref
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    t1."opens" >= 5
+    AND t1."clicks" < 3
+    AND (
+      NOT (
+        t1."lifetime_value" = 100.5
+      ) OR t1."lifetime_value" IS NULL
+    )
+  )
+  AND (
+    (
+      NOT (
+        t1."is_vip" = TRUE
+      ) OR t1."is_vip" IS NULL
+    )
+    OR t1."welcome_email_sent" = TRUE
+  );
+
+-- constructs/c_list
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."member_key"
+    FROM "list_members" AS t2
+    WHERE
+      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+  )
+  OR t1."id" IN (
+    SELECT
+      t3."member_key"
+    FROM "list_members" AS t3
+    WHERE
+      t3."list_slug" = 'beta_testers' AND NOT t3."member_key" IS NULL
+  );
+
+-- constructs/c_nested
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    (
+      t1."country" = 'USA' OR t1."country" = 'Canada'
+    )
+    AND (
+      (
+        NOT (
+          t1."opens" < 3
+        ) OR t1."opens" IS NULL
+      )
+      AND (
+        NOT (
+          t1."clicks" < 1
+        ) OR t1."clicks" IS NULL
+      )
+    )
+  )
+  OR t1."is_vip" = TRUE;
+
+-- constructs/c_names
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-10 days')
+  AND t1."country" = 'France';
+
+-- constructs/c_unicode
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."first_name" = 'Zoë'
+  OR LOWER(t1."first_name") LIKE '%é%' ESCAPE '!'
+  OR t1."first_name" = '李';
+
+-- constructs/c_quotes
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    NOT (
+      t1."email" = 'o''brien"s@x.com'
+    ) OR t1."email" IS NULL
+  )
+  AND (
+    NOT (
+      LOWER(t1."job_title") LIKE '%\%' ESCAPE '!'
+    ) OR t1."job_title" IS NULL
+  );
+
+-- constructs/c_static
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."member_key"
+    FROM "list_members" AS t2
+    WHERE
+      t2."list_slug" = 'c_static' AND NOT t2."member_key" IS NULL
+  );
+
+-- seed002/company_employees
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  LOWER(t1."email") LIKE '%@company.com%' ESCAPE '!';
+
+-- seed002/complex_example
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    t1."location" = 'USA' OR t1."location" = 'Canada'
+  )
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+  AND t1."total_spent" > 500
+  AND t1."email_opens" > 5;
+
+-- seed002/highly_engaged
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+      AND (
+        t2."name" = 'email_opened'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  ) >= 5
+  AND (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t3
+    WHERE
+      t3."contact_id" = t1."id"
+      AND (
+        t3."name" = 'email_clicked'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  ) >= 2;
+
+-- seed002/at_risk
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+      AND (
+        t2."name" = 'email_opened'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  ) < 2
+  AND (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t3
+    WHERE
+      t3."contact_id" = t1."id" AND t3."name" = 'email_opened'
+  ) > 5
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."subscribed_at") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days');
+
+-- seed002/never_engaged
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."opens" = 0
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."subscribed_at") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days');
+
+-- seed002/recent_purchasers
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") > STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-7 days');
+
+-- seed002/cart_abandoners
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."cart_value" > 0
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") IS NULL
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") > STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-24 hours');
+
+-- seed002/browse_abandoners
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."products_viewed" > 3
+  AND t1."cart_items" = 0
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_visit") > STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-48 hours');
+
+-- seed002/geographic
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."country" = 'USA'
+  AND t1."state" IN ('CA', 'NY', 'TX')
+  AND t1."timezone" = 'PST';
+
+-- seed002/birthday_month
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  CAST(STRFTIME('%m', DATE(t1."birthday")) AS INTEGER) = CAST(STRFTIME('%m', '2026-11-15') AS INTEGER);
+
+-- seed002/customer_lifecycle
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  DATE(t1."signup_date") < DATE('2026-11-15', '-365 days')
+  AND t1."customer_tier" = 'Gold';
+
+-- seed002/nested_example
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    (
+      t1."product_interest" = 'Software'
+      AND LOWER(t1."job_title") LIKE '%developer%' ESCAPE '!'
+    )
+    OR (
+      t1."product_interest" = 'Marketing'
+      AND LOWER(t1."job_title") LIKE '%marketing%' ESCAPE '!'
+    )
+  )
+  AND (
+    t1."company_size" > 100 OR t1."budget" > 10000
+  );
+
+-- seed002/rolling_window
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") > STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', '-30 days'));
+
+-- seed002/signup_anniversary
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  (
+    CAST(STRFTIME('%m', DATE(t1."signup_date")) AS INTEGER) = CAST(STRFTIME('%m', '2026-11-15') AS INTEGER)
+    AND CAST(STRFTIME('%d', DATE(t1."signup_date")) AS INTEGER) = CAST(STRFTIME('%d', '2026-11-15') AS INTEGER)
+  )
+  OR (
+    CAST(STRFTIME('%m', DATE(t1."signup_date")) AS INTEGER) = 2
+    AND CAST(STRFTIME('%d', DATE(t1."signup_date")) AS INTEGER) = 29
+    AND CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) = 2
+    AND CAST(STRFTIME('%d', '2026-11-15') AS INTEGER) = 28
+    AND CAST(STRFTIME('%d', DATE('2026-11-15', '+1 days')) AS INTEGER) = 1
+  );
+
+-- seed002/holiday_season
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) IN (11, 12);
+
+-- seed002/calculated_fields
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  AND (
+    (
+      (
+        t1."opens" * 2
+      ) + (
+        t1."clicks" * 5
+      )
+    ) + (
+      t1."purchases" * 10
+    )
+  ) >= 40
+  AND CAST(ROUND(JULIANDAY('2026-11-15') - JULIANDAY(DATE(t1."last_purchase_date"))) AS INTEGER) > 30;
+
+-- seed002/welcome_series
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."subscribed_at") > STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-7 days')
+  AND t1."welcome_email_sent" = FALSE;
+
+-- seed002/win_back
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-180 days')
+  AND t1."previous_customer" = TRUE;
+
+-- seed002/top_tier
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."lifetime_value" > 1000
+  OR (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t2
+    WHERE
+      t2."contact_id" = t1."id"
+      AND (
+        t2."name" = 'purchase'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= MIN(
+            DATE(
+              '2026-11-15 12:00:00.000',
+              'start of month',
+              '-12 months',
+              '+' || (
+                CAST(STRFTIME('%d', '2026-11-15 12:00:00.000') AS INTEGER) - 1
+              ) || ' days'
+            ),
+            DATE('2026-11-15 12:00:00.000', 'start of month', '-11 months', '-1 day')
+          ) || STRFTIME(' %H:%M:%f', '2026-11-15 12:00:00.000')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  ) > 5;
+
+-- seed002/inactive
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days')
+  AND t1."subscription_status" = 'Active';
+
+-- seed002/active_last_30_days
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'email_opened'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  );
+
+-- seed002/purchased_this_week
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'purchase'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME(
+            '%Y-%m-%d %H:%M:%f',
+            DATE(
+              '2026-11-15',
+              '-' || (
+                (
+                  CAST(STRFTIME('%w', '2026-11-15') AS INTEGER) + 6
+                ) % 7
+              ) || ' days'
+            )
+          )
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME(
+            '%Y-%m-%d %H:%M:%f',
+            DATE(
+              DATE(
+                '2026-11-15',
+                '-' || (
+                  (
+                    CAST(STRFTIME('%w', '2026-11-15') AS INTEGER) + 6
+                  ) % 7
+                ) || ' days'
+              ),
+              '+7 days'
+            )
+          )
+        )
+      )
+  );
+
+-- seed002/engaged_vips
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."member_key"
+    FROM "list_members" AS t2
+    WHERE
+      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+  )
+  AND (
+    t1."id" IN (
+      SELECT
+        t3."contact_id"
+      FROM "events" AS t3
+      WHERE
+        NOT t3."contact_id" IS NULL
+        AND (
+          t3."name" = 'email_opened'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= '2026-11-15 12:00:00.000'
+          )
+        )
+    )
+  );
+
+-- seed002/non_purchasers
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT t1."subscription_status" IS NULL
+  AND (
+    NOT EXISTS(
+      SELECT
+        1
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
+        AND (
+          t2."name" = 'purchase'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME(
+              '%Y-%m-%d %H:%M:%f',
+              DATE(
+                '2026-11-15',
+                '-' || (
+                  (
+                    CAST(STRFTIME('%w', '2026-11-15') AS INTEGER) + 6
+                  ) % 7
+                ) || ' days'
+              )
+            )
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME(
+              '%Y-%m-%d %H:%M:%f',
+              DATE(
+                DATE(
+                  '2026-11-15',
+                  '-' || (
+                    (
+                      CAST(STRFTIME('%w', '2026-11-15') AS INTEGER) + 6
+                    ) % 7
+                  ) || ' days'
+                ),
+                '+7 days'
+              )
+            )
+          )
+        )
+    )
+  );
+
+-- seed002/api_high_value_active
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."lifetime_value" > 500
+  AND (
+    STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+    AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") <= '2026-11-15 12:00:00.000'
+  );
+
+-- seed002/vip_customers
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."member_key"
+    FROM "list_members" AS t2
+    WHERE
+      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+  );
+
+-- seed002/beta_testers
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."member_key"
+    FROM "list_members" AS t2
+    WHERE
+      t2."list_slug" = 'beta_testers' AND NOT t2."member_key" IS NULL
+  );
+
+-- spec_example/spec_high_value_prospects
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+LEFT JOIN "organizations" AS t3
+  ON t3."id" = t1."organization_id"
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."value" >= 10000 AND t2."stage" = 'Negotiation'
+      )
+  )
+  AND t3."industry" IN ('Software', 'Fintech')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") > STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+  AND (
+    SELECT
+      COUNT(*)
+    FROM "events" AS t4
+    WHERE
+      t4."contact_id" = t1."id"
+      AND (
+        t4."name" = 'purchase'
+        AND t4."amount" > 100
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t4."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t4."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+  ) >= 2
+  AND CAST(t1."lifetime_value" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  AND (
+    (
+      NOT (
+        STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+      )
+      OR STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") IS NULL
+    )
+    AND NOT STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") IS NULL
+  );
+
+-- spec_example/beta_testers_spec
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."member_key"
+    FROM "list_members" AS t2
+    WHERE
+      t2."list_slug" = 'beta_testers_spec' AND NOT t2."member_key" IS NULL
+  );
+
+-- high_value_prospects/high_value_prospects
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+LEFT JOIN "organizations" AS t3
+  ON t3."id" = t1."organization_id"
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."value" >= 10000 AND t2."stage" = 'Negotiation'
+      )
+  )
+  AND t3."industry" IN ('Software', 'Fintech')
+  AND CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  AND (
+    (
+      NOT (
+        STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+      )
+      OR STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") IS NULL
+    )
+    AND NOT STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") IS NULL
+  );
+
+-- high_value_prospects/churned
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+  OR STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") IS NULL;
+
+-- high_value_prospects/vip_customers
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."member_key"
+    FROM "list_members" AS t2
+    WHERE
+      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+  );
+
+-- constructs/c_ago_ts evaluated when the SQL runs (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") > STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-30 days')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") < STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-2 hours');

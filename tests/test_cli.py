@@ -1,0 +1,95 @@
+"""The CLI as a user runs it: exit codes, formats, fmt's guarantees, never a traceback."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import DEMO_NOW, EXAMPLES, run_cli
+
+SEED = EXAMPLES / "segments" / "seed002.segql"
+
+
+def test_check_examples_ok():
+    code, out, err = run_cli("check", *sorted((EXAMPLES / "segments").glob("*.segql")))
+    assert code == 0, err
+    assert out.startswith("ok:")
+
+
+def test_help_on_every_command():
+    for command in ("check", "fmt", "compile", "run"):
+        code, out, _ = run_cli(command, "--help")
+        assert code == 0 and "usage:" in out and "--schema" in out
+
+
+def test_bad_usage_exits_2():
+    assert run_cli("compile", "--select", "all", SEED)[0] == 2
+    assert run_cli("nonsense")[0] == 2
+    code, _, err = run_cli("compile", "-e", "x = 1")
+    assert code == 2 and "--on" in err
+
+
+def test_missing_file_exits_1_without_traceback(tmp_path):
+    code, out, err = run_cli("check", tmp_path / "missing.segql", "--schema", EXAMPLES / "schema.yml")
+    assert code == 1 and "E0001" in err and "Traceback" not in err
+
+
+def test_bad_schema_reported_at_its_line(tmp_path):
+    (tmp_path / "schema.yml").write_text("entities:\n  contacts:\n    properties: {x: strin}\n")
+    (tmp_path / "s.segql").write_text("segment s on contacts where x = 1\n")
+    code, out, err = run_cli("check", tmp_path / "s.segql")
+    assert code == 1
+    assert "schema.yml:3:" in err and "E0205" in err and 'did you mean "string"' in err
+
+
+def test_run_lists_members_in_key_order_as_json_and_csv():
+    code, out, err = run_cli("run", SEED, "--segment", "geographic", "--now", DEMO_NOW, "--format", "json",
+                             "--columns", "country,state")
+    assert code == 0, err
+    rows = json.loads(out)
+    keys = [r["id"] for r in rows]
+    assert keys == sorted(keys) and rows
+    assert all(r["country"] == "USA" and r["state"] in ("CA", "NY", "TX") for r in rows)
+    code, csv_out, _ = run_cli("run", SEED, "--segment", "geographic", "--now", DEMO_NOW, "--format", "csv")
+    assert csv_out.splitlines()[0] == "id" and len(csv_out.splitlines()) == len(rows) + 1
+    code, count, _ = run_cli("run", SEED, "--segment", "geographic", "--now", DEMO_NOW, "--count")
+    assert int(count) == len(rows)
+    code, limited, _ = run_cli("run", SEED, "--segment", "geographic", "--now", DEMO_NOW, "--limit", "1",
+                               "--format", "json")
+    assert len(json.loads(limited)) == 1
+
+
+def test_fmt_is_idempotent_and_keeps_meaning(tmp_path):
+    import segql
+
+    schema = segql.load_schema(EXAMPLES / "schema.yml")
+    for source in sorted((EXAMPLES / "segments").glob("*.segql")):
+        target = tmp_path / source.name
+        shutil.copy(source, target)
+        shutil.copy(EXAMPLES / "schema.yml", tmp_path / "schema.yml")
+        code, _, err = run_cli("fmt", target)
+        assert code == 0, err
+        once = target.read_text()
+        assert run_cli("fmt", "--check", target)[0] == 0
+        run_cli("fmt", target)
+        assert target.read_text() == once
+        before = segql.check(source.read_text(), schema, path=str(source))
+        after = segql.check(once, schema, path=str(target))
+        assert before == after, source.name
+        assert once.count("#") == source.read_text().count("#"), "comments are kept"
+
+
+def test_fmt_check_reports_non_canonical(tmp_path):
+    path = tmp_path / "s.segql"
+    path.write_text("SEGMENT s ON contacts WHERE Opens>1   AND (clicks<2)\n")
+    (tmp_path / "schema.yml").write_text((EXAMPLES / "schema.yml").read_text())
+    code, _, err = run_cli("fmt", "--check", path)
+    assert code == 1 and "would reformat" in err
+    run_cli("fmt", path)
+    assert path.read_text() == "segment s on contacts\nwhere\n  Opens > 1\n  and clicks < 2\n"
+
+
+def test_invalid_utf8_is_a_diagnostic(tmp_path):
+    path = tmp_path / "bad.segql"
+    path.write_bytes(b'segment s on contacts where country = "\xff"\n')
+    code, _, err = run_cli("check", path, "--schema", EXAMPLES / "schema.yml")
+    assert code == 1 and "E0100" in err and "Traceback" not in err

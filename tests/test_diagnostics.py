@@ -1,0 +1,47 @@
+"""Golden diagnostics: each bad input in tests/golden/diagnostics/ gives exactly the reviewed message.
+
+Regenerate after an intended change with SEGQL_UPDATE_GOLDEN=1 and review the diff.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, ROOT, run_cli
+
+GOLDEN = Path(__file__).parent / "golden" / "diagnostics"
+CASES = sorted(GOLDEN.glob("*.segql"))
+SCHEMA = EXAMPLES / "schema.yml"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_golden_diagnostic(case):
+    code, out, err = run_cli("check", case.relative_to(ROOT), "--schema", SCHEMA.relative_to(ROOT))
+    assert code == 1, (out, err)
+    assert "Traceback" not in err
+    expected = case.with_suffix(".txt")
+    if os.environ.get("SEGQL_UPDATE_GOLDEN") or not expected.exists():
+        expected.write_text(err, "utf-8")
+    assert err == expected.read_text("utf-8")
+
+
+def test_json_diagnostics_are_machine_readable():
+    case = GOLDEN / "unknown_property.segql"
+    code, out, err = run_cli("check", case, "--schema", SCHEMA, "--format", "json")
+    assert code == 1
+    [item] = json.loads(out)
+    assert item["code"] == "E0301"
+    assert (item["line"], item["column"]) == (3, 7)
+    assert item["hints"] == ['did you mean "last_purchase"?']
+
+
+def test_every_code_is_documented():
+    import re
+
+    documented = set(re.findall(r"^## (E\d{4})", (ROOT / "docs" / "errors.md").read_text("utf-8"), re.M))
+    used = set()
+    for path in (ROOT / "src" / "segql").rglob("*.py"):
+        used |= set(re.findall(r'"(E\d{4})"', path.read_text("utf-8")))
+    assert used - documented == set(), "document these codes in docs/errors.md"
