@@ -139,9 +139,13 @@ class Checker:
         return self.expr(node.item, scope)
 
     def _And(self, node, scope):
+        if not node.items:  # an empty filter ({} in JSON) holds for every record
+            return ir.Const(True)
         return ir.And(tuple(self.condition(i, scope) for i in node.items))
 
     def _Or(self, node, scope):
+        if not node.items:
+            return ir.Const(False)
         return ir.Or(tuple(self.condition(i, scope) for i in node.items))
 
     def _Not(self, node, scope):
@@ -882,7 +886,7 @@ def measure(node: ast.Node, library: Library | None = None, _seen=None) -> tuple
         return measure(node.item, library, _seen)
     if isinstance(node, (ast.And, ast.Or)):
         parts = [measure(i, library, _seen) for i in node.items]
-        return sum(p[0] for p in parts), 1 + max(p[1] for p in parts)
+        return sum(p[0] for p in parts), 1 + max((p[1] for p in parts), default=0)
     if isinstance(node, ast.Not):
         leaves, depth = measure(node.item, library, _seen)
         return leaves, depth + 1

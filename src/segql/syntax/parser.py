@@ -121,7 +121,8 @@ class _ToAst(Transformer_NonRecursive):
                 description = value
             else:
                 lets.append(value)
-        return ast.Definition(kind, slug[0], entity[0], condition, title, description, tuple(lets),
+        slug_text = slug.value if isinstance(slug, ast.Literal) else slug[0]  # `segment "active-customers"`
+        return ast.Definition(kind, slug_text, entity[0], condition, title, description, tuple(lets),
                               span=_meta_span(meta), entity_span=entity[1])
 
     def title_clause(self, items):

@@ -113,11 +113,15 @@ class Printer:
         return self.render(node.item)
 
     def _Or(self, node):
+        if not node.items:
+            return "false", ATOM
         parts = [self.expr(i, OR + 1) if not isinstance(strip_parens(i), ast.And) else f"({self.expr(i, AND)})"
                  for i in node.items]
         return " or ".join(parts), OR
 
     def _And(self, node):
+        if not node.items:
+            return "true", ATOM
         return " and ".join(self.expr(i, AND + 1) for i in node.items), AND
 
     def _Not(self, node):
@@ -273,7 +277,7 @@ def format_definition(d: ast.Definition, comments: dict | None = None) -> str:
         lines.append("where")
         cond = d.condition
         top = strip_parens(cond)
-        if isinstance(top, (ast.And, ast.Or)):
+        if isinstance(top, (ast.And, ast.Or)) and top.items:
             word = "and" if isinstance(top, ast.And) else "or"
             for i, item in enumerate(top.items):
                 if isinstance(top, ast.Or) and isinstance(strip_parens(item), ast.And):
