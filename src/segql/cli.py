@@ -201,7 +201,11 @@ def cmd_fmt(args) -> int:
             from .frontends.to_mongo import definition_to_mongo
 
             doc = load_file(path, on=args.on, schema=schema)
-            docs = [definition_to_mongo(d, schema) for d in doc.definitions]
+            try:
+                docs = [definition_to_mongo(d, schema) for d in doc.definitions]
+            except SegqlError as err:
+                err.path, err.source = err.path or path, err.source or doc.source
+                raise
             outputs.append(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
             continue
         if args.to == "text" or is_json_text(text):
