@@ -50,7 +50,7 @@ def _documents(sources, schema) -> list[ast.Document]:
         if isinstance(src, ast.Document):
             docs.append(src)
         elif isinstance(src, Path) or (isinstance(src, str) and "\n" not in src and src.endswith(
-                (".segql", ".json")) and Path(src).exists()):
+                (".segql", ".json"))):
             docs.append(load_file(str(src), schema=schema))
         else:
             docs.append(parse_source(src, schema=schema))

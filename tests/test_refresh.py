@@ -1,0 +1,283 @@
+"""`segql refresh` (membership with history, one transaction) and `segql list` (static lists), on a
+DuckDB file and on PostgreSQL (SEGQL_TEST_POSTGRES_URL; skipped with a reason when unset, a failure when
+SEGQL_REQUIRE_ENGINES=1)."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import EXAMPLES, ROOT
+from test_operations import drop_postgres_schema, load_demo, postgres_url_in_schema
+
+from segql import cli, operations, refresh
+from segql.engines import connect
+from segql.errors import SegqlError
+from segql.run import member_query
+
+HVP = EXAMPLES / "segments" / "high_value_prospects.segql"
+SEED = EXAMPLES / "segments" / "seed002.segql"
+SCHEMA = EXAMPLES / "schema.yml"
+NOW1, NOW2 = "2026-11-15T12:00:00Z", "2026-12-20T09:30:00Z"
+TABLES = ("segql_membership", "segql_membership_events", "segql_refreshes")
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def db_url(request, tmp_path):
+    """A database holding the demo data: a DuckDB file, or a fresh PostgreSQL schema."""
+    if request.param == "duckdb":
+        url = f"duckdb:///{tmp_path / 'segments.duckdb'}"
+        eng = connect(url)
+        load_demo(eng)
+        eng.close()
+        yield url
+        return
+    name = f"segql_refresh_{os.getpid()}"
+    url = postgres_url_in_schema(name)
+    eng = connect(url)
+    load_demo(eng)
+    eng.close()
+    yield url
+    drop_postgres_schema(name)
+
+
+def state(url):
+    """Every row of segql's tables, sorted (timestamps as text)."""
+    eng = connect(url)
+    try:
+        out = {}
+        for table in TABLES:
+            try:
+                rows = eng.execute(f"SELECT * FROM {table}")
+            except Exception:  # noqa: BLE001 - not created yet
+                rows = None
+            out[table] = None if rows is None else sorted(tuple(str(v) for v in r) for r in rows)
+        return out
+    finally:
+        eng.close()
+
+
+def members(url, schema, loaded, slug, now):
+    item = next(i for i in loaded if i.slug == slug)
+    eng = connect(url)
+    try:
+        return {str(r[0]) for r in eng.execute(member_query(item.segment, schema, eng.dialect, now=now))}
+    finally:
+        eng.close()
+
+
+def test_refresh_records_who_entered_and_left(db_url, schema):
+    loaded = operations.load_segments([SEED, HVP], schema)
+    eng = connect(db_url)
+    try:
+        first = refresh.refresh([i.segment for i in loaded], schema, eng, NOW1)
+        second = refresh.refresh([i.segment for i in loaded], schema, eng, NOW2)
+        third = refresh.refresh([i.segment for i in loaded], schema, eng, NOW2)
+    finally:
+        eng.close()
+    slugs = [r["segment"] for r in first]
+    # dependency order: a segment used with `in segment` comes first; static lists are not refreshed
+    assert slugs.index("active_last_30_days") < slugs.index("engaged_vips")
+    assert slugs.index("purchased_this_week") < slugs.index("non_purchasers")
+    assert slugs.index("churned") < slugs.index("high_value_prospects")
+    assert "vip_customers" not in slugs and len(slugs) == len({i.slug for i in loaded if i.segment.kind == "segment"})
+    assert all(r["entered"] == r["members"] and r["left"] == 0 for r in first)
+    assert all(r["entered"] == r["left"] == 0 for r in third)
+    assert any(r["entered"] for r in second) and any(r["left"] for r in second)
+    now = state(db_url)
+    by_slug = {}
+    for seg, key, entered_at in now["segql_membership"]:
+        by_slug.setdefault(seg, set()).add(key)
+    for r1, r2 in zip(first, second):
+        slug = r2["segment"]
+        old, new = members(db_url, schema, loaded, slug, NOW1), members(db_url, schema, loaded, slug, NOW2)
+        assert by_slug.get(slug, set()) == new, slug
+        assert (r1["members"], r2["members"], r2["entered"], r2["left"]) == (
+            len(old), len(new), len(new - old), len(old - new)), slug
+        events = {(k, kind, at[:10]) for s, k, kind, at in now["segql_membership_events"] if s == slug}
+        assert {k for k, kind, at in events if kind == "left"} == old - new
+        assert {k for k, kind, at in events if kind == "entered" and at.startswith("2026-12")} == new - old
+    # member counts over time: one row per segment per refresh
+    assert len(now["segql_refreshes"]) == 3 * len(slugs)
+    # who stayed keeps the time they entered
+    stayed = next(r["segment"] for r in second if r["members"] > r["entered"])
+    times = {at for s, k, at in now["segql_membership"] if s == stayed}
+    assert any(t.startswith("2026-11-15 12:00:00") for t in times)
+
+
+def test_refresh_killed_mid_transaction_leaves_previous_state(db_url):
+    """SIGKILL `segql refresh` at a random moment inside its transaction: the tables hold exactly the
+    previous refresh's state, and a rerun completes."""
+    base = [sys.executable, "-m", "segql", "refresh", str(SEED), str(HVP), "--schema", str(SCHEMA),
+            "--db", db_url]
+    done = subprocess.run([*base, "--now", NOW1], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    before = state(db_url)
+    assert before["segql_membership"]
+    rng = random.Random(20261115 + len(db_url))
+    env = dict(os.environ, SEGQL_TEST_SLEEP_IN_REFRESH="0.15")
+    proc = subprocess.Popen([*base, "--now", NOW2], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env=env)
+    try:
+        target = rng.randint(1, 8)  # after the k-th segment's writes ...
+        seen = 0
+        while seen < target:
+            line = proc.stderr.readline()
+            assert line, "refresh ended before the kill"
+            seen += "test hook" in line
+        time.sleep(rng.uniform(0, 0.12))  # ... and somewhere within the next statements
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:  # pragma: no cover
+            proc.kill()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert state(db_url) == before
+    again = subprocess.run([*base, "--now", NOW2, "--format", "json"], capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr
+    after = state(db_url)
+    assert after != before
+    assert len(after["segql_refreshes"]) == 2 * len(before["segql_refreshes"])
+
+
+def test_failed_refresh_rolls_back(db_url, schema, monkeypatch):
+    loaded = operations.load_segments([SEED], schema)
+    eng = connect(db_url)
+    try:
+        refresh.refresh([i.segment for i in loaded], schema, eng, NOW1)
+        before = state(db_url) if not db_url.startswith("duckdb") else None
+        real, calls = refresh._refresh_one, []
+
+        def failing(*args):
+            calls.append(1)
+            if len(calls) == 3:
+                raise RuntimeError("boom")
+            return real(*args)
+
+        monkeypatch.setattr(refresh, "_refresh_one", failing)
+        with pytest.raises(RuntimeError):
+            refresh.refresh([i.segment for i in loaded], schema, eng, NOW2)
+        rows = sorted(tuple(str(v) for v in r) for r in eng.execute("SELECT * FROM segql_refreshes"))
+    finally:
+        eng.close()
+    assert all(r[1].startswith("2026-11-15") for r in rows)
+    if before is not None:
+        assert state(db_url) == before
+
+
+def test_refresh_cli(db_url, capsys):
+    code = cli.main(["refresh", str(HVP), "--schema", str(SCHEMA), "--db", db_url, "--now", NOW1])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0] == "refreshed 2 segments at 2026-11-15T12:00:00 (UTC)"
+    assert "static lists (not refreshed" in out and "vip_customers" in out
+
+
+def test_refresh_needs_a_database(capsys):
+    assert cli.main(["refresh", str(HVP), "--schema", str(SCHEMA)]) == 1
+    assert "E0702" in capsys.readouterr().err
+
+
+def test_refresh_refuses_engines_without_transactions():
+    class Fake:
+        dialect = "clickhouse"
+
+    with pytest.raises(SegqlError) as err:
+        refresh._Db(Fake(), "refresh")
+    assert err.value.code == "E0701"
+
+
+def test_refresh_on_sqlite_is_transactional_too(tmp_path, schema):
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    eng = connect(url)
+    load_demo(eng)
+    loaded = operations.load_segments([HVP], schema)
+    try:
+        result = refresh.refresh([i.segment for i in loaded], schema, eng, NOW1)
+        assert [r["segment"] for r in result] == ["churned", "high_value_prospects"]
+        assert eng.conn.in_transaction is False
+    finally:
+        eng.close()
+    assert len(state(url)["segql_membership"]) == sum(r["members"] for r in result)
+
+
+def test_dependency_order():
+    from segql import ir
+
+    a = ir.Segment("a", "contacts", "segment", ir.SegmentRef("b", ir.SegmentRef("c", ir.Const(True))))
+    b = ir.Segment("b", "contacts", "segment", ir.SegmentRef("c", ir.Const(True)))
+    c = ir.Segment("c", "contacts", "segment", ir.Const(True))
+    d = ir.Segment("d", "contacts", "segment", ir.Const(False))
+    assert [s.slug for s in refresh.dependency_order([a, d, b, c])] == ["c", "b", "a", "d"]
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = refresh._Progress(3, stream)
+        bar.update(1, "churned")
+        bar.close()
+    assert "refreshing [" in tty.getvalue() and "1/3 churned" in tty.getvalue()
+    assert pipe.getvalue() == ""
+
+
+# ---- static lists -------------------------------------------------------------------------------
+def test_list_add_remove_show(db_url, capsys):
+    common = ["--schema", str(SCHEMA), "--db", db_url]
+    assert cli.main(["list", "show", "beta_testers", *common, "--format", "json"]) == 0
+    import json
+
+    before = json.loads(capsys.readouterr().out)["members"]
+    assert len(before) == 12
+    new1, new2 = [k for k in range(1, 200) if k not in before][:2]
+    assert cli.main(["list", "add", "beta_testers", str(new1), str(new2), str(before[0]), *common, "--on",
+                     "contacts"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("added 2 members") and "1 unchanged" in out and err == ""
+    assert cli.main(["list", "add", "beta_testers", "99999", *common, "--on", "contacts"]) == 0
+    assert "no contacts record has key 99999" in capsys.readouterr().err
+    assert cli.main(["list", "show", "beta_testers", *common, "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["members"]
+    assert sorted(shown) == sorted({*before, new1, new2, 99999})
+    # the counts see the new members that exist (99999 is no contact)
+    assert cli.main(["counts", str(SEED), *common, "--format", "json"]) == 0
+    counted = {r["segment"]: r["members"] for r in json.loads(capsys.readouterr().out)}
+    assert counted["beta_testers"] == len(before) + 2
+    absent = next(k for k in range(1, 200) if k not in (*before, new1, new2))
+    assert cli.main(["list", "remove", "beta_testers", str(new1), str(new2), "99999", str(absent), *common]) == 0
+    assert capsys.readouterr().out.startswith("removed 3 members")
+    assert cli.main(["list", "show", "beta_testers", *common, "--format", "json"]) == 0
+    assert sorted(json.loads(capsys.readouterr().out)["members"]) == sorted(before)
+
+
+def test_list_changes_need_a_database(capsys):
+    assert cli.main(["list", "add", "vip_customers", "1", "--schema", str(SCHEMA)]) == 1
+    err = capsys.readouterr().err
+    assert "E0702" in err and "--db" in err
+    assert cli.main(["list", "show", "vip_customers", "--schema", str(SCHEMA)]) == 0  # reading works
+    assert len(capsys.readouterr().out.split()) == 23
+
+
+def test_list_keys_are_checked_against_the_key_type(tmp_path, capsys):
+    assert cli.main(["list", "add", "vip_customers", "abc", "--schema", str(SCHEMA), "--db",
+                     f"duckdb:///{tmp_path / 'x.duckdb'}"]) == 1
+    assert "E0703" in capsys.readouterr().err
+
+
+def test_refresh_subprocess_has_no_traceback_on_bad_db(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "segql", "refresh", str(HVP), "--schema", str(SCHEMA), "--db",
+                           "postgresql://nobody@127.0.0.1:1/none"], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert proc.returncode == 1 and "E0602" in proc.stderr and "Traceback" not in proc.stderr
