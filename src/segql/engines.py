@@ -3,7 +3,8 @@
 `connect(url)` returns an `Engine` with one small interface over DB-API drivers, chDB and Spark:
 `execute(sql, params) -> list[tuple]`, `columns`, `create_table(name, columns, rows)`, `close()`,
 `dialect` (sqlglot's name) and `paramstyle`. Drivers are imported lazily (the CLI's start-up time matters)
-and are optional extras; a missing one is E0601, a refused connection E0602 — never a traceback.
+and are optional extras; a missing one is E0601, a refused connection E0602, a query the database rejects
+E0604 — never a traceback. File URLs follow SQLAlchemy: `sqlite:///relative.db`, `sqlite:////absolute.db`.
 
 Engine-specific decisions (see docs/dialects.md):
 - SQLite: every connection gets a `regexp(pattern, text)` function implementing segql's portable regex
@@ -12,7 +13,8 @@ Engine-specific decisions (see docs/dialects.md):
 - MariaDB/MySQL: utf8mb4 connection; tables are utf8mb4 with the `utf8mb4_bin` collation (the primitives
   still compare `CAST(x AS BINARY)`, because `utf8mb4_bin` pads trailing spaces); timestamps DATETIME(6).
 - ClickHouse (chDB): every column is Nullable; timestamps DateTime64(6, 'UTC'), dates Date32; rows are
-  sent through ClickHouse's typed query parameters.
+  sent through ClickHouse's typed query parameters. Tables are `Memory` in a temporary session (`chdb://`)
+  and `MergeTree` in a database on disk (`chdb:///path`), so they are still there for the next process.
 - PostgreSQL: TIMESTAMP without time zone. Spark: one local session per process, TIMESTAMP_NTZ, rows
   via createDataFrame into a temporary view.
 """
@@ -38,6 +40,12 @@ def _missing(driver: str, extra: str):
 def _refused(what: str, exc: Exception):
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return SegqlError("E0602", f"cannot connect to {what}: {msg}")
+
+
+def _query_error(label: str, exc: Exception):
+    """A query the database rejected (a missing table, a type error …): E0604, never a traceback."""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return SegqlError("E0604", f"{label} error: {msg}")
 
 
 def _check_types(columns: dict):
@@ -77,6 +85,7 @@ class Engine:
 
 
 class _DBAPIEngine(Engine):
+    label = "database"  # names the engine in E0604
     TYPES: dict = {}
     placeholder = "?"
 
@@ -93,6 +102,8 @@ class _DBAPIEngine(Engine):
                 cur.execute(sql, params)
             self.columns = [d[0] for d in cur.description] if cur.description else None
             rows = [tuple(r) for r in cur.fetchall()] if cur.description else []
+        except Exception as e:
+            raise _query_error(self.label, e) from e
         finally:
             cur.close()
         self._commit()
@@ -132,17 +143,22 @@ class _DBAPIEngine(Engine):
 
 class DuckDBEngine(_DBAPIEngine):
     dialect = "duckdb"
+    label = "DuckDB"
     paramstyle = "qmark"
     TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
              "timestamp": "TIMESTAMP"}
 
     def execute(self, sql, params=None):
-        res = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
+        try:
+            res = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
+        except Exception as e:
+            raise _query_error(self.label, e) from e
         self.columns = [d[0] for d in res.description] if res.description else None
         return res.fetchall() if res.description else []
 
 
 class SqliteEngine(_DBAPIEngine):
+    label = "SQLite"
     dialect = "sqlite"
     paramstyle = "qmark"
     TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT",
@@ -197,6 +213,7 @@ def register_sqlite_functions(conn) -> None:
 
 
 class PostgresEngine(_DBAPIEngine):
+    label = "PostgreSQL"
     dialect = "postgres"
     paramstyle = "pyformat"  # psycopg 3: %s and %(name)s
     placeholder = "%s"
@@ -205,6 +222,7 @@ class PostgresEngine(_DBAPIEngine):
 
 
 class MySQLEngine(_DBAPIEngine):
+    label = "MySQL/MariaDB"
     dialect = "mysql"
     paramstyle = "pyformat"  # pymysql: %s and %(name)s
     placeholder = "%s"
@@ -245,7 +263,9 @@ class ClickHouseEngine(Engine):
         q = self._quote(name)
         self.session.query(f"DROP TABLE IF EXISTS {q}")
         cols = ", ".join(f"{self._quote(c)} Nullable({self.TYPES[t]})" for c, t in columns.items())
-        self.session.query(f"CREATE TABLE {q} ({cols}) ENGINE = Memory")
+        # a database on disk (chdb:///path) keeps its tables: Memory tables would come back empty
+        table_engine = "Memory" if self._tmpdir else "MergeTree ORDER BY tuple()"
+        self.session.query(f"CREATE TABLE {q} ({cols}) ENGINE = {table_engine}")
         types = list(columns.values())
         # one parameterised INSERT ... SELECT per row batch: arrays of typed parameters, one per column
         if rows:
@@ -364,7 +384,13 @@ def _spark_session():
 
 
 def _file_path(parsed) -> str | None:
-    path = unquote(parsed.netloc + parsed.path)
+    """SQLAlchemy's convention: `sqlite:///relative.db` (three slashes) is relative to the current directory,
+    `sqlite:////abs/path.db` (four) is absolute; the same for duckdb:// and chdb://."""
+    path = unquote(parsed.path)
+    if parsed.netloc:
+        return unquote(parsed.netloc) + path
+    if path.startswith("/"):
+        path = path[1:]
     return path or None
 
 

@@ -122,6 +122,8 @@ class Ops:
     """Portable implementation (PostgreSQL/ANSI shaped); subclasses override only what differs."""
 
     name = "postgres"
+    # lowering shape flags (see segql.lower.sql's docstring)
+    empty_subquery_is_null = False  # a correlated scalar subquery over no rows yields NULL, not COUNT's 0
     # regex flavour handed to segql.regex.to_flavor: how `$` must be written so it matches only at the end
     regex_flavor = "portable"
 
@@ -504,6 +506,12 @@ class MySQLOps(Ops):
     def now(self, tz):
         if self.is_utc(tz):
             return self.tpl("UTC_TIMESTAMP(6)")
+        if not _OFFSET_RE.match(tz):
+            # CONVERT_TZ with a zone name is NULL unless the server's zone tables are loaded: every
+            # relative-time condition would then silently match nothing. Refuse instead.
+            self.unsupported(f"relative time evaluated when the SQL runs in time zone {tz}",
+                             "MySQL/MariaDB convert named zones only with their time zone tables loaded; "
+                             "pin the time with --now, or use timezone: UTC")
         return self.tpl("CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', __tz)", tz=tz)
 
     def timestamp_literal(self, v):
@@ -564,6 +572,7 @@ class ClickHouseOps(Ops):
     """ClickHouse (verified on chDB). Timestamps are DateTime64(6, 'UTC') holding the naive wall clock."""
 
     name = "clickhouse"
+    empty_subquery_is_null = True  # `(SELECT count() … WHERE b.k = a.k)` is NULL when nothing matches
     regex_flavor = "re2"
     double_type = "Float64"
     lower_function = "lowerUTF8"

@@ -10,6 +10,11 @@ anti-joins (`NOT EXISTS`), never `NOT IN` over a nullable column. To-one paths a
 per path to the query they are used in. Aggregates are correlated scalar subqueries whose empty result is
 0 (count, sum) or missing (avg, min, max).
 
+Engine-specific shapes (flags on the dialect's `Ops`, so other dialects' SQL is unchanged):
+- `empty_subquery_is_null` (ClickHouse): a correlated scalar subquery over no rows yields NULL there
+  (ClickHouse decorrelates it into a LEFT JOIN on an aggregate), so count/sum subqueries are wrapped in
+  `COALESCE(…, 0)`.
+
 Every dialect-sensitive piece goes through `dialects.get_ops(dialect)`; every identifier comes from the
 schema and is quoted; every value is a sqlglot literal (marked, so `--params` can turn it into a bind
 parameter).
@@ -339,6 +344,10 @@ class Lowerer:
         for join in query.joins:
             sub = sub.join(join, copy=False)
         sub = sub.where(self._connect(filters, exp.And), copy=False)
+        if func in ("count", "sum") and self.ops.empty_subquery_is_null:
+            # the engine evaluates a correlated scalar subquery over no rows as NULL (ClickHouse turns it
+            # into a LEFT JOIN on an aggregate): count and sum of nothing must still be 0
+            return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0)])
         return exp.Subquery(this=sub)
 
 

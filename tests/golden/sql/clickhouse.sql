@@ -518,19 +518,25 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COUNT(*)
-    FROM "deals" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
+  COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "deals" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
+    ),
+    0
   ) >= 2
-  AND (
-    SELECT
-      COUNT(*)
-    FROM "deals" AS t3
-    WHERE
-      t3."contact_id" = t1."id" AND t3."stage" = 'Won'
+  AND COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "deals" AS t3
+      WHERE
+        t3."contact_id" = t1."id" AND t3."stage" = 'Won'
+    ),
+    0
   ) = 0;
 
 -- constructs/c_sum_avg
@@ -538,12 +544,15 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COALESCE(SUM(t2."value"), 0)
-    FROM "deals" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
+  COALESCE(
+    (
+      SELECT
+        COALESCE(SUM(t2."value"), 0)
+      FROM "deals" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
+    ),
+    0
   ) > 20000
   OR (
     SELECT
@@ -593,19 +602,22 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
-      AND (
-        t2."name" = 'email_opened'
+  COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
         AND (
-          t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
-          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          t2."name" = 'email_opened'
+          AND (
+            t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
+            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          )
         )
-      )
+    ),
+    0
   ) >= 3;
 
 -- constructs/c_performed_where
@@ -613,14 +625,17 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id" AND (
-        t2."name" = 'purchase' AND t2."amount" > 100
-      )
+  COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id" AND (
+          t2."name" = 'purchase' AND t2."amount" > 100
+        )
+    ),
+    0
   ) <= 2;
 
 -- constructs/c_performed_exact
@@ -628,23 +643,26 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
-      AND (
-        t2."name" = 'email_clicked'
+  COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
         AND (
-          t2."occurred_at" >= toDateTime64(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 6, 'UTC')
-          AND t2."occurred_at" < toDateTime64(
-            toDate32(addMonths(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 1)),
-            6,
-            'UTC'
+          t2."name" = 'email_clicked'
+          AND (
+            t2."occurred_at" >= toDateTime64(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 6, 'UTC')
+            AND t2."occurred_at" < toDateTime64(
+              toDate32(addMonths(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 1)),
+              6,
+              'UTC'
+            )
           )
         )
-      )
+    ),
+    0
   ) = 1;
 
 -- constructs/c_performed_fewer
@@ -652,12 +670,15 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id" AND t2."name" = 'email_opened'
+  COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id" AND t2."name" = 'email_opened'
+    ),
+    0
   ) < 2;
 
 -- constructs/c_did_not
@@ -880,33 +901,39 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
-      AND (
-        t2."name" = 'email_opened'
+  COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
         AND (
-          t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
-          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          t2."name" = 'email_opened'
+          AND (
+            t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          )
         )
-      )
+    ),
+    0
   ) >= 5
-  AND (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t3
-    WHERE
-      t3."contact_id" = t1."id"
-      AND (
-        t3."name" = 'email_clicked'
+  AND COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t3
+      WHERE
+        t3."contact_id" = t1."id"
         AND (
-          t3."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
-          AND t3."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          t3."name" = 'email_clicked'
+          AND (
+            t3."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+            AND t3."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          )
         )
-      )
+    ),
+    0
   ) >= 2;
 
 -- seed002/at_risk
@@ -914,26 +941,32 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
-      AND (
-        t2."name" = 'email_opened'
+  COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
         AND (
-          t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
-          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          t2."name" = 'email_opened'
+          AND (
+            t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
+            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          )
         )
-      )
+    ),
+    0
   ) < 2
-  AND (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t3
-    WHERE
-      t3."contact_id" = t1."id" AND t3."name" = 'email_opened'
+  AND COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t3
+      WHERE
+        t3."contact_id" = t1."id" AND t3."name" = 'email_opened'
+    ),
+    0
   ) > 5
   AND t1."subscribed_at" < addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90);
 
@@ -1085,19 +1118,22 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   t1."lifetime_value" > 1000
-  OR (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
-      AND (
-        t2."name" = 'purchase'
+  OR COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t2
+      WHERE
+        t2."contact_id" = t1."id"
         AND (
-          t2."occurred_at" >= addMonths(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -12)
-          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          t2."name" = 'purchase'
+          AND (
+            t2."occurred_at" >= addMonths(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -12)
+            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          )
         )
-      )
+    ),
+    0
   ) > 5;
 
 -- seed002/inactive
@@ -1272,20 +1308,23 @@ WHERE
   )
   AND t3."industry" IN ('Software', 'Fintech')
   AND t1."last_purchase" > addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
-  AND (
-    SELECT
-      COUNT(*)
-    FROM "events" AS t4
-    WHERE
-      t4."contact_id" = t1."id"
-      AND (
-        t4."name" = 'purchase'
-        AND t4."amount" > 100
+  AND COALESCE(
+    (
+      SELECT
+        COUNT(*)
+      FROM "events" AS t4
+      WHERE
+        t4."contact_id" = t1."id"
         AND (
-          t4."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
-          AND t4."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          t4."name" = 'purchase'
+          AND t4."amount" > 100
+          AND (
+            t4."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
+            AND t4."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          )
         )
-      )
+    ),
+    0
   ) >= 2
   AND toFloat64(t1."lifetime_value") / nullIf(toFloat64(t1."order_count"), 0) > 50
   AND (
