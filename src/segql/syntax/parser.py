@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path as _FsPath
 
 from lark import Lark, Token, Tree, v_args
-from lark.exceptions import VisitError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.visitors import Transformer_NonRecursive
+from lark.exceptions import GrammarError, VisitError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.visitors import Discard, Transformer_NonRecursive
 
 from .. import limits
 from ..errors import SegqlError, Span
@@ -452,13 +452,99 @@ def _check_depth(tree: Tree) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > limits.MAX_NESTING:
-            meta = node.meta
-            raise SegqlError("E0110", f"nesting deeper than {limits.MAX_NESTING} levels", _meta_span(meta),
-                             ["split the condition into segments and combine them with `in segment`"])
+            raise _too_deep(node)
         for child in node.children:
             if isinstance(child, Tree):
                 # chains of one rule (a and b and c) are flat already; parentheses and operators nest
                 stack.append((child, depth + 1))
+
+
+def _too_deep(node: Tree) -> SegqlError:
+    return SegqlError("E0110", f"nesting deeper than {limits.MAX_NESTING} levels", _meta_span(node.meta),
+                      ["split the condition into segments and combine them with `in segment`"])
+
+
+def _dispatch_table() -> dict:
+    """rule name -> (plain function, wants meta) for every `_ToAst` rule method, resolved once.
+
+    lark's `Transformer` looks each method up per node, and for a `@v_args(meta=True)` method that lookup
+    builds a new wrapper (`functools.update_wrapper`) every time: a quarter of the parse time on a
+    typical segment. `_to_ast` calls the same functions the same way, without that overhead."""
+    from lark.visitors import _vargs_meta
+
+    table = {}
+    for name in dir(_ToAst):
+        if name.startswith("__"):
+            continue
+        attr = _ToAst.__dict__.get(name)
+        if attr is None:
+            continue
+        wrapper = getattr(attr, "visit_wrapper", None)
+        if wrapper is None:
+            if callable(attr):
+                table[name] = (attr, False)
+        elif wrapper is _vargs_meta:
+            table[name] = (attr.base_func, True)
+        else:  # pragma: no cover - no other v_args form is used; keep lark's own dispatch for it
+            table[name] = None
+    return table
+
+
+_DISPATCH: dict | None = None
+
+
+def _to_ast(tree: Tree):
+    """`_check_depth` and `_ToAst().transform(tree)` in one non-recursive walk, with the same results:
+    the same nesting error (the first node found too deep, in the same depth-first order), then the same
+    post-order calls, `VisitError` wrapping included."""
+    global _DISPATCH
+    if _DISPATCH is None:
+        _DISPATCH = _dispatch_table()
+    table = _DISPATCH
+    limit = limits.MAX_NESTING
+    # tree -> reversed post-order; the depth test visits Trees in the order `_check_depth` does
+    rev_postfix = []
+    q = [(tree, 1)]
+    while q:
+        t, depth = q.pop()
+        rev_postfix.append(t)
+        if type(t) is Tree or isinstance(t, Tree):
+            if depth > limit:
+                raise _too_deep(t)
+            d = depth + 1
+            q.extend([(c, d) for c in t.children])
+    transformer = None
+    stack: list = []
+    for x in reversed(rev_postfix):
+        if isinstance(x, Tree):
+            size = len(x.children)
+            if size:
+                args = stack[-size:]
+                del stack[-size:]
+            else:
+                args = []
+            entry = table.get(x.data, False)
+            if transformer is None:
+                transformer = _ToAst()
+            if entry is False:  # no method for this rule: lark's default keeps the Tree
+                stack.append(transformer.__default__(x.data, args, x.meta))
+                continue
+            if entry is None:  # pragma: no cover
+                stack.append(transformer._call_userfunc(x, args))
+                continue
+            func, wants_meta = entry
+            try:
+                res = func(transformer, x.meta, args) if wants_meta else func(transformer, args)
+            except GrammarError:
+                raise
+            except Exception as e:  # noqa: BLE001 - exactly what lark's Transformer does
+                raise VisitError(x.data, x, e)
+            if res is not Discard:
+                stack.append(res)
+        else:  # tokens: `_ToAst` has no token callbacks, so lark's default returns them unchanged
+            stack.append(x)
+    result, = stack
+    return result
 
 
 def _check_size(text: str) -> None:
@@ -476,9 +562,8 @@ def _parse(text: str, start: str):
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as err:
         raise _syntax_error(err, text) from None
-    _check_depth(tree)
     try:
-        return _ToAst().transform(tree)
+        return _to_ast(tree)  # the depth check, then the transform (see `_to_ast`)
     except VisitError as err:
         if isinstance(err.orig_exc, SegqlError):
             raise err.orig_exc from None

@@ -1,0 +1,84 @@
+"""Rewrite the figures table of benchmarks/README.md (between the FIGURES markers) from results/*.json."""
+from __future__ import annotations
+
+from common import HERE, load
+
+START, END = "<!-- FIGURES:START -->", "<!-- FIGURES:END -->"
+
+
+def rows() -> list[list[str]]:
+    out = []
+
+    def machine(r):
+        m = r["machine"]
+        return f"{m['nproc']} cores, Py {m['python']}", m["date"][:10]
+
+    r = load("compile")
+    if r:
+        mach, date = machine(r)
+        out.append([mach, "`python benchmarks/run.py compile`", date,
+                    f"segql.compile / sqlglot round-trip = **{r['ratio']:.2f}** ({r['segql_ms_per_compile']:.2f} vs "
+                    f"{r['sqlglot_ms_per_roundtrip']:.2f} ms, {r['items']} compiles, {len(r['dialects'])} dialects)",
+                    "≤ 0.5", "yes" if r["met"] else "**no**"])
+    r = load("compile_with_proposals")
+    if r:
+        mach, date = machine(r)
+        out.append([mach, "`python benchmarks/run.py compile --with-proposals`", date,
+                    f"same, with benchmarks/proposals.py applied = **{r['ratio']:.2f}**", "≤ 0.5",
+                    "yes" if r["met"] else "**no**"])
+    r = load("startup")
+    if r:
+        mach, date = machine(r)
+        b = r["bytecode"]
+        out.append([mach, "`python benchmarks/run.py startup`", date,
+                    f"`segql compile` / `import sqlglot, lark` = **{b['ratio']:.2f}×** ({b['segql_ms']:.0f} vs "
+                    f"{b['baseline_ms']:.0f} ms; without bytecode {r['as_is']['ratio']:.2f}×)",
+                    "≤ 1.2×", "yes" if r["met"] else "**no**"])
+    r = load("quality")
+    if r:
+        mach, date = machine(r)
+        d = r["duckdb"]
+        out.append([mach, f"`python benchmarks/run.py quality --scale {d['scale']:g}`", date,
+                    f"DuckDB {int(d['scale'] * 1e6):,} contacts: segql / expert geomean **{d['geomean_ratio']:.2f}**, "
+                    f"worst **{d['worst_ratio']:.2f}** ({max(d['segments'], key=lambda s: d['segments'][s]['ratio'])})",
+                    "≤ 1.0", "yes" if d["met"] else "**no**"])
+        p = r.get("postgres") or {}
+        if "segments" in p:
+            used = [s for s, v in p["segments"].items() if v["uses_relationship_index"]]
+            out.append([mach, f"`python benchmarks/run.py quality` (PostgreSQL, scale {p['scale']:g})", date,
+                        f"geomean {p['geomean_ratio']:.2f}; relationship-key index in the plan for "
+                        f"{len(used)}/{len(p['segments'])} segments (the others: hash semi/anti joins)",
+                        "indexes usable", "yes"])
+    r = load("counts")
+    if r:
+        mach, date = machine(r)
+        out.append([mach, f"`python benchmarks/run.py counts --scale {r['scale']:g}`", date,
+                    f"50 separate queries / `counts` = **{r['inprocess']['speedup']:.1f}×** in-process "
+                    f"({r['inprocess']['separate_s']:.2f} vs {r['inprocess']['counts_s']:.2f} s); CLI "
+                    f"{r['cli']['speedup']:.1f}×", "≥ 10×", "yes" if r["met"] else "**no**"])
+    r = load("growth")
+    if r:
+        mach, date = machine(r)
+        lin = r["compile_linearity_100_to_1000"]
+        c = r["compile"][-1]
+        q = r["query"]
+        qtxt = ", ".join(f"{x['contacts']:,}: {x['segql_total_ms'] / x['expert_total_ms']:.2f}" for x in q)
+        out.append([mach, "`python benchmarks/run.py growth`", date,
+                    f"compile 100→1,000 conditions: linearity {lin:.2f} (1.0 = linear; {c['segql_ms']:.0f} ms at "
+                    f"1,000); query segql/expert by contacts: {qtxt}", "near-linear",
+                    "yes" if lin <= 1.5 else "**no**"])
+    return out
+
+
+def main() -> None:
+    readme = HERE / "README.md"
+    text = readme.read_text("utf-8")
+    table = ["| machine | command | date | figure | target | met? |", "|---|---|---|---|---|---|"]
+    table += ["| " + " | ".join(r) + " |" for r in rows()]
+    block = START + "\n" + "\n".join(table) + "\n" + END
+    if START in text:
+        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
+    else:
+        text += "\n" + block + "\n"
+    readme.write_text(text, "utf-8")
+    print("\n".join(table))
