@@ -87,6 +87,12 @@ def like_escape(value: str, specials: str = "%_") -> str:
 
 
 @functools.lru_cache(maxsize=None)
+def _datatype(type_sql: str, dialect: str) -> exp.DataType:
+    """Parsing a type name runs sqlglot's tokenizer and parser: once per (type, dialect) is enough."""
+    return exp.DataType.build(type_sql, dialect=dialect)
+
+
+@functools.lru_cache(maxsize=None)
 def _parse_template(sql: str, dialect: str) -> exp.Expression:
     return sqlglot.parse_one(sql, read=dialect)
 
@@ -147,7 +153,7 @@ class Ops:
         raise UnsupportedError(construct, self.name, hint)
 
     def cast(self, x, type_sql: str) -> exp.Expression:
-        return exp.Cast(this=_lit(x), to=exp.DataType.build(type_sql, dialect=self.name))
+        return exp.Cast(this=_lit(x), to=_datatype(type_sql, self.name).copy())
 
     @staticmethod
     def is_utc(tz: str) -> bool:

@@ -22,6 +22,7 @@ parameter).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,9 @@ class Lowerer:
         self.now = now  # naive wall-clock time in the schema's zone, or None (evaluated when the SQL runs)
         self._aliases = 0
         self.frames: list[_Frame] = []
+        # IR node -> SQL computed elsewhere (e.g. one pre-aggregation shared by many segments); a
+        # substituted condition must be two-valued
+        self.substitutions: dict = {}
 
     # ---- entry point ------------------------------------------------------------------------------
     def select(self, segment: ir.Segment, select: str = "keys") -> exp.Select:
@@ -99,6 +103,9 @@ class Lowerer:
 
     # ---- conditions (negation pushed to the leaves) -----------------------------------------------
     def condition(self, cond: ir.Cond, positive: bool) -> exp.Expression:
+        if self.substitutions and cond in self.substitutions:  # precomputed by a caller (batch counts)
+            done = self.substitutions[cond].copy()
+            return done if positive else exp.Not(this=exp.Paren(this=done))
         if isinstance(cond, ir.Not):
             return self.condition(cond.item, not positive)
         if isinstance(cond, (ir.And, ir.Or)):
@@ -118,6 +125,9 @@ class Lowerer:
             value = self.value(cond.operand)
             test = exp.Is(this=value, expression=exp.Null())
             return test if positive else exp.Not(this=test)
+        counted = _count_test(cond)
+        if counted is not None:
+            return self.counted(*counted, positive)
         pred, operands = self.leaf(cond)
         if positive:
             return pred
@@ -219,6 +229,8 @@ class Lowerer:
 
     def value(self, node: ir.Expr) -> exp.Expression:
         ops = self.ops
+        if self.substitutions and node in self.substitutions:
+            return self.substitutions[node].copy()
         if isinstance(node, ir.Column):
             return self.column(self.frames[-1 - node.up], node.prop.name)
         if isinstance(node, ir.Literal):
@@ -315,6 +327,49 @@ class Lowerer:
         finally:
             self.frames.pop()
 
+    def counted(self, agg: ir.Aggregate, op: str, limit: ir.Literal, positive: bool) -> exp.Expression:
+        """`count(rel …) op N` / `sum(rel.v …) op N` as a grouped semi-join instead of a correlated
+        subquery per record: `local IN (SELECT fk … GROUP BY fk HAVING …)`. Records without related rows
+        have count/sum 0; when the test holds for 0, members are those NOT among the groups failing it."""
+        holds_on_empty = _OPS[op](0, limit.value) == positive
+        outer = self.frames[-1]
+        rel = agg.rel
+        target = self.schema.entities[rel.target]
+        query = _Query()
+        frame = _Frame(self._alias(), target, query)
+        self.frames.append(frame)
+        try:
+            value = self.value(agg.value) if agg.value is not None else None
+            where = self.condition(agg.where, True) if agg.where is not None else None
+            remote = self.column(frame, rel.remote)
+            bound = self.value(limit)
+        finally:
+            self.frames.pop()
+        if agg.func == "count":
+            total = exp.Count(this=value if value is not None else exp.Star())
+        else:
+            total = exp.Coalesce(this=exp.Sum(this=value), expressions=[exp.Literal.number(0)])
+        kind = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+        test = kind(this=total, expression=bound)
+        # the groups to keep (test holds as asked) or to exclude (test fails as asked)
+        having = test if positive != holds_on_empty else exp.Not(this=exp.Paren(this=test))
+        filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
+        if where is not None:
+            filters.append(where)
+        sub = exp.Select(expressions=[remote]).from_(table_expr(target.table, frame.alias), copy=False)
+        for join in query.joins:
+            sub = sub.join(join, copy=False)
+        sub = sub.where(self._connect(filters, exp.And), copy=False).group_by(remote.copy(), copy=False)
+        sub = sub.having(having, copy=False)
+        local = self.column(outer, rel.local)
+        member_of = exp.In(this=local, query=exp.Subquery(this=sub))
+        if not holds_on_empty:
+            return member_of
+        if rel.local == outer.entity.key:  # a key is never missing
+            return exp.Not(this=member_of)
+        return exp.Paren(this=exp.Or(this=exp.Is(this=local.copy(), expression=exp.Null()),
+                                     expression=exp.Not(this=member_of)))
+
     def aggregate(self, node: ir.Aggregate) -> exp.Expression:
         outer = self.frames[-1]
         rel = node.rel
@@ -349,6 +404,21 @@ class Lowerer:
             # into a LEFT JOIN on an aggregate): count and sum of nothing must still be 0
             return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0)])
         return exp.Subquery(this=sub)
+
+
+_OPS = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_MIRROR = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _count_test(cond):
+    """(aggregate, op, literal) when `cond` compares a count or sum with a constant number."""
+    if not isinstance(cond, ir.Compare):
+        return None
+    for agg, lit, op in ((cond.left, cond.right, cond.op), (cond.right, cond.left, _MIRROR[cond.op])):
+        if isinstance(agg, ir.Aggregate) and agg.func in ("count", "sum") and isinstance(lit, ir.Literal) \
+                and lit.type in ("integer", "number") and lit.value is not None:
+            return agg, op, lit
+    return None
 
 
 def nullable(node: ir.Expr) -> bool:

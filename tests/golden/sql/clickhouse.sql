@@ -518,42 +518,55 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  )
+  AND NOT (
+    t1."id" IN (
       SELECT
-        COUNT(*)
-      FROM "deals" AS t2
-      WHERE
-        t2."contact_id" = t1."id"
-    ),
-    0
-  ) >= 2
-  AND COALESCE(
-    (
-      SELECT
-        COUNT(*)
+        t3."contact_id"
       FROM "deals" AS t3
       WHERE
-        t3."contact_id" = t1."id" AND t3."stage" = 'Won'
-    ),
-    0
-  ) = 0;
+        NOT (
+          t3."contact_id" IS NULL
+        ) AND t3."stage" = 'Won'
+      GROUP BY
+        t3."contact_id"
+      HAVING
+        NOT (
+          COUNT(*) = 0
+        )
+    )
+  );
 
 -- constructs/c_sum_avg
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
-      SELECT
-        COALESCE(SUM(t2."value"), 0)
-      FROM "deals" AS t2
-      WHERE
-        t2."contact_id" = t1."id"
-    ),
-    0
-  ) > 20000
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COALESCE(SUM(t2."value"), 0) > 20000
+  )
   OR (
     SELECT
       AVG(toFloat64(t3."value"))
@@ -602,84 +615,105 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
-      SELECT
-        COUNT(*)
-      FROM "events" AS t2
-      WHERE
-        t2."contact_id" = t1."id"
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+      AND (
+        t2."name" = 'email_opened'
         AND (
-          t2."name" = 'email_opened'
-          AND (
-            t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
-            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
-          )
+          t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
+          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
         )
-    ),
-    0
-  ) >= 3;
+      )
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 3
+  );
 
 -- constructs/c_performed_where
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
+  NOT (
+    t1."id" IN (
       SELECT
-        COUNT(*)
+        t2."contact_id"
       FROM "events" AS t2
       WHERE
-        t2."contact_id" = t1."id" AND (
+        NOT (
+          t2."contact_id" IS NULL
+        )
+        AND (
           t2."name" = 'purchase' AND t2."amount" > 100
         )
-    ),
-    0
-  ) <= 2;
+      GROUP BY
+        t2."contact_id"
+      HAVING
+        NOT (
+          COUNT(*) <= 2
+        )
+    )
+  );
 
 -- constructs/c_performed_exact
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
-      SELECT
-        COUNT(*)
-      FROM "events" AS t2
-      WHERE
-        t2."contact_id" = t1."id"
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+      AND (
+        t2."name" = 'email_clicked'
         AND (
-          t2."name" = 'email_clicked'
-          AND (
-            t2."occurred_at" >= toDateTime64(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 6, 'UTC')
-            AND t2."occurred_at" < toDateTime64(
-              toDate32(addMonths(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 1)),
-              6,
-              'UTC'
-            )
+          t2."occurred_at" >= toDateTime64(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 6, 'UTC')
+          AND t2."occurred_at" < toDateTime64(
+            toDate32(addMonths(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 1)),
+            6,
+            'UTC'
           )
         )
-    ),
-    0
-  ) = 1;
+      )
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) = 1
+  );
 
 -- constructs/c_performed_fewer
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
+  NOT (
+    t1."id" IN (
       SELECT
-        COUNT(*)
+        t2."contact_id"
       FROM "events" AS t2
       WHERE
-        t2."contact_id" = t1."id" AND t2."name" = 'email_opened'
-    ),
-    0
-  ) < 2;
+        NOT (
+          t2."contact_id" IS NULL
+        ) AND t2."name" = 'email_opened'
+      GROUP BY
+        t2."contact_id"
+      HAVING
+        NOT (
+          COUNT(*) < 2
+        )
+    )
+  );
 
 -- constructs/c_did_not
 SELECT
@@ -901,53 +935,61 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
-      SELECT
-        COUNT(*)
-      FROM "events" AS t2
-      WHERE
-        t2."contact_id" = t1."id"
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+      AND (
+        t2."name" = 'email_opened'
         AND (
-          t2."name" = 'email_opened'
-          AND (
-            t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
-            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
-          )
+          t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
         )
-    ),
-    0
-  ) >= 5
-  AND COALESCE(
-    (
-      SELECT
-        COUNT(*)
-      FROM "events" AS t3
-      WHERE
-        t3."contact_id" = t1."id"
+      )
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 5
+  )
+  AND t1."id" IN (
+    SELECT
+      t3."contact_id"
+    FROM "events" AS t3
+    WHERE
+      NOT (
+        t3."contact_id" IS NULL
+      )
+      AND (
+        t3."name" = 'email_clicked'
         AND (
-          t3."name" = 'email_clicked'
-          AND (
-            t3."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
-            AND t3."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
-          )
+          t3."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+          AND t3."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
         )
-    ),
-    0
-  ) >= 2;
+      )
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  );
 
 -- seed002/at_risk
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(
-    (
+  NOT (
+    t1."id" IN (
       SELECT
-        COUNT(*)
+        t2."contact_id"
       FROM "events" AS t2
       WHERE
-        t2."contact_id" = t1."id"
+        NOT (
+          t2."contact_id" IS NULL
+        )
         AND (
           t2."name" = 'email_opened'
           AND (
@@ -955,19 +997,27 @@ WHERE
             AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
           )
         )
-    ),
-    0
-  ) < 2
-  AND COALESCE(
-    (
-      SELECT
-        COUNT(*)
-      FROM "events" AS t3
-      WHERE
-        t3."contact_id" = t1."id" AND t3."name" = 'email_opened'
-    ),
-    0
-  ) > 5
+      GROUP BY
+        t2."contact_id"
+      HAVING
+        NOT (
+          COUNT(*) < 2
+        )
+    )
+  )
+  AND t1."id" IN (
+    SELECT
+      t3."contact_id"
+    FROM "events" AS t3
+    WHERE
+      NOT (
+        t3."contact_id" IS NULL
+      ) AND t3."name" = 'email_opened'
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      COUNT(*) > 5
+  )
   AND t1."subscribed_at" < addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90);
 
 -- seed002/never_engaged
@@ -1118,23 +1168,26 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   t1."lifetime_value" > 1000
-  OR COALESCE(
-    (
-      SELECT
-        COUNT(*)
-      FROM "events" AS t2
-      WHERE
-        t2."contact_id" = t1."id"
+  OR t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+      AND (
+        t2."name" = 'purchase'
         AND (
-          t2."name" = 'purchase'
-          AND (
-            t2."occurred_at" >= addMonths(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -12)
-            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
-          )
+          t2."occurred_at" >= addMonths(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -12)
+          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
         )
-    ),
-    0
-  ) > 5;
+      )
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) > 5
+  );
 
 -- seed002/inactive
 SELECT
@@ -1308,24 +1361,27 @@ WHERE
   )
   AND t3."industry" IN ('Software', 'Fintech')
   AND t1."last_purchase" > addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
-  AND COALESCE(
-    (
-      SELECT
-        COUNT(*)
-      FROM "events" AS t4
-      WHERE
-        t4."contact_id" = t1."id"
+  AND t1."id" IN (
+    SELECT
+      t4."contact_id"
+    FROM "events" AS t4
+    WHERE
+      NOT (
+        t4."contact_id" IS NULL
+      )
+      AND (
+        t4."name" = 'purchase'
+        AND t4."amount" > 100
         AND (
-          t4."name" = 'purchase'
-          AND t4."amount" > 100
-          AND (
-            t4."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
-            AND t4."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
-          )
+          t4."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
+          AND t4."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
         )
-    ),
-    0
-  ) >= 2
+      )
+    GROUP BY
+      t4."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  )
   AND toFloat64(t1."lifetime_value") / nullIf(toFloat64(t1."order_count"), 0) > 50
   AND (
     (

@@ -508,33 +508,47 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "deals" AS t2
     WHERE
-      t2."contact_id" = t1."id"
-  ) >= 2
-  AND (
+      NOT t2."contact_id" IS NULL
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  )
+  AND NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t3."contact_id"
     FROM "deals" AS t3
     WHERE
-      t3."contact_id" = t1."id" AND t3."stage" = 'Won'
-  ) = 0;
+      NOT t3."contact_id" IS NULL AND t3."stage" = 'Won'
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) = 0
+      )
+  );
 
 -- constructs/c_sum_avg
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COALESCE(SUM(t2."value"), 0)
+      t2."contact_id"
     FROM "deals" AS t2
     WHERE
-      t2."contact_id" = t1."id"
-  ) > 20000
+      NOT t2."contact_id" IS NULL
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COALESCE(SUM(t2."value"), 0) > 20000
+  )
   OR (
     SELECT
       AVG(CAST(t3."value" AS DOUBLE))
@@ -581,12 +595,12 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_opened'
         AND (
@@ -594,34 +608,45 @@ WHERE
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
-  ) >= 3;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 3
+  );
 
 -- constructs/c_performed_where
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id" AND (
+      NOT t2."contact_id" IS NULL
+      AND (
         t2."name" = 'purchase' AND t2."amount" > 100
       )
-  ) <= 2;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) <= 2
+      )
+  );
 
 -- constructs/c_performed_exact
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_clicked'
         AND (
@@ -629,20 +654,30 @@ WHERE
           AND t2."occurred_at" < CAST(CAST(CAST(CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS DATE) AS TIMESTAMP) + INTERVAL '1' MONTH AS DATE) AS TIMESTAMP)
         )
       )
-  ) = 1;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) = 1
+  );
 
 -- constructs/c_performed_fewer
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id" AND t2."name" = 'email_opened'
-  ) < 2;
+      NOT t2."contact_id" IS NULL AND t2."name" = 'email_opened'
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  );
 
 -- constructs/c_did_not
 SELECT
@@ -855,12 +890,12 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_opened'
         AND (
@@ -868,13 +903,17 @@ WHERE
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
-  ) >= 5
-  AND (
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 5
+  )
+  AND t1."id" IN (
     SELECT
-      COUNT(*)
+      t3."contact_id"
     FROM "events" AS t3
     WHERE
-      t3."contact_id" = t1."id"
+      NOT t3."contact_id" IS NULL
       AND (
         t3."name" = 'email_clicked'
         AND (
@@ -882,19 +921,23 @@ WHERE
           AND t3."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
-  ) >= 2;
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  );
 
 -- seed002/at_risk
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_opened'
         AND (
@@ -902,14 +945,24 @@ WHERE
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
-  ) < 2
-  AND (
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  )
+  AND t1."id" IN (
     SELECT
-      COUNT(*)
+      t3."contact_id"
     FROM "events" AS t3
     WHERE
-      t3."contact_id" = t1."id" AND t3."name" = 'email_opened'
-  ) > 5
+      NOT t3."contact_id" IS NULL AND t3."name" = 'email_opened'
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      COUNT(*) > 5
+  )
   AND t1."subscribed_at" < MAKE_TIMESTAMP(EPOCH_US(CAST('2026-11-15 12:00:00' AS TIMESTAMP)) + -7776000000000);
 
 -- seed002/never_engaged
@@ -1060,12 +1113,12 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   t1."lifetime_value" > 1000
-  OR (
+  OR t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'purchase'
         AND (
@@ -1073,7 +1126,11 @@ WHERE
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
-  ) > 5;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) > 5
+  );
 
 -- seed002/inactive
 SELECT
@@ -1231,12 +1288,12 @@ WHERE
   )
   AND t3."industry" IN ('Software', 'Fintech')
   AND t1."last_purchase" > MAKE_TIMESTAMP(EPOCH_US(CAST('2026-11-15 12:00:00' AS TIMESTAMP)) + -2592000000000)
-  AND (
+  AND t1."id" IN (
     SELECT
-      COUNT(*)
+      t4."contact_id"
     FROM "events" AS t4
     WHERE
-      t4."contact_id" = t1."id"
+      NOT t4."contact_id" IS NULL
       AND (
         t4."name" = 'purchase'
         AND t4."amount" > 100
@@ -1245,7 +1302,11 @@ WHERE
           AND t4."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
-  ) >= 2
+    GROUP BY
+      t4."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  )
   AND CAST(t1."lifetime_value" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
   AND (
     (

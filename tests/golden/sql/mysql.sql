@@ -543,33 +543,48 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `deals` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
-  ) >= 2
-  AND (
+      NOT t2.`contact_id` IS NULL
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COUNT(*) >= 2
+  )
+  AND NOT t1.`id` IN (
     SELECT
-      COUNT(*)
+      t3.`contact_id`
     FROM `deals` AS t3
     WHERE
-      t3.`contact_id` = t1.`id` AND CAST(t3.`stage` AS BINARY) = CAST('Won' AS BINARY)
-  ) = 0;
+      NOT t3.`contact_id` IS NULL
+      AND CAST(t3.`stage` AS BINARY) = CAST('Won' AS BINARY)
+    GROUP BY
+      t3.`contact_id`
+    HAVING
+      NOT (
+        COUNT(*) = 0
+      )
+  );
 
 -- constructs/c_sum_avg
 SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  t1.`id` IN (
     SELECT
-      COALESCE(SUM(t2.`value`), 0)
+      t2.`contact_id`
     FROM `deals` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
-  ) > 20000
+      NOT t2.`contact_id` IS NULL
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COALESCE(SUM(t2.`value`), 0) > 20000
+  )
   OR (
     SELECT
       AVG(CAST(t3.`value` AS DOUBLE))
@@ -617,12 +632,12 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
+      NOT t2.`contact_id` IS NULL
       AND (
         CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
         AND (
@@ -630,35 +645,45 @@ WHERE
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
         )
       )
-  ) >= 3;
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COUNT(*) >= 3
+  );
 
 -- constructs/c_performed_where
 SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  NOT t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
+      NOT t2.`contact_id` IS NULL
       AND (
         CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY) AND t2.`amount` > 100
       )
-  ) <= 2;
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      NOT (
+        COUNT(*) <= 2
+      )
+  );
 
 -- constructs/c_performed_exact
 SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
+      NOT t2.`contact_id` IS NULL
       AND (
         CAST(t2.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
         AND (
@@ -675,21 +700,31 @@ WHERE
           ) AS DATETIME(6))
         )
       )
-  ) = 1;
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COUNT(*) = 1
+  );
 
 -- constructs/c_performed_fewer
 SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  NOT t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
+      NOT t2.`contact_id` IS NULL
       AND CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
-  ) < 2;
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  );
 
 -- constructs/c_did_not
 SELECT
@@ -909,12 +944,12 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
+      NOT t2.`contact_id` IS NULL
       AND (
         CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
         AND (
@@ -922,13 +957,17 @@ WHERE
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
         )
       )
-  ) >= 5
-  AND (
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COUNT(*) >= 5
+  )
+  AND t1.`id` IN (
     SELECT
-      COUNT(*)
+      t3.`contact_id`
     FROM `events` AS t3
     WHERE
-      t3.`contact_id` = t1.`id`
+      NOT t3.`contact_id` IS NULL
       AND (
         CAST(t3.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
         AND (
@@ -936,19 +975,23 @@ WHERE
           AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
         )
       )
-  ) >= 2;
+    GROUP BY
+      t3.`contact_id`
+    HAVING
+      COUNT(*) >= 2
+  );
 
 -- seed002/at_risk
 SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  (
+  NOT t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
+      NOT t2.`contact_id` IS NULL
       AND (
         CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
         AND (
@@ -956,15 +999,25 @@ WHERE
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
         )
       )
-  ) < 2
-  AND (
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  )
+  AND t1.`id` IN (
     SELECT
-      COUNT(*)
+      t3.`contact_id`
     FROM `events` AS t3
     WHERE
-      t3.`contact_id` = t1.`id`
+      NOT t3.`contact_id` IS NULL
       AND CAST(t3.`name` AS BINARY) = CAST('email_opened' AS BINARY)
-  ) > 5
+    GROUP BY
+      t3.`contact_id`
+    HAVING
+      COUNT(*) > 5
+  )
   AND t1.`subscribed_at` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY);
 
 -- seed002/never_engaged
@@ -1115,12 +1168,12 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   t1.`lifetime_value` > 1000
-  OR (
+  OR t1.`id` IN (
     SELECT
-      COUNT(*)
+      t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      t2.`contact_id` = t1.`id`
+      NOT t2.`contact_id` IS NULL
       AND (
         CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
         AND (
@@ -1128,7 +1181,11 @@ WHERE
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
         )
       )
-  ) > 5;
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COUNT(*) > 5
+  );
 
 -- seed002/inactive
 SELECT
@@ -1296,12 +1353,12 @@ WHERE
   )
   AND CAST(t3.`industry` AS BINARY) IN (CAST('Software' AS BINARY), CAST('Fintech' AS BINARY))
   AND t1.`last_purchase` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
-  AND (
+  AND t1.`id` IN (
     SELECT
-      COUNT(*)
+      t4.`contact_id`
     FROM `events` AS t4
     WHERE
-      t4.`contact_id` = t1.`id`
+      NOT t4.`contact_id` IS NULL
       AND (
         CAST(t4.`name` AS BINARY) = CAST('purchase' AS BINARY)
         AND t4.`amount` > 100
@@ -1310,7 +1367,11 @@ WHERE
           AND t4.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
         )
       )
-  ) >= 2
+    GROUP BY
+      t4.`contact_id`
+    HAVING
+      COUNT(*) >= 2
+  )
   AND CAST(t1.`lifetime_value` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
   AND (
     (

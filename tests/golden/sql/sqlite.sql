@@ -730,33 +730,47 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "deals" AS t2
     WHERE
-      t2."contact_id" = t1."id"
-  ) >= 2
-  AND (
+      NOT t2."contact_id" IS NULL
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  )
+  AND NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t3."contact_id"
     FROM "deals" AS t3
     WHERE
-      t3."contact_id" = t1."id" AND t3."stage" = 'Won'
-  ) = 0;
+      NOT t3."contact_id" IS NULL AND t3."stage" = 'Won'
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) = 0
+      )
+  );
 
 -- constructs/c_sum_avg
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COALESCE(SUM(t2."value"), 0)
+      t2."contact_id"
     FROM "deals" AS t2
     WHERE
-      t2."contact_id" = t1."id"
-  ) > 20000
+      NOT t2."contact_id" IS NULL
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COALESCE(SUM(t2."value"), 0) > 20000
+  )
   OR (
     SELECT
       AVG(CAST(t3."value" AS REAL))
@@ -803,12 +817,12 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_opened'
         AND (
@@ -816,34 +830,45 @@ WHERE
           AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
         )
       )
-  ) >= 3;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 3
+  );
 
 -- constructs/c_performed_where
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id" AND (
+      NOT t2."contact_id" IS NULL
+      AND (
         t2."name" = 'purchase' AND t2."amount" > 100
       )
-  ) <= 2;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) <= 2
+      )
+  );
 
 -- constructs/c_performed_exact
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_clicked'
         AND (
@@ -864,20 +889,30 @@ WHERE
           )
         )
       )
-  ) = 1;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) = 1
+  );
 
 -- constructs/c_performed_fewer
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id" AND t2."name" = 'email_opened'
-  ) < 2;
+      NOT t2."contact_id" IS NULL AND t2."name" = 'email_opened'
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  );
 
 -- constructs/c_did_not
 SELECT
@@ -1090,12 +1125,12 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_opened'
         AND (
@@ -1103,13 +1138,17 @@ WHERE
           AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
         )
       )
-  ) >= 5
-  AND (
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) >= 5
+  )
+  AND t1."id" IN (
     SELECT
-      COUNT(*)
+      t3."contact_id"
     FROM "events" AS t3
     WHERE
-      t3."contact_id" = t1."id"
+      NOT t3."contact_id" IS NULL
       AND (
         t3."name" = 'email_clicked'
         AND (
@@ -1117,19 +1156,23 @@ WHERE
           AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= '2026-11-15 12:00:00.000'
         )
       )
-  ) >= 2;
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  );
 
 -- seed002/at_risk
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  (
+  NOT t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'email_opened'
         AND (
@@ -1137,14 +1180,24 @@ WHERE
           AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
         )
       )
-  ) < 2
-  AND (
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  )
+  AND t1."id" IN (
     SELECT
-      COUNT(*)
+      t3."contact_id"
     FROM "events" AS t3
     WHERE
-      t3."contact_id" = t1."id" AND t3."name" = 'email_opened'
-  ) > 5
+      NOT t3."contact_id" IS NULL AND t3."name" = 'email_opened'
+    GROUP BY
+      t3."contact_id"
+    HAVING
+      COUNT(*) > 5
+  )
   AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."subscribed_at") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days');
 
 -- seed002/never_engaged
@@ -1295,12 +1348,12 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   t1."lifetime_value" > 1000
-  OR (
+  OR t1."id" IN (
     SELECT
-      COUNT(*)
+      t2."contact_id"
     FROM "events" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      NOT t2."contact_id" IS NULL
       AND (
         t2."name" = 'purchase'
         AND (
@@ -1318,7 +1371,11 @@ WHERE
           AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
         )
       )
-  ) > 5;
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(*) > 5
+  );
 
 -- seed002/inactive
 SELECT
@@ -1522,12 +1579,12 @@ WHERE
   )
   AND t3."industry" IN ('Software', 'Fintech')
   AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") > STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
-  AND (
+  AND t1."id" IN (
     SELECT
-      COUNT(*)
+      t4."contact_id"
     FROM "events" AS t4
     WHERE
-      t4."contact_id" = t1."id"
+      NOT t4."contact_id" IS NULL
       AND (
         t4."name" = 'purchase'
         AND t4."amount" > 100
@@ -1536,7 +1593,11 @@ WHERE
           AND STRFTIME('%Y-%m-%d %H:%M:%f', t4."occurred_at") <= '2026-11-15 12:00:00.000'
         )
       )
-  ) >= 2
+    GROUP BY
+      t4."contact_id"
+    HAVING
+      COUNT(*) >= 2
+  )
   AND CAST(t1."lifetime_value" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
   AND (
     (

@@ -540,34 +540,48 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [deals] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
-  ) >= 2
-  AND (
+      NOT t2.[contact_id] IS NULL
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      COUNT(*) >= 2
+  )
+  AND NOT t1.[id] IN (
     SELECT
-      COUNT(*)
+      t3.[contact_id]
     FROM [deals] AS t3
     WHERE
-      t3.[contact_id] = t1.[id]
+      NOT t3.[contact_id] IS NULL
       AND t3.[stage] + N'|' = 'Won' + N'|' COLLATE Latin1_General_100_BIN2
-  ) = 0;
+    GROUP BY
+      t3.[contact_id]
+    HAVING
+      NOT (
+        COUNT(*) = 0
+      )
+  );
 
 -- constructs/c_sum_avg
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  t1.[id] IN (
     SELECT
-      COALESCE(SUM(t2.[value]), 0)
+      t2.[contact_id]
     FROM [deals] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
-  ) > 20000
+      NOT t2.[contact_id] IS NULL
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      COALESCE(SUM(t2.[value]), 0) > 20000
+  )
   OR (
     SELECT
       AVG(CAST(t3.[value] AS FLOAT))
@@ -616,12 +630,12 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [events] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
+      NOT t2.[contact_id] IS NULL
       AND (
         t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
@@ -629,36 +643,46 @@ WHERE
           AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
-  ) >= 3;
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      COUNT(*) >= 3
+  );
 
 -- constructs/c_performed_where
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  NOT t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [events] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
+      NOT t2.[contact_id] IS NULL
       AND (
         t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND t2.[amount] > 100
       )
-  ) <= 2;
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      NOT (
+        COUNT(*) <= 2
+      )
+  );
 
 -- constructs/c_performed_exact
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [events] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
+      NOT t2.[contact_id] IS NULL
       AND (
         t2.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
@@ -670,21 +694,31 @@ WHERE
           ) AS DATETIME2(6))
         )
       )
-  ) = 1;
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      COUNT(*) = 1
+  );
 
 -- constructs/c_performed_fewer
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  NOT t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [events] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
+      NOT t2.[contact_id] IS NULL
       AND t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
-  ) < 2;
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  );
 
 -- constructs/c_did_not
 SELECT
@@ -904,12 +938,12 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [events] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
+      NOT t2.[contact_id] IS NULL
       AND (
         t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
@@ -917,13 +951,17 @@ WHERE
           AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
-  ) >= 5
-  AND (
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      COUNT(*) >= 5
+  )
+  AND t1.[id] IN (
     SELECT
-      COUNT(*)
+      t3.[contact_id]
     FROM [events] AS t3
     WHERE
-      t3.[contact_id] = t1.[id]
+      NOT t3.[contact_id] IS NULL
       AND (
         t3.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
@@ -931,19 +969,23 @@ WHERE
           AND t3.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
-  ) >= 2;
+    GROUP BY
+      t3.[contact_id]
+    HAVING
+      COUNT(*) >= 2
+  );
 
 -- seed002/at_risk
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  (
+  NOT t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [events] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
+      NOT t2.[contact_id] IS NULL
       AND (
         t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
@@ -951,15 +993,25 @@ WHERE
           AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
-  ) < 2
-  AND (
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      NOT (
+        COUNT(*) < 2
+      )
+  )
+  AND t1.[id] IN (
     SELECT
-      COUNT(*)
+      t3.[contact_id]
     FROM [events] AS t3
     WHERE
-      t3.[contact_id] = t1.[id]
+      NOT t3.[contact_id] IS NULL
       AND t3.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
-  ) > 5
+    GROUP BY
+      t3.[contact_id]
+    HAVING
+      COUNT(*) > 5
+  )
   AND t1.[subscribed_at] < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- seed002/never_engaged
@@ -1118,12 +1170,12 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   t1.[lifetime_value] > 1000
-  OR (
+  OR t1.[id] IN (
     SELECT
-      COUNT(*)
+      t2.[contact_id]
     FROM [events] AS t2
     WHERE
-      t2.[contact_id] = t1.[id]
+      NOT t2.[contact_id] IS NULL
       AND (
         t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
@@ -1131,7 +1183,11 @@ WHERE
           AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
-  ) > 5;
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      COUNT(*) > 5
+  );
 
 -- seed002/inactive
 SELECT
@@ -1328,12 +1384,12 @@ WHERE
     OR t3.[industry] + N'|' = 'Fintech' + N'|' COLLATE Latin1_General_100_BIN2
   )
   AND t1.[last_purchase] > DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-  AND (
+  AND t1.[id] IN (
     SELECT
-      COUNT(*)
+      t4.[contact_id]
     FROM [events] AS t4
     WHERE
-      t4.[contact_id] = t1.[id]
+      NOT t4.[contact_id] IS NULL
       AND (
         t4.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND t4.[amount] > 100
@@ -1342,7 +1398,11 @@ WHERE
           AND t4.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
-  ) >= 2
+    GROUP BY
+      t4.[contact_id]
+    HAVING
+      COUNT(*) >= 2
+  )
   AND CAST(t1.[lifetime_value] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
   AND (
     (
