@@ -33,8 +33,10 @@ def render(err: SegqlError, *, severity: str = "error") -> str:
             head += f" (at {span.pointer})"
     elif span.pointer is not None:
         head = f"{where}: {severity}[{err.code}]: {err.message} (at {span.pointer or '/'})"
-    else:
+    elif err.path:
         head = f"{where}: {severity}[{err.code}]: {err.message}"
+    else:  # not about a file (a connection, a command-line value)
+        head = f"segql: {severity}[{err.code}]: {err.message}"
     out = [head]
     if err.source and span.line:
         out.extend(_caret(err.source, span))
