@@ -139,5 +139,4 @@ def main(args) -> None:
     dialects = tuple(args.dialects.split(",")) if args.dialects else DIALECTS
     result = run(args.reps, dialects, args.profile)
     result["stages_ms"] = stage_breakdown(max(3, args.reps // 2), dialects)
-    result["with_proposals"] = bool(getattr(args, "with_proposals", False))
-    save("compile_with_proposals" if result["with_proposals"] else "compile", result)
+    save("compile", result)

@@ -4,7 +4,7 @@ repetitions, medians), so a noisy shared machine moves both sides alike.
     python benchmarks/run.py compile   [--reps 7] [--profile out.prof]   # 1. compile throughput
     python benchmarks/run.py startup   [--reps 21]                       # 2. CLI start-up
     python benchmarks/run.py quality   [--scale 1.0] [--postgres-scale 0.1]   # 3. query quality
-    python benchmarks/run.py counts    [--scale 1.0]                     # 4. many segments
+    python benchmarks/run.py counts    [--scale 1.0] [--postgres-scale 0.1]   # 4. many segments
     python benchmarks/run.py growth    [--max-scale 10]                  # 5. growth (+ plot)
     python benchmarks/run.py plot                                        # docs/*.png from results/
     python benchmarks/run.py readme                                      # figures table in README.md
@@ -30,8 +30,6 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--dialects", help="comma-separated (default: duckdb,postgres,bigquery,snowflake,spark,tsql)")
     p.add_argument("--profile", help="write a cProfile of segql's side here and print the hot spots")
-    p.add_argument("--with-proposals", action="store_true",
-                   help="apply benchmarks/proposals.py (speed-ups proposed for lower/dialects.py) first")
     p = sub.add_parser("startup", help="2. CLI start-up vs python -c 'import sqlglot, lark'")
     p.add_argument("--reps", type=int, default=21)
     p.add_argument("--importtime", action="store_true", help="also print the slowest imports (-X importtime)")
@@ -44,6 +42,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("counts", help="4. `segql counts` of 50 segments vs 50 separate count queries")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--postgres-scale", type=float, default=0.1)
+    p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument("--no-postgres", action="store_true")
     p = sub.add_parser("growth", help="5. compile time vs conditions, query time vs contacts")
     p.add_argument("--max-scale", type=float, default=10.0, help="largest data scale (10 = 10M contacts)")
     p.add_argument("--reps", type=int, default=5)
@@ -56,10 +57,6 @@ def main(argv=None) -> int:
     if args.cmd == "compile":
         import bench_compile
 
-        if args.with_proposals:
-            import proposals
-
-            proposals.apply()
         bench_compile.main(args)
     elif args.cmd == "startup":
         import bench_startup

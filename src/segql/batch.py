@@ -3,8 +3,27 @@
 One `Scan` lowers any number of conditions against the same FROM with the ordinary `Lowerer`, so every
 condition means exactly what it means in `segql compile`. The to-one LEFT JOINs the Lowerer adds are
 collected once for the whole query (keyed by relationship, so two segments using `organization.industry`
-share one join); to-many conditions stay semi-joins and aggregates stay scalar subqueries, so the scan
-never fans out and each record is one row.
+share one join).
+
+To-many conditions are pre-aggregated: every top-level `any rel (…)` / `no rel (…)` (`ir.Exists`) and
+every top-level aggregate (`count(rel …)`, `sum|avg|min|max(rel.v …)`, `performed … N times`) over a
+to-many relationship whose inside refers only to the related record (`ir.refers_outside`) becomes one column
+of ONE grouped pass over that relationship's table, shared by all conditions on the relationship:
+
+    LEFT JOIN (SELECT t3.fk AS k, COUNT(CASE WHEN <c1> THEN 1 END) AS a0,
+                      SUM(CASE WHEN <c2> THEN <v> END) AS a1, …
+               FROM events AS t3 WHERE NOT t3.fk IS NULL [AND (<c1> OR <c2> …)]
+               GROUP BY t3.fk) AS t2 ON t2.k = t1.id
+
+and each such IR node is replaced (`Lowerer.substitutions`, which apply only on the scan's own record) by an expression on that row: existence `COALESCE(t2.a0, 0) > 0`, count/sum
+`COALESCE(t2.aN, 0)` (0 for records with no related rows, SPEC §2.4), avg/min/max the column guarded by
+the count of the values it aggregates (missing when there are none — also on ClickHouse, whose LEFT JOIN
+fills a miss with 0, not NULL). The bracketed row filter applies when every column is conditional and no
+condition holds a subquery. To-one paths inside stay joins inside the pass; to-many conditions nested
+inside stay subqueries inside the CASE. The join is on the grouping key, so the scan never fans out and
+each record is one row. Conditions that refer to the outer record from inside (`deals.value >
+lifetime_value`), or sit inside a to-one path or another quantifier, keep the ordinary lowering (semi-join,
+anti-join, scalar subquery).
 
 - `count_query`: `SELECT COUNT(CASE WHEN <c1> THEN 1 END) AS c0, ... FROM entity ...` — one statement for
   all of an entity's segments (`segql counts`).
@@ -15,11 +34,91 @@ never fans out and each record is one row.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from sqlglot import exp
 
 from . import ir
 from .errors import SegqlError
 from .lower.sql import Lowerer, _Frame, _Query, pin_now, quoted, table_expr
+from .schema import Property, Relationship
+
+
+
+def preaggregable(node, rels) -> list:
+    """The `ir.Exists` / `ir.Aggregate` nodes of a condition on the record itself (scope 0: not inside a
+    quantifier, aggregate or to-one path) over a to-many relationship in `rels`, whose insides do not
+    refer to that record — in order of appearance."""
+    found: list = []
+
+    def walk(n):
+        if isinstance(n, (ir.Exists, ir.Aggregate)):
+            inside = (n.condition,) if isinstance(n, ir.Exists) else (n.value, n.where)
+            rel = rels.get(n.rel.name)
+            if rel == n.rel and rel.kind == "many" and not any(ir.refers_outside(x) for x in inside):
+                found.append(n)
+            return
+        if isinstance(n, ir.ToOne) or not dataclasses.is_dataclass(n) or isinstance(n, (Property, Relationship)):
+            return
+        for f in dataclasses.fields(n):
+            value = getattr(n, f.name)
+            for v in (value if isinstance(value, tuple) else (value,)):
+                if isinstance(v, ir.Expr):
+                    walk(v)
+
+    walk(node)
+    return found
+
+
+class _PreAggregate:
+    """One grouped pass over a to-many relationship's table: `k` (the relationship key) and one column per
+    distinct aggregate asked for. When every column only looks at rows meeting some condition (without a
+    subquery), the pass reads only the rows meeting one of them (`WHERE … AND (c1 OR c2 …)`): a record
+    without such rows gets no group, which reads as 0 (count, sum) or missing (avg, min, max) — what its
+    columns would say."""
+
+    def __init__(self, rel, target, alias: str, frame: _Frame):
+        self.rel, self.target, self.alias, self.frame = rel, target, alias, frame
+        self.columns: list = []  # (name, aggregate expression)
+        self._by_sql: dict = {}
+        self.conditions: dict = {}  # SQL text -> condition some column is restricted to
+        self.unconditional = False  # some column looks at every row
+
+    def ref(self, name: str) -> exp.Expression:
+        return exp.column(quoted(name), table=exp.Identifier(this=self.alias))
+
+    def column(self, agg: exp.Expression, when, dialect: str) -> exp.Expression:
+        """The derived table's column holding `agg`, an aggregate of rows meeting `when` (None: all)."""
+        text = agg.sql(dialect=dialect)
+        if text not in self._by_sql:
+            name = "n" if isinstance(agg, exp.Count) and isinstance(agg.this, exp.Star) else f"a{len(self.columns)}"
+            self._by_sql[text] = name
+            self.columns.append((name, agg))
+            if when is None or when.find(exp.Select) is not None:
+                self.unconditional = True  # all rows; or a subquery, which the filter would run twice
+            else:
+                self.conditions.setdefault(when.sql(dialect=dialect), when.copy())
+        return self.ref(self._by_sql[text])
+
+    def size(self, dialect: str) -> exp.Expression:
+        """COALESCE(p.n, 0): the number of related records (0 when none)."""
+        return _zero_if_null(self.column(exp.Count(this=exp.Star()), None, dialect))
+
+    def row_filter(self) -> exp.Expression | None:
+        """The rows any column looks at (None: all rows)."""
+        if self.unconditional or not self.conditions:
+            return None
+        return Lowerer._connect(list(self.conditions.values()), exp.Or)
+
+
+def _zero_if_null(x):
+    return exp.Coalesce(this=x, expressions=[exp.Literal.number(0)])
+
+
+def _when(cond, then):
+    if cond is None:
+        return then
+    return exp.Case(ifs=[exp.If(this=cond, true=then)])
 
 
 class Scan:
@@ -34,7 +133,90 @@ class Scan:
         self.lowerer = Lowerer(schema, dialect, pin_now(_check_now(now), schema.timezone))
         self.query = _Query()
         self.frame = _Frame(self.lowerer._alias(), self.entity, self.query)
+        self.preaggregates: dict[str, _PreAggregate] = {}  # by relationship name, in order of first use
 
+    # ---- pre-aggregation of to-many conditions ------------------------------------------------------
+    def preaggregate(self, items) -> None:
+        """Compute the pre-aggregable to-many conditions of all `items` (segments or conditions) in one
+        grouped pass per relationship, and substitute them in the lowering of every item."""
+        rels = self.entity.relationships
+        for item in items:
+            cond = item.condition if isinstance(item, ir.Segment) else item
+            if cond is None:
+                continue
+            for node in preaggregable(cond, rels):
+                if node not in self.lowerer.substitutions:
+                    self.lowerer.substitutions[node] = self._substitute(node)
+
+    def _group(self, rel) -> _PreAggregate:
+        pre = self.preaggregates.get(rel.name)
+        if pre is None:
+            target = self.schema.entities[rel.target]
+            alias = self.lowerer._alias()
+            frame = _Frame(self.lowerer._alias(), target, _Query())
+            pre = self.preaggregates[rel.name] = _PreAggregate(rel, target, alias, frame)
+        return pre
+
+    def _inside(self, pre: _PreAggregate, lower, *args):
+        lw = self.lowerer
+        lw.frames.extend([self.frame, pre.frame])
+        try:
+            return lower(*args)
+        finally:
+            del lw.frames[-2:]
+
+    def _substitute(self, node) -> exp.Expression:
+        lw, d = self.lowerer, self.dialect
+        pre = self._group(node.rel)
+        zero = exp.Literal.number(0)
+        if isinstance(node, ir.Exists):
+            if node.condition is None:
+                return exp.GT(this=pre.size(d), expression=zero)
+            cond = self._inside(pre, lw.condition, node.condition, True)
+            col = pre.column(exp.Count(this=_when(cond, exp.Literal.number(1))), cond, d)
+            return exp.GT(this=_zero_if_null(col), expression=zero)
+        value = self._inside(pre, lw.value, node.value) if node.value is not None else None
+        where = self._inside(pre, lw.condition, node.where, True) if node.where is not None else None
+        func = node.func
+        if func == "count":
+            if value is None and where is None:
+                return pre.size(d)
+            agg = exp.Count(this=_when(where, value if value is not None else exp.Literal.number(1)))
+            return _zero_if_null(pre.column(agg, where, d))
+        if func == "sum":
+            return _zero_if_null(pre.column(exp.Sum(this=_when(where, value)), where, d))
+        if func == "avg":
+            value = lw.ops.to_double(value)
+            agg = exp.Avg(this=_when(where, value))
+        else:
+            agg = (exp.Min if func == "min" else exp.Max)(this=_when(where, value))
+        col = pre.column(agg, where, d)
+        # missing when no related record has a value: guarded by the count of those values, since
+        # ClickHouse's LEFT JOIN fills a miss with 0, not NULL
+        counted = pre.column(exp.Count(this=_when(where, value.copy())), where, d)
+        return exp.Case(ifs=[exp.If(this=exp.GT(this=_zero_if_null(counted), expression=zero), true=col)])
+
+    def _preaggregate_joins(self):
+        lw = self.lowerer
+        for pre in self.preaggregates.values():
+            rel = pre.rel
+            remote = self._inside(pre, lw.column, pre.frame, rel.remote)
+            sub = exp.Select(expressions=[exp.alias_(remote, "k", quoted=True)]
+                             + [exp.alias_(agg, name, quoted=True) for name, agg in pre.columns])
+            sub = sub.from_(table_expr(pre.target.table, pre.frame.alias), copy=False)
+            for join in pre.frame.query.joins:
+                sub = sub.join(join, copy=False)
+            rows = exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))
+            only = pre.row_filter()
+            if only is not None:
+                rows = exp.And(this=rows, expression=exp.Paren(this=only))
+            sub = sub.where(rows, copy=False)
+            sub = sub.group_by(remote.copy(), copy=False)
+            on = exp.EQ(this=pre.ref("k"), expression=lw.column(self.frame, rel.local))
+            yield exp.Join(this=exp.Subquery(this=sub, alias=exp.TableAlias(this=exp.Identifier(this=pre.alias))),
+                           side="LEFT", on=on)
+
+    # ---- conditions and the statement ---------------------------------------------------------------
     def condition(self, segment_or_cond) -> exp.Expression:
         """The WHERE-condition of a segment (or a bare IR condition) on this scan's row."""
         lw = self.lowerer
@@ -58,6 +240,8 @@ class Scan:
         tree = exp.Select(expressions=list(projections)).from_(
             table_expr(self.entity.table, self.frame.alias), copy=False)
         for join in self.query.joins:
+            tree = tree.join(join, copy=False)
+        for join in self._preaggregate_joins():
             tree = tree.join(join, copy=False)
         return tree
 
@@ -83,6 +267,7 @@ def count_query(schema, dialect: str, entity: str, items, now=None, *, total: bo
     """One statement counting the members of each item (an `ir.Segment` or `ir.Cond`); columns c0, c1, …
     (and `total`, the number of records, when asked)."""
     scan = Scan(schema, dialect, entity, now)
+    scan.preaggregate(items)
     projections = [_count_when(scan.condition(item), f"c{i}") for i, item in enumerate(items)]
     if total:
         projections.append(exp.alias_(exp.Count(this=exp.Star()), "total", quoted=True))
@@ -111,6 +296,7 @@ def flag_query(schema, dialect: str, entity: str, items, combos, now=None) -> ex
     """Each item (segment or condition) lowered once as a 0/1 flag column; the outer query returns
     COUNT(*) AS total and one count per combination in `combos` (columns n0, n1, …)."""
     scan = Scan(schema, dialect, entity, now)
+    scan.preaggregate(items)
     flags = [_flag(scan.condition(item), f"f{i}") for i, item in enumerate(items)]
     if not flags:
         flags = [exp.alias_(exp.Literal.number(1), "f0", quoted=True)]

@@ -235,6 +235,24 @@ def shift_scopes(node, by: int, depth: int = 0):
     return dataclasses.replace(node, **changes) if changes else node
 
 
+def refers_outside(node, depth: int = 0) -> bool:
+    """Whether `node`, evaluated on a related record, uses a column of a record further out (an `ir.Column`
+    whose `up` reaches beyond the scopes opened inside `node`): such a condition is correlated."""
+    if isinstance(node, Column):
+        return node.up > depth
+    if node is None or not dataclasses.is_dataclass(node) or isinstance(node, (Property, Relationship)):
+        return False
+    inner = depth + 1 if isinstance(node, SCOPE_NODES) else depth
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, tuple):
+            if any(refers_outside(v, inner) for v in value if isinstance(v, Expr)):
+                return True
+        elif isinstance(value, Expr) and refers_outside(value, inner):
+            return True
+    return False
+
+
 def to_dict(node) -> Any:
     """A JSON-ready view of the IR (`segql compile --emit ir`)."""
     if isinstance(node, (Property,)):

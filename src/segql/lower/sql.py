@@ -72,8 +72,8 @@ class Lowerer:
         self.now = now  # naive wall-clock time in the schema's zone, or None (evaluated when the SQL runs)
         self._aliases = 0
         self.frames: list[_Frame] = []
-        # IR node -> SQL computed elsewhere (e.g. one pre-aggregation shared by many segments); a
-        # substituted condition must be two-valued
+        # IR node -> SQL computed elsewhere for the root record (one pre-aggregation shared by many
+        # segments in batch.py); a substituted condition must be two-valued
         self.substitutions: dict = {}
 
     # ---- entry point ------------------------------------------------------------------------------
@@ -103,8 +103,8 @@ class Lowerer:
 
     # ---- conditions (negation pushed to the leaves) -----------------------------------------------
     def condition(self, cond: ir.Cond, positive: bool) -> exp.Expression:
-        if self.substitutions and cond in self.substitutions:  # precomputed by a caller (batch counts)
-            done = self.substitutions[cond].copy()
+        done = self._substitute(cond)
+        if done is not None:
             return done if positive else exp.Not(this=exp.Paren(this=done))
         if isinstance(cond, ir.Not):
             return self.condition(cond.item, not positive)
@@ -126,7 +126,8 @@ class Lowerer:
             test = exp.Is(this=value, expression=exp.Null())
             return test if positive else exp.Not(this=test)
         counted = _count_test(cond)
-        if counted is not None:
+        if counted is not None and self._substitute(counted[0]) is None \
+                and not any(ir.refers_outside(x) for x in (counted[0].value, counted[0].where)):
             return self.counted(*counted, positive)
         pred, operands = self.leaf(cond)
         if positive:
@@ -134,6 +135,14 @@ class Lowerer:
         guards = [exp.Is(this=self.value(o), expression=exp.Null()) for o in operands if nullable(o)]
         negated = exp.Not(this=exp.Paren(this=pred))
         return exp.Paren(this=self._connect([negated, *guards], exp.Or)) if guards else negated
+
+    def _substitute(self, node):
+        """Precomputed SQL for an IR node on the root record (an equal node inside a quantifier, an
+        aggregate or a to-one path is about other records)."""
+        if self.substitutions and len(self.frames) == 1:
+            done = self.substitutions.get(node)
+            return None if done is None else done.copy()
+        return None
 
     @staticmethod
     def _connect(parts, kind):
@@ -188,7 +197,10 @@ class Lowerer:
         finally:
             self.frames.pop()
         local = self.column(outer, rel.local)
-        if positive:
+        # a condition that refers to the outer record (`deals.value > lifetime_value`) is correlated:
+        # EXISTS, not `IN (correlated subquery)`, which ClickHouse cannot run
+        semi_join = positive and not ir.refers_outside(cond.condition)
+        if semi_join:
             filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
             sub = exp.Select(expressions=[remote])
         else:
@@ -200,9 +212,10 @@ class Lowerer:
         if inner is not None:
             filters.append(inner)
         sub = sub.where(self._connect(filters, exp.And), copy=False)
-        if positive:
+        if semi_join:
             return exp.In(this=local, query=exp.Subquery(this=sub))
-        return exp.Not(this=exp.Exists(this=sub))
+        found = exp.Exists(this=sub)
+        return found if positive else exp.Not(this=found)
 
     def in_list(self, slug: str, positive: bool) -> exp.Expression:
         lists = self.schema.lists
@@ -229,8 +242,9 @@ class Lowerer:
 
     def value(self, node: ir.Expr) -> exp.Expression:
         ops = self.ops
-        if self.substitutions and node in self.substitutions:
-            return self.substitutions[node].copy()
+        done = self._substitute(node)
+        if done is not None:
+            return done
         if isinstance(node, ir.Column):
             return self.column(self.frames[-1 - node.up], node.prop.name)
         if isinstance(node, ir.Literal):
