@@ -109,9 +109,10 @@ class Lowerer:
         if isinstance(cond, ir.Not):
             return self.condition(cond.item, not positive)
         if isinstance(cond, (ir.And, ir.Or)):
-            parts = [self.condition(c, positive) for c in cond.items]
             conjunction = isinstance(cond, ir.And) == positive
-            return self._connect(parts, exp.And if conjunction else exp.Or)
+            if conjunction:
+                return self._connect(self._conjunction(cond.items, positive), exp.And)
+            return self._connect([self.condition(c, positive) for c in cond.items], exp.Or)
         if isinstance(cond, ir.Const):
             holds = cond.value == positive
             return exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1 if holds else 0))
@@ -125,10 +126,9 @@ class Lowerer:
             value = self.value(cond.operand)
             test = exp.Is(this=value, expression=exp.Null())
             return test if positive else exp.Not(this=test)
-        counted = _count_test(cond)
-        if counted is not None and self._substitute(counted[0]) is None \
-                and not any(ir.refers_outside(x) for x in (counted[0].value, counted[0].where)):
-            return self.counted(*counted, positive)
+        test = self._count_tests(cond, positive)
+        if test is not None:
+            return self.counted([test])
         pred, operands = self.leaf(cond)
         if positive:
             return pred
@@ -341,39 +341,52 @@ class Lowerer:
         finally:
             self.frames.pop()
 
-    def counted(self, agg: ir.Aggregate, op: str, limit: ir.Literal, positive: bool) -> exp.Expression:
-        """`count(rel …) op N` / `sum(rel.v …) op N` as a grouped semi-join instead of a correlated
-        subquery per record: `local IN (SELECT fk … GROUP BY fk HAVING …)`. Records without related rows
-        have count/sum 0; when the test holds for 0, members are those NOT among the groups failing it."""
-        holds_on_empty = _OPS[op](0, limit.value) == positive
+    def counted(self, tests: list) -> exp.Expression:
+        """Count/sum tests `(aggregate, op, N, positive)` over ONE relationship, all required, as one
+        grouped semi-join instead of a correlated subquery per record and test:
+        `local IN (SELECT fk … GROUP BY fk HAVING t1 AND t2 …)`. Records without related rows have counts
+        and sums 0; when the tests all hold for 0, members are those NOT among the groups failing them."""
+        holds_on_empty = all(_OPS[op](0, limit.value) == positive for _, op, limit, positive in tests)
         outer = self.frames[-1]
-        rel = agg.rel
+        rel = tests[0][0].rel
         target = self.schema.entities[rel.target]
         query = _Query()
         frame = _Frame(self._alias(), target, query)
+        wheres = {agg.where for agg, *_ in tests}
+        shared_where = wheres.pop() if len(wheres) == 1 else None  # one filter for all: in WHERE
         self.frames.append(frame)
         try:
-            value = self.value(agg.value) if agg.value is not None else None
-            where = self.condition(agg.where, True) if agg.where is not None else None
+            checks, filters = [], []
+            for agg, op, limit, positive in tests:
+                value = self.value(agg.value) if agg.value is not None else None
+                only = None if agg.where is None or shared_where is not None else self.condition(agg.where, True)
+                if only is not None:
+                    filters.append(only)
+                    value = exp.Case(ifs=[exp.If(this=only.copy(), true=value or exp.Literal.number(1))])
+                if agg.func == "count":
+                    total = exp.Count(this=value if value is not None else exp.Star())
+                else:
+                    total = exp.Coalesce(this=exp.Sum(this=value), expressions=[exp.Literal.number(0)])
+                check = _COMPARE[op](this=total, expression=self.value(limit))
+                checks.append(check if positive else exp.Not(this=exp.Paren(this=check)))
+            where = self.condition(shared_where, True) if shared_where is not None else None
             remote = self.column(frame, rel.remote)
-            bound = self.value(limit)
         finally:
             self.frames.pop()
-        if agg.func == "count":
-            total = exp.Count(this=value if value is not None else exp.Star())
-        else:
-            total = exp.Coalesce(this=exp.Sum(this=value), expressions=[exp.Literal.number(0)])
-        kind = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
-        test = kind(this=total, expression=bound)
-        # the groups to keep (test holds as asked) or to exclude (test fails as asked)
-        having = test if positive != holds_on_empty else exp.Not(this=exp.Paren(this=test))
-        filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
+        both = self._connect(checks, exp.And)
+        # the groups to keep (tests hold) or to exclude (some test fails)
+        having = exp.Not(this=exp.Paren(this=both)) if holds_on_empty else both
+        conditions = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
         if where is not None:
-            filters.append(where)
+            conditions.append(where)
+        elif len(filters) == len(tests) and not any(f.find(exp.Select) for f in filters):
+            # rows no test looks at cannot change any result: skip them (a group left without rows has
+            # all counts 0, exactly as a record without related rows)
+            conditions.append(exp.Paren(this=self._connect([f.copy() for f in filters], exp.Or)))
         sub = exp.Select(expressions=[remote]).from_(table_expr(target.table, frame.alias), copy=False)
         for join in query.joins:
             sub = sub.join(join, copy=False)
-        sub = sub.where(self._connect(filters, exp.And), copy=False).group_by(remote.copy(), copy=False)
+        sub = sub.where(self._connect(conditions, exp.And), copy=False).group_by(remote.copy(), copy=False)
         sub = sub.having(having, copy=False)
         local = self.column(outer, rel.local)
         member_of = exp.In(this=local, query=exp.Subquery(this=sub))
@@ -383,6 +396,34 @@ class Lowerer:
             return exp.Not(this=member_of)
         return exp.Paren(this=exp.Or(this=exp.Is(this=local.copy(), expression=exp.Null()),
                                      expression=exp.Not(this=member_of)))
+
+    def _count_tests(self, cond, positive):
+        """`(aggregate, op, N, positive)` when `cond` (under any number of NOTs) is a count/sum test this
+        lowerer turns into a grouped semi-join, else None."""
+        while isinstance(cond, ir.Not):
+            cond, positive = cond.item, not positive
+        found = _count_test(cond)
+        if found is None or self._substitute(found[0]) is not None \
+                or any(ir.refers_outside(x) for x in (found[0].value, found[0].where)):
+            return None
+        return (*found, positive)
+
+    def _conjunction(self, items, positive) -> list:
+        """The parts of an AND (after negation: of an OR): count/sum tests over one relationship merge
+        into one grouped semi-join, in the place of the first of them."""
+        tests = [self._count_tests(c, positive) for c in items]
+        groups: dict = {}
+        for test in tests:
+            if test is not None:
+                groups.setdefault(test[0].rel, []).append(test)
+        parts, done = [], set()
+        for item, test in zip(items, tests):
+            if test is None:
+                parts.append(self.condition(item, positive))
+            elif test[0].rel not in done:
+                done.add(test[0].rel)
+                parts.append(self.counted(groups[test[0].rel]))
+        return parts
 
     def aggregate(self, node: ir.Aggregate) -> exp.Expression:
         outer = self.frames[-1]
@@ -420,6 +461,7 @@ class Lowerer:
         return exp.Subquery(this=sub)
 
 
+_COMPARE = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 _OPS = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _MIRROR = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 

@@ -553,20 +553,7 @@ WHERE
       t2.`contact_id`
     HAVING
       COUNT(*) >= 2
-  )
-  AND NOT t1.`id` IN (
-    SELECT
-      t3.`contact_id`
-    FROM `deals` AS t3
-    WHERE
-      NOT t3.`contact_id` IS NULL
-      AND CAST(t3.`stage` AS BINARY) = CAST('Won' AS BINARY)
-    GROUP BY
-      t3.`contact_id`
-    HAVING
-      NOT (
-        COUNT(*) = 0
-      )
+      AND COUNT(CASE WHEN CAST(t2.`stage` AS BINARY) = CAST('Won' AS BINARY) THEN 1 END) = 0
   );
 
 -- constructs/c_sum_avg
@@ -951,34 +938,44 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
-        AND (
-          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
-          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        (
+          CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          AND (
+            t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+            AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+          )
+        )
+        OR (
+          CAST(t2.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+          AND (
+            t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+            AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+          )
         )
       )
     GROUP BY
       t2.`contact_id`
     HAVING
-      COUNT(*) >= 5
-  )
-  AND t1.`id` IN (
-    SELECT
-      t3.`contact_id`
-    FROM `events` AS t3
-    WHERE
-      NOT t3.`contact_id` IS NULL
-      AND (
-        CAST(t3.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
-        AND (
-          t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
-          AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
-        )
-      )
-    GROUP BY
-      t3.`contact_id`
-    HAVING
-      COUNT(*) >= 2
+      COUNT(
+        CASE
+          WHEN CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          AND (
+            t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+            AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+          )
+          THEN 1
+        END
+      ) >= 5
+      AND COUNT(
+        CASE
+          WHEN CAST(t2.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+          AND (
+            t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+            AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+          )
+          THEN 1
+        END
+      ) >= 2
   );
 
 -- seed002/at_risk
@@ -986,37 +983,36 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  NOT t1.`id` IN (
+  t1.`id` IN (
     SELECT
       t2.`contact_id`
     FROM `events` AS t2
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
-        AND (
-          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
-          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        (
+          CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          AND (
+            t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+            AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+          )
         )
+        OR CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
       )
     GROUP BY
       t2.`contact_id`
     HAVING
-      NOT (
-        COUNT(*) < 2
-      )
-  )
-  AND t1.`id` IN (
-    SELECT
-      t3.`contact_id`
-    FROM `events` AS t3
-    WHERE
-      NOT t3.`contact_id` IS NULL
-      AND CAST(t3.`name` AS BINARY) = CAST('email_opened' AS BINARY)
-    GROUP BY
-      t3.`contact_id`
-    HAVING
-      COUNT(*) > 5
+      COUNT(
+        CASE
+          WHEN CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          AND (
+            t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+            AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+          )
+          THEN 1
+        END
+      ) < 2
+      AND COUNT(CASE WHEN CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY) THEN 1 END) > 5
   )
   AND t1.`subscribed_at` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY);
 

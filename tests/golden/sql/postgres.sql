@@ -518,20 +518,7 @@ WHERE
     GROUP BY
       t2."contact_id"
     HAVING
-      COUNT(*) >= 2
-  )
-  AND NOT t1."id" IN (
-    SELECT
-      t3."contact_id"
-    FROM "deals" AS t3
-    WHERE
-      NOT t3."contact_id" IS NULL AND t3."stage" = 'Won'
-    GROUP BY
-      t3."contact_id"
-    HAVING
-      NOT (
-        COUNT(*) = 0
-      )
+      COUNT(*) >= 2 AND COUNT(CASE WHEN t2."stage" = 'Won' THEN 1 END) = 0
   );
 
 -- constructs/c_sum_avg
@@ -899,34 +886,44 @@ WHERE
     WHERE
       NOT t2."contact_id" IS NULL
       AND (
-        t2."name" = 'email_opened'
-        AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+        (
+          t2."name" = 'email_opened'
+          AND (
+            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+          )
+        )
+        OR (
+          t2."name" = 'email_clicked'
+          AND (
+            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+          )
         )
       )
     GROUP BY
       t2."contact_id"
     HAVING
-      COUNT(*) >= 5
-  )
-  AND t1."id" IN (
-    SELECT
-      t3."contact_id"
-    FROM "events" AS t3
-    WHERE
-      NOT t3."contact_id" IS NULL
-      AND (
-        t3."name" = 'email_clicked'
-        AND (
-          t3."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
-          AND t3."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
-        )
-      )
-    GROUP BY
-      t3."contact_id"
-    HAVING
-      COUNT(*) >= 2
+      COUNT(
+        CASE
+          WHEN t2."name" = 'email_opened'
+          AND (
+            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+          )
+          THEN 1
+        END
+      ) >= 5
+      AND COUNT(
+        CASE
+          WHEN t2."name" = 'email_clicked'
+          AND (
+            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+          )
+          THEN 1
+        END
+      ) >= 2
   );
 
 -- seed002/at_risk
@@ -934,36 +931,36 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  NOT t1."id" IN (
+  t1."id" IN (
     SELECT
       t2."contact_id"
     FROM "events" AS t2
     WHERE
       NOT t2."contact_id" IS NULL
       AND (
-        t2."name" = 'email_opened'
-        AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+        (
+          t2."name" = 'email_opened'
+          AND (
+            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+          )
         )
+        OR t2."name" = 'email_opened'
       )
     GROUP BY
       t2."contact_id"
     HAVING
-      NOT (
-        COUNT(*) < 2
-      )
-  )
-  AND t1."id" IN (
-    SELECT
-      t3."contact_id"
-    FROM "events" AS t3
-    WHERE
-      NOT t3."contact_id" IS NULL AND t3."name" = 'email_opened'
-    GROUP BY
-      t3."contact_id"
-    HAVING
-      COUNT(*) > 5
+      COUNT(
+        CASE
+          WHEN t2."name" = 'email_opened'
+          AND (
+            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
+          )
+          THEN 1
+        END
+      ) < 2
+      AND COUNT(CASE WHEN t2."name" = 'email_opened' THEN 1 END) > 5
   )
   AND t1."subscribed_at" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY';
 

@@ -739,20 +739,7 @@ WHERE
     GROUP BY
       t2."contact_id"
     HAVING
-      COUNT(*) >= 2
-  )
-  AND NOT t1."id" IN (
-    SELECT
-      t3."contact_id"
-    FROM "deals" AS t3
-    WHERE
-      NOT t3."contact_id" IS NULL AND t3."stage" = 'Won'
-    GROUP BY
-      t3."contact_id"
-    HAVING
-      NOT (
-        COUNT(*) = 0
-      )
+      COUNT(*) >= 2 AND COUNT(CASE WHEN t2."stage" = 'Won' THEN 1 END) = 0
   );
 
 -- constructs/c_sum_avg
@@ -1132,34 +1119,44 @@ WHERE
     WHERE
       NOT t2."contact_id" IS NULL
       AND (
-        t2."name" = 'email_opened'
-        AND (
-          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
-          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        (
+          t2."name" = 'email_opened'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+          )
+        )
+        OR (
+          t2."name" = 'email_clicked'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+          )
         )
       )
     GROUP BY
       t2."contact_id"
     HAVING
-      COUNT(*) >= 5
-  )
-  AND t1."id" IN (
-    SELECT
-      t3."contact_id"
-    FROM "events" AS t3
-    WHERE
-      NOT t3."contact_id" IS NULL
-      AND (
-        t3."name" = 'email_clicked'
-        AND (
-          STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
-          AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= '2026-11-15 12:00:00.000'
-        )
-      )
-    GROUP BY
-      t3."contact_id"
-    HAVING
-      COUNT(*) >= 2
+      COUNT(
+        CASE
+          WHEN t2."name" = 'email_opened'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+          )
+          THEN 1
+        END
+      ) >= 5
+      AND COUNT(
+        CASE
+          WHEN t2."name" = 'email_clicked'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+          )
+          THEN 1
+        END
+      ) >= 2
   );
 
 -- seed002/at_risk
@@ -1167,36 +1164,36 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  NOT t1."id" IN (
+  t1."id" IN (
     SELECT
       t2."contact_id"
     FROM "events" AS t2
     WHERE
       NOT t2."contact_id" IS NULL
       AND (
-        t2."name" = 'email_opened'
-        AND (
-          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
-          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        (
+          t2."name" = 'email_opened'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+          )
         )
+        OR t2."name" = 'email_opened'
       )
     GROUP BY
       t2."contact_id"
     HAVING
-      NOT (
-        COUNT(*) < 2
-      )
-  )
-  AND t1."id" IN (
-    SELECT
-      t3."contact_id"
-    FROM "events" AS t3
-    WHERE
-      NOT t3."contact_id" IS NULL AND t3."name" = 'email_opened'
-    GROUP BY
-      t3."contact_id"
-    HAVING
-      COUNT(*) > 5
+      COUNT(
+        CASE
+          WHEN t2."name" = 'email_opened'
+          AND (
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+            AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+          )
+          THEN 1
+        END
+      ) < 2
+      AND COUNT(CASE WHEN t2."name" = 'email_opened' THEN 1 END) > 5
   )
   AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."subscribed_at") < STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days');
 

@@ -550,20 +550,12 @@ WHERE
       t2.[contact_id]
     HAVING
       COUNT(*) >= 2
-  )
-  AND NOT t1.[id] IN (
-    SELECT
-      t3.[contact_id]
-    FROM [deals] AS t3
-    WHERE
-      NOT t3.[contact_id] IS NULL
-      AND t3.[stage] + N'|' = 'Won' + N'|' COLLATE Latin1_General_100_BIN2
-    GROUP BY
-      t3.[contact_id]
-    HAVING
-      NOT (
-        COUNT(*) = 0
-      )
+      AND COUNT(
+        CASE
+          WHEN t2.[stage] + N'|' = 'Won' + N'|' COLLATE Latin1_General_100_BIN2
+          THEN 1
+        END
+      ) = 0
   );
 
 -- constructs/c_sum_avg
@@ -945,34 +937,44 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
-        AND (
-          t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+        (
+          t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          AND (
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          )
+        )
+        OR (
+          t2.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
+          AND (
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          )
         )
       )
     GROUP BY
       t2.[contact_id]
     HAVING
-      COUNT(*) >= 5
-  )
-  AND t1.[id] IN (
-    SELECT
-      t3.[contact_id]
-    FROM [events] AS t3
-    WHERE
-      NOT t3.[contact_id] IS NULL
-      AND (
-        t3.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
-        AND (
-          t3.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t3.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
-        )
-      )
-    GROUP BY
-      t3.[contact_id]
-    HAVING
-      COUNT(*) >= 2
+      COUNT(
+        CASE
+          WHEN t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          AND (
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          )
+          THEN 1
+        END
+      ) >= 5
+      AND COUNT(
+        CASE
+          WHEN t2.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
+          AND (
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          )
+          THEN 1
+        END
+      ) >= 2
   );
 
 -- seed002/at_risk
@@ -980,37 +982,41 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  NOT t1.[id] IN (
+  t1.[id] IN (
     SELECT
       t2.[contact_id]
     FROM [events] AS t2
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
-        AND (
-          t2.[occurred_at] >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+        (
+          t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          AND (
+            t2.[occurred_at] >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          )
         )
+        OR t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
       )
     GROUP BY
       t2.[contact_id]
     HAVING
-      NOT (
-        COUNT(*) < 2
-      )
-  )
-  AND t1.[id] IN (
-    SELECT
-      t3.[contact_id]
-    FROM [events] AS t3
-    WHERE
-      NOT t3.[contact_id] IS NULL
-      AND t3.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
-    GROUP BY
-      t3.[contact_id]
-    HAVING
-      COUNT(*) > 5
+      COUNT(
+        CASE
+          WHEN t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          AND (
+            t2.[occurred_at] >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          )
+          THEN 1
+        END
+      ) < 2
+      AND COUNT(
+        CASE
+          WHEN t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          THEN 1
+        END
+      ) > 5
   )
   AND t1.[subscribed_at] < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
 
