@@ -21,6 +21,7 @@ parameter).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import operator
 from dataclasses import dataclass, field
@@ -79,23 +80,33 @@ class Lowerer:
     # ---- entry point ------------------------------------------------------------------------------
     def select(self, segment: ir.Segment, select: str = "keys") -> exp.Select:
         entity = self.schema.entities[segment.entity]
-        query = _Query()
-        frame = _Frame(self._alias(), entity, query)
-        self.frames.append(frame)
-        try:
+        with self.scope(entity) as frame:
             cond = self.condition(segment.condition, True) if segment.condition is not None else self.in_list(
                 segment.slug, True)
             key = self.column(frame, entity.key)
-        finally:
-            self.frames.pop()
         if select == "count":
             projection = exp.alias_(exp.Count(this=exp.Star()), "member_count", quoted=True)
         else:
             projection = exp.alias_(key, entity.key, quoted=True)
-        tree = exp.Select(expressions=[projection]).from_(table_expr(entity.table, frame.alias), copy=False)
-        for join in query.joins:
-            tree = tree.join(join, copy=False)
-        return tree.where(cond, copy=False)
+        return self.from_(exp.Select(expressions=[projection]), frame).where(cond, copy=False)
+
+    @contextlib.contextmanager
+    def scope(self, entity: Entity):
+        """A new SELECT over `entity`: what is lowered inside refers to its records (`Column(up=0)`) and
+        may add to-one joins to it; `from_` then gives the SELECT its FROM and those joins."""
+        frame = _Frame(self._alias(), entity, _Query())
+        self.frames.append(frame)
+        try:
+            yield frame
+        finally:
+            self.frames.pop()
+
+    @staticmethod
+    def from_(select: exp.Select, frame: _Frame) -> exp.Select:
+        select = select.from_(table_expr(frame.entity.table, frame.alias), copy=False)
+        for join in frame.query.joins:
+            select = select.join(join, copy=False)
+        return select
 
     def _alias(self) -> str:
         self._aliases += 1
@@ -187,15 +198,9 @@ class Lowerer:
         would empty it)."""
         outer = self.frames[-1]
         rel = cond.rel
-        target = self.schema.entities[rel.target]
-        query = _Query()
-        frame = _Frame(self._alias(), target, query)
-        self.frames.append(frame)
-        try:
+        with self.scope(self.schema.entities[rel.target]) as frame:
             inner = self.condition(cond.condition, True) if cond.condition is not None else None
             remote = self.column(frame, rel.remote)
-        finally:
-            self.frames.pop()
         local = self.column(outer, rel.local)
         # a condition that refers to the outer record (`deals.value > lifetime_value`) is correlated:
         # EXISTS, not `IN (correlated subquery)`, which ClickHouse cannot run
@@ -206,9 +211,7 @@ class Lowerer:
         else:
             filters = [exp.EQ(this=remote, expression=local.copy())]
             sub = exp.Select(expressions=[exp.Literal.number(1)])
-        sub = sub.from_(table_expr(target.table, frame.alias), copy=False)
-        for join in query.joins:
-            sub = sub.join(join, copy=False)
+        sub = self.from_(sub, frame)
         if inner is not None:
             filters.append(inner)
         sub = sub.where(self._connect(filters, exp.And), copy=False)
@@ -349,13 +352,9 @@ class Lowerer:
         holds_on_empty = all(_OPS[op](0, limit.value) == positive for _, op, limit, positive in tests)
         outer = self.frames[-1]
         rel = tests[0][0].rel
-        target = self.schema.entities[rel.target]
-        query = _Query()
-        frame = _Frame(self._alias(), target, query)
         wheres = {agg.where for agg, *_ in tests}
         shared_where = wheres.pop() if len(wheres) == 1 else None  # one filter for all: in WHERE
-        self.frames.append(frame)
-        try:
+        with self.scope(self.schema.entities[rel.target]) as frame:
             checks, filters = [], []
             for agg, op, limit, positive in tests:
                 value = self.value(agg.value) if agg.value is not None else None
@@ -371,8 +370,6 @@ class Lowerer:
                 checks.append(check if positive else exp.Not(this=exp.Paren(this=check)))
             where = self.condition(shared_where, True) if shared_where is not None else None
             remote = self.column(frame, rel.remote)
-        finally:
-            self.frames.pop()
         both = self._connect(checks, exp.And)
         # the groups to keep (tests hold) or to exclude (some test fails)
         having = exp.Not(this=exp.Paren(this=both)) if holds_on_empty else both
@@ -383,9 +380,7 @@ class Lowerer:
             # rows no test looks at cannot change any result: skip them (a group left without rows has
             # all counts 0, exactly as a record without related rows)
             conditions.append(exp.Paren(this=self._connect([f.copy() for f in filters], exp.Or)))
-        sub = exp.Select(expressions=[remote]).from_(table_expr(target.table, frame.alias), copy=False)
-        for join in query.joins:
-            sub = sub.join(join, copy=False)
+        sub = self.from_(exp.Select(expressions=[remote]), frame)
         sub = sub.where(self._connect(conditions, exp.And), copy=False).group_by(remote.copy(), copy=False)
         sub = sub.having(having, copy=False)
         local = self.column(outer, rel.local)
@@ -428,16 +423,10 @@ class Lowerer:
     def aggregate(self, node: ir.Aggregate) -> exp.Expression:
         outer = self.frames[-1]
         rel = node.rel
-        target = self.schema.entities[rel.target]
-        query = _Query()
-        frame = _Frame(self._alias(), target, query)
-        self.frames.append(frame)
-        try:
+        with self.scope(self.schema.entities[rel.target]) as frame:
             value = self.value(node.value) if node.value is not None else None
             where = self.condition(node.where, True) if node.where is not None else None
             remote = self.column(frame, rel.remote)
-        finally:
-            self.frames.pop()
         func = node.func
         if func == "count":
             agg = exp.Count(this=value if value is not None else exp.Star())
@@ -450,9 +439,7 @@ class Lowerer:
         filters = [exp.EQ(this=remote, expression=self.column(outer, rel.local))]
         if where is not None:
             filters.append(where)
-        sub = exp.Select(expressions=[agg]).from_(table_expr(target.table, frame.alias), copy=False)
-        for join in query.joins:
-            sub = sub.join(join, copy=False)
+        sub = self.from_(exp.Select(expressions=[agg]), frame)
         sub = sub.where(self._connect(filters, exp.And), copy=False)
         if func in ("count", "sum") and self.ops.empty_subquery_is_null:
             # the engine evaluates a correlated scalar subquery over no rows as NULL (ClickHouse turns it
