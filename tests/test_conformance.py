@@ -244,8 +244,9 @@ def test_evergreen_data_is_selective():
     assert len(partial) >= len(expected) * 0.7, sorted(set(expected) - set(partial))
 
 
-# Segments on which segql.evaluate disagrees with the SQL of all six engines (reported; see the xfail below).
-EVALUATOR_BUGS = {"hard_cases/h_round_neg"}
+# Rounding cases: the evaluator once rounded the exact binary value (round(-7.35, 1) = -7.3); every engine
+# rounds the double x·10^d half away from zero (-7.4), and now so does the evaluator.
+ROUNDING_CASES = {"hard_cases/h_round_neg"}
 
 
 def _evaluator_problems(names) -> list[str]:
@@ -264,16 +265,13 @@ def _evaluator_problems(names) -> list[str]:
 @pytest.mark.skipif(evaluate_segment is None, reason="segql.evaluate is not available")
 def test_duckdb_equals_evaluator():
     """The reference itself: DuckDB's members equal the independent Python evaluator's (pinned now)."""
-    problems = _evaluator_problems([n for n in CORPUS if n not in EVALUATOR_BUGS])
+    problems = _evaluator_problems([n for n in CORPUS if n not in ROUNDING_CASES])
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.skipif(evaluate_segment is None, reason="segql.evaluate is not available")
-@pytest.mark.xfail(strict=True, reason="BUG: segql.evaluate rounds the exact binary value of x (Decimal(x)), the "
-                   "SQL on every engine rounds the double x·10^d half away from zero (docs/dialects.md): "
-                   "round(-7.35, 1) is -7.3 in the evaluator and -7.4 in SQL")
 def test_evaluator_rounds_like_the_sql():
-    assert not _evaluator_problems(sorted(EVALUATOR_BUGS))
+    assert not _evaluator_problems(sorted(ROUNDING_CASES))
 
 
 # ======================================================================================= hostile values
