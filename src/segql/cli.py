@@ -115,17 +115,12 @@ def find_schema(explicit: str | None, files: list[str]):
 
 
 def load_input(args, schema):
-    """The document a compile/run command works on: FILE or `-e EXPR --on ENTITY`."""
+    """The document a compile/run command works on: FILE or `-e EXPR --on ENTITY` (checked by
+    `_check_input_args` before the schema is looked for)."""
     from .workspace import load_file, parse_source
 
     if args.expr is not None:
-        if args.file:
-            raise UsageError("give either FILE or -e EXPR, not both")
-        if not args.on:
-            raise UsageError("-e EXPR needs --on ENTITY")
         return parse_source(args.expr, path="<expr>", on=args.on, schema=schema)
-    if not args.file:
-        raise UsageError("give a FILE or -e EXPR --on ENTITY")
     return load_file(args.file, on=args.on, schema=schema)
 
 
@@ -145,7 +140,8 @@ def emit_errors(errors, fmt: str, *, warnings=()) -> None:
 
 # ---- commands -----------------------------------------------------------------------------------
 def cmd_check(args) -> int:
-    from . import api
+    from .lint import lint_segment
+    from .semantic.checker import Checker, check_policy
     from .workspace import library_for, load_file
 
     schema = find_schema(args.schema, args.files)
@@ -156,9 +152,6 @@ def cmd_check(args) -> int:
         except SegqlError as err:
             errors.append(err)
     library = library_for(docs, schema)
-    from .semantic.checker import Checker, check_policy
-    from .lint import lint_segment
-
     checker = Checker(schema, library)
     for doc in docs:
         for d in doc.definitions:
@@ -180,7 +173,6 @@ def cmd_check(args) -> int:
         if not errors:
             print(f"ok: {checked} definition{'s' if checked != 1 else ''} in {len(args.files)} "
                   f"file{'s' if len(args.files) != 1 else ''}" + (f", {len(warnings)} warning(s)" if warnings else ""))
-    del api
     return 1 if errors or (args.strict and warnings) else 0
 
 
@@ -254,11 +246,8 @@ def cmd_compile(args) -> int:
     get_ops(args.dialect)
     doc = load_input(args, schema)
     if args.emit == "ast":
-        import dataclasses
-
         definition = api.select_definition(doc, args.segment)
         print(json.dumps(_ast_json(definition), ensure_ascii=False, indent=2, default=str))
-        del dataclasses
         return 0
     segment = api.to_ir(doc, schema, segment=args.segment)
     if args.emit == "ir":
