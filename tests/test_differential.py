@@ -465,7 +465,7 @@ class Gen:
                 return ast.Literal("date", v)
             if kind == "timestamp":
                 v += pick(draw, [dt.timedelta(0)] * 3 + [dt.timedelta(seconds=1), dt.timedelta(seconds=-1),
-                                                                   dt.timedelta(microseconds=-1)])
+                                                         dt.timedelta(microseconds=-1)])
                 return ast.Literal("timestamp", v)
             return num(v if isinstance(v, int) else Decimal(str(v)))
         if kind == "string":
@@ -648,7 +648,9 @@ class Gen:
 
     def special(self, draw):
         """Contact-level constructs: to-many paths, quantifiers, aggregates, events, lists, segments."""
-        form = draw(st.integers(0, 7))
+        form = draw(st.integers(0, 10))
+        if form >= 8:
+            return self.crossing(draw, form)
         if form == 0:  # a dotted to-many path as the operand of one comparison
             rel, props = pick(draw, [("deals", DEAL_PROPS), ("events", EVENT_PROPS)])
             kind = pick(draw, list(props))
@@ -683,6 +685,37 @@ class Gen:
         return ast.Compare(pick(draw, ORDER), self.value(draw, "number", 1),
                            num(pick(draw, [0, 1, Decimal("0.5"), Decimal("2.5"), -1, 10])))
 
+    def crossing(self, draw, form):
+        """Paths that leave a scope and come back: to-many then to-one (deals.contact.age), to-one then
+        to-many (organization.members.age), and conditions in a quantifier or aggregate that follow a
+        relationship of the related record (columns `up` one scope, inside Exists inside ToOne …)."""
+        if form == 8:
+            path, kind = pick(draw, NESTED_PATHS)
+            return self.leaf_on(draw, P(*path), kind)
+        if form == 9:
+            rel = pick(draw, ["deals", "organization.members"])
+            if rel == "deals":
+                prop, kind = pick(draw, CONTACT_SIMPLE)
+                inner = self.leaf_on(draw, P("contact", prop), kind)
+            else:
+                prop, kind = pick(draw, CONTACT_SIMPLE)
+                inner = self.leaf_on(draw, P(prop), kind)
+            return ast.Quantified(pick(draw, ["any", "all", "no"]), P(*rel.split(".")), inner)
+        prop, kind = pick(draw, CONTACT_SIMPLE)
+        aggs = [
+            ast.Call("count", (P("deals"),), self.leaf_on(draw, P("contact", prop), kind)),
+            ast.Call("sum", (P("deals", "contact", "age"),)),
+            ast.Call(pick(draw, ["max", "min", "avg"]), (P("organization", "members", "score"),)),
+        ]
+        if TO_ONE_FIXED:  # count/sum through a missing to-one record: see to_one_bug_fixed()
+            aggs += [
+                ast.Call("count", (P("organization", "members"),), self.leaf_on(draw, P(prop), kind)),
+                ast.Call("sum", (P("organization", "members", "age"),), self.leaf_on(draw, P(prop), kind)),
+                P("organization", pick(draw, ["member_count", "employees_or_zero"])),
+            ]
+        agg = pick(draw, aggs)
+        return ast.Compare(pick(draw, ORDER), agg, num(pick(draw, [0, 1, 2, 3, 18, Decimal("2.5"), 30])))
+
     def leaf_on(self, draw, path, kind):
         lit = lambda: self.literal(draw, kind)  # noqa: E731
         form = draw(st.integers(0, 5))
@@ -703,6 +736,13 @@ class Gen:
 
 
 ORG_PROPS = {"string": [("name",), ("industry",)], "integer": [("employees",)], "date": [("founded",)]}
+NESTED_PATHS = [(("deals", "contact", "country"), "string"), (("deals", "contact", "age"), "integer"),
+                (("deals", "contact", "last_seen"), "timestamp"), (("organization", "members", "age"), "integer"),
+                (("organization", "members", "country"), "string"), (("organization", "members", "score"), "number"),
+                (("organization", "members", "last_seen"), "timestamp"),
+                (("deals", "contact", "organization", "industry"), "string")]
+CONTACT_SIMPLE = [("country", "string"), ("age", "integer"), ("score", "number"), ("last_seen", "timestamp"),
+                  ("name", "string")]
 
 
 def cond(draw, gen: Gen, scope: str, depth: int):
@@ -745,6 +785,25 @@ def cases(draw, n_segments=3):
     conds = [cond(draw, gen, "contacts", pick(draw, [0, 0, 0, 1, 2])) for _ in range(n_segments)]
     helper = cond(draw, gen, "contacts", 0)
     return now_iso, data, conds, helper
+
+
+# =============================================================================== known bugs
+def to_one_bug_fixed() -> bool:
+    """BUG (lower/sql.py, ToOne): a to-one value is computed on the LEFT JOIN's NULL row instead of being
+    missing when there is no related record (SPEC §2.3), so `organization.employees_or_zero` (a calculated
+    coalesce(employees, 0)) is 0 and `count(organization.members)` is 0 for a contact without an
+    organization. Constructs that expose it are generated only once it is fixed (this probe turns them on);
+    tests/test_evaluate.py::test_to_one_* show it."""
+    database = DuckDB(SCHEMA)
+    database.load(Dataset({"contacts": [{"id": 1}]}))
+    seg = api.to_ir("organization.employees_or_zero is null", SCHEMA, on="contacts")
+    try:
+        return database.members(seg, NOWS[0])[0] == {1}
+    finally:
+        database.con.close()
+
+
+TO_ONE_FIXED = to_one_bug_fixed()
 
 
 # =============================================================================== the tests

@@ -316,3 +316,28 @@ def test_simple_lower():
 def test_upper(db):
     _check('upper(name) = "ANN"', {1}, db)
     _check('upper(email) = "BOB@EXAMPLE.COM"', {2}, db)
+
+
+# ---- regressions: a to-one value is missing when there is no related record (SPEC §2.3), even when ----
+# ---- its expression is not NULL on NULL input (coalesce, count, sum); the SQL once computed it on the ----
+# ---- LEFT JOIN's all-NULL row ---------------------------------------------------------------------------
+def test_to_one_calculated_coalesce_is_missing_without_organization(db):
+    # employees_or_zero = coalesce(employees, 0) on organizations. Contact 2's organization has no
+    # employees (→ 0); contacts 3 (no organization) and 4 (dangling id) have no organization: missing.
+    _check("organization.employees_or_zero = 0", {2}, db)
+
+
+def test_to_one_calculated_count_is_missing_without_organization(db):
+    # member_count = count(members) on organizations: 1 for both organizations, missing for contacts 3, 4
+    _check("organization.member_count is null", {3, 4}, db)
+
+
+def test_to_one_count_through_missing_organization(db):
+    _check("count(organization.members) = 0", set(), db)  # no organization: the count is missing
+
+
+def test_to_one_strict_values_agree(db):
+    # expressions that are missing on missing input already agree
+    _check("coalesce(organization.employees, 0) = 0", {2, 3, 4}, db)
+    _check("organization.employees is null", {2, 3, 4}, db)
+    _check("count(organization.members) = 1", {1, 2}, db)

@@ -340,7 +340,13 @@ class Lowerer:
         frame = _Frame(query.join_alias[key], target, query)
         self.frames.append(frame)
         try:
-            return self.value(node.inner)
+            value = self.value(node.inner)
+            if not _null_without_row(node.inner):
+                # `coalesce(x, 0)`, `count(rel)` … are not NULL on the LEFT JOIN's empty row; the value of
+                # a to-one path is missing when there is no related record (SPEC §2.3)
+                found = exp.Not(this=exp.Is(this=self.column(frame, rel.remote), expression=exp.Null()))
+                value = exp.Case(ifs=[exp.If(this=found, true=value)])
+            return value
         finally:
             self.frames.pop()
 
@@ -462,6 +468,14 @@ def _count_test(cond):
                 and lit.type in ("integer", "number") and lit.value is not None:
             return agg, op, lit
     return None
+
+
+def _null_without_row(node: ir.Expr) -> bool:
+    """Whether a value computed on a LEFT JOIN's all-NULL row is NULL by itself (a column, or a to-one
+    path of columns), so no guard is needed."""
+    while isinstance(node, ir.ToOne):
+        node = node.inner
+    return isinstance(node, ir.Column)
 
 
 def nullable(node: ir.Expr) -> bool:
