@@ -3,11 +3,11 @@ separate count queries (each segment compiled with `--select count` beforehand a
 the same connection — the most favourable baseline: no compile, no process start-up). Target: >= 10x faster.
 
 Figures (all on DuckDB, default 1M contacts / 10M events, medians of interleaved repetitions):
-- `inprocess`: `segql.operations.counts(...)` (lowering + the one statement) vs the 50 queries;
+- `inprocess`: `segql.api.counts(...)` (lowering + the one statement) vs the 50 queries;
 - `cli`: `segql counts FILE --db duckdb:///… --format json` wall time (process start-up included) vs the
   50 queries in-process (start-up not included) — the harsher comparison;
 - `postgres` (unless --no-postgres; default 100k contacts, the data of `quality`'s PostgreSQL part, indexes
-  on every relationship key): `operations.counts` on a PostgresEngine vs the 50 queries on the same
+  on every relationship key): `api.counts` on a PostgresEngine vs the 50 queries on the same
   connection.
 """
 from __future__ import annotations
@@ -59,12 +59,12 @@ def main(args) -> None:
 
     import gen_data
     import segql
-    from segql import engines, operations
+    from segql import api, engines
 
     FIFTY.write_text(fifty_segments(), "utf-8")
     path = gen_data.generate(args.scale, quiet=True)
     schema = segql.load_schema(str(SCHEMA))
-    loaded = operations.load_segments([str(FIFTY)], schema)
+    loaded = api.load_segments([str(FIFTY)], schema)
     singles = [segql.compile(FIFTY.read_text("utf-8"), schema, "duckdb", segment=item.slug, now=NOW_ISO,
                              select="count", pretty=False) for item in loaded]
     con = duckdb.connect(str(path), read_only=True)
@@ -81,14 +81,14 @@ def main(args) -> None:
             c.close()
 
     def together():
-        return [r["members"] for r in operations.counts(loaded, schema, engine, NOW_ISO)]
+        return [r["members"] for r in api.counts(loaded, schema, engine, NOW_ISO)]
 
     a, b = separate(), together()
     if a != b:
         raise SystemExit(f"counts differ: separate {a} vs counts {b}")
     times = interleaved({"counts": together, "separate": separate}, args.reps)
     speedup = statistics.median(paired_ratios(times, "separate", "counts"))
-    print(f"in-process: 50 separate queries {statistics.median(times['separate']):.2f} s, operations.counts "
+    print(f"in-process: 50 separate queries {statistics.median(times['separate']):.2f} s, api.counts "
           f"{statistics.median(times['counts']):.2f} s -> {speedup:.1f}x faster (target >= 10x)")
     con.close()
 
@@ -120,7 +120,7 @@ def postgres_part(url: str, scale: float, loaded, schema, reps: int) -> dict:
     import bench_quality
 
     import segql
-    from segql import engines, operations
+    from segql import api, engines
 
     try:
         conn = bench_quality.load_postgres(url, scale)
@@ -136,7 +136,7 @@ def postgres_part(url: str, scale: float, loaded, schema, reps: int) -> dict:
         return [conn.execute(sql).fetchone()[0] for sql in singles]
 
     def together():
-        return [r["members"] for r in operations.counts(loaded, schema, engine, NOW_ISO)]
+        return [r["members"] for r in api.counts(loaded, schema, engine, NOW_ISO)]
 
     a, b = separate(), together()
     if a != b:
@@ -144,7 +144,7 @@ def postgres_part(url: str, scale: float, loaded, schema, reps: int) -> dict:
     times = interleaved({"counts": together, "separate": separate}, reps)
     speedup = statistics.median(paired_ratios(times, "separate", "counts"))
     print(f"PostgreSQL scale {scale}: 50 separate queries {statistics.median(times['separate']):.2f} s, "
-          f"operations.counts {statistics.median(times['counts']):.2f} s -> {speedup:.1f}x faster")
+          f"api.counts {statistics.median(times['counts']):.2f} s -> {speedup:.1f}x faster")
     conn.close()
     return {"scale": scale, "counts_s": statistics.median(times["counts"]),
             "separate_s": statistics.median(times["separate"]), "speedup": speedup}

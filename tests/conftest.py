@@ -26,7 +26,7 @@ def schema():
 
 @pytest.fixture(scope="session")
 def demo_engine(schema):
-    from segql.run import open_engine
+    from segql.ops.run import open_engine
 
     engine = open_engine(None, schema)
     yield engine

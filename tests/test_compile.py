@@ -159,7 +159,7 @@ def test_named_parameters_on_sqlite(schema):
     con.execute('CREATE TABLE contacts ("id" INTEGER, "email" TEXT, "opens" INTEGER)')
     con.executemany("INSERT INTO contacts VALUES (?, ?, ?)",
                     [(1, "a%b@x.com", 3), (2, "o'brien@x.com", 10), (3, None, 7)])
-    from segql.schema import parse_schema
+    from segql.semantic.schemas import parse_schema
 
     small = parse_schema("entities: {contacts: {key: id, properties: {email: string, opens: integer}}}")
     compiled = segql.compile("email contains \"%\" or opens >= 10", small, "sqlite", on="contacts", params="named")

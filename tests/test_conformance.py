@@ -64,7 +64,7 @@ EXPECTED_UNSUPPORTED = {
 }
 
 try:  # the independent Python evaluator (another engineer's work; optional)
-    from segql.evaluate import Dataset, evaluate_segment
+    from segql.targets.evaluate import Dataset, evaluate_segment
 except ImportError:  # pragma: no cover
     Dataset = evaluate_segment = None
 

@@ -14,7 +14,7 @@ from sqlglot import exp
 from conftest_engines import engine  # noqa: F401  (module-scoped fixture)
 from segql.errors import SegqlError, UnsupportedError
 from segql.lower.dialects import DIALECTS, get_ops, simple_lower
-from segql.regex import portable, python_search
+from segql.semantic.regex import portable, python_search
 
 D = dt.date
 T = dt.datetime

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 import segql
 from segql import api, ir
 from segql.errors import SegqlError
-from segql.evaluate import Dataset, evaluate_segment
+from segql.targets.evaluate import Dataset, evaluate_segment
 from segql.syntax import ast
 
 SCHEMA_PATH = Path(__file__).parent / "fixtures" / "diff_schema.yml"
@@ -80,14 +80,14 @@ class DuckDB:
                 self.con.executemany(f'INSERT INTO "{lt.table}" VALUES (?, ?)', rows)
 
     def members(self, segment: ir.Segment, now) -> tuple[set, str]:
-        sql = api.lower(segment, self.schema, "duckdb", now=now).sql(dialect="duckdb", pretty=True)
+        sql = api.to_sql_tree(segment, self.schema, "duckdb", now=now).sql(dialect="duckdb", pretty=True)
         rows = self.con.execute(sql).fetchall()
         keys = [r[0] for r in rows]
         assert len(keys) == len(set(keys)), f"a member is listed twice:\n{sql}"
         return set(keys), sql
 
     def count(self, segment: ir.Segment, now) -> tuple[int, str]:
-        sql = api.lower(segment, self.schema, "duckdb", now=now, select="count").sql(dialect="duckdb")
+        sql = api.to_sql_tree(segment, self.schema, "duckdb", now=now, select="count").sql(dialect="duckdb")
         rows = self.con.execute(sql).fetchall()
         return rows[0][0], sql
 

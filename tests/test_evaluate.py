@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_differential import SCHEMA, DuckDB  # noqa: E402
 
 from segql import api, ir  # noqa: E402
-from segql.evaluate import Dataset, evaluate_segment, matches, shift, simple_lower, trunc  # noqa: E402
+from segql.targets.evaluate import Dataset, evaluate_segment, matches, shift, simple_lower, trunc  # noqa: E402
 
 NOW = "2024-03-31T16:00:00Z"  # 12:00 in New York (EDT)
 T = dt.datetime

@@ -15,11 +15,11 @@ import segql
 from segql import ir
 from segql.errors import SegqlError
 from segql.frontends import json_document, json_document_from_text
-from segql.frontends.to_mongo import definition_to_mongo
-from segql.schema import parse_schema
+from segql.targets.mongo import definition_to_mongo
+from segql.semantic.schemas import parse_schema
 from segql.semantic.checker import Checker
 from segql.syntax import ast
-from segql.workspace import parse_source
+from segql.frontends.source import parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = segql.load_schema(ROOT / "examples" / "schema.yml")

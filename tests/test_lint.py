@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import EXAMPLES, ROOT
 
-from segql import cli, operations
-from segql.lint import lint_segment
+from segql import api, cli
+from segql.ops.lint import lint_segment
 
 CASES = [
     ("opens > 5 and opens < 3", ["W0001"]),
@@ -56,7 +56,7 @@ CLEAN = [
 
 
 def lint_text(schema, condition):
-    [item] = operations.load_segments([f"segment s on contacts where {condition}\n"], schema)
+    [item] = api.load_segments([f"segment s on contacts where {condition}\n"], schema)
     return lint_segment(item.definition, item.segment, schema)
 
 
@@ -81,7 +81,7 @@ def test_warning_points_at_the_condition_and_shows_the_explicit_form(schema):
 
 def test_json_documents_are_linted_at_their_pointer(schema):
     doc = {"type": "Contact", "filter": {"$and": [{"opens": {"$gt": 5}}, {"opens": {"$lt": 3}}]}}
-    [item] = operations.load_segments([doc], schema)
+    [item] = api.load_segments([doc], schema)
     [w] = lint_segment(item.definition, item.segment, schema)
     assert w.code == "W0001" and w.span.pointer
 
@@ -89,7 +89,7 @@ def test_json_documents_are_linted_at_their_pointer(schema):
 def test_examples_and_corpus_have_only_justified_warnings(schema):
     files = [*sorted((EXAMPLES / "segments").glob("*.segql")), ROOT / "tests" / "corpus" / "constructs.segql"]
     found = []
-    for item in operations.load_segments(files, schema):
+    for item in api.load_segments(files, schema):
         found += [(item.slug, w.code) for w in lint_segment(item.definition, item.segment, schema)]
     # both are in the corpus on purpose, and both warnings are right:
     # - c_string_eq: `country = "USA" or country != "usa"` — "USA" != "usa", so the first is redundant;

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import segql
-from segql.schema import parse_schema
+from segql.semantic.schemas import parse_schema
 
 SCHEMA = parse_schema("""
 entities:

@@ -15,10 +15,11 @@ import pytest
 from conftest import DEMO_NOW, EXAMPLES, ROOT
 
 import segql
-from segql import api, cli, ir, nodes, operations
+from segql import api, cli, ir
+from segql.ops import nodes
 from segql.lower.dialects import VERIFIED
-from segql.explain import explain
-from segql.run import member_query
+from segql.ops.explain import explain
+from segql.ops.run import member_query
 
 SEGMENTS = sorted((EXAMPLES / "segments").glob("*.segql"))
 SEED = EXAMPLES / "segments" / "seed002.segql"
@@ -111,12 +112,12 @@ def engine(request, schema, demo_engine):
 
 @pytest.fixture(scope="module")
 def loaded(schema):
-    return operations.load_segments([*SEGMENTS, CORPUS], schema)
+    return api.load_segments([*SEGMENTS, CORPUS], schema)
 
 
 def count_alone(segment, schema, engine, now=DEMO_NOW):
     """What `segql run --count` computes for one segment."""
-    sql = api.render(api.lower(segment, schema, engine.dialect, now=now, select="count"), engine.dialect,
+    sql = api.render(api.to_sql_tree(segment, schema, engine.dialect, now=now, select="count"), engine.dialect,
                      pretty=False)
     return int(engine.execute(sql)[0][0])
 
@@ -128,7 +129,7 @@ def as_segment(cond, entity="contacts", slug="node"):
 # ---- counts -------------------------------------------------------------------------------------
 def test_counts_equal_each_segment_counted_alone_in_one_statement(loaded, schema, engine):
     spy = Counting(engine)
-    rows = operations.counts(loaded, schema, spy, now=DEMO_NOW)
+    rows = api.counts(loaded, schema, spy, now=DEMO_NOW)
     assert len(spy.statements) == 1  # every segment here is on contacts: one statement for all of them
     assert len(rows) == len(loaded) > 60
     for row, item in zip(rows, loaded):
@@ -144,9 +145,9 @@ def test_counts_one_statement_per_entity(schema, demo_engine):
     segment big_org_contacts on contacts where organization in segment big_orgs and organization.industry = "Software"
     segment won on deals where stage = "Won"
     """
-    items = operations.load_segments([text], schema)
+    items = api.load_segments([text], schema)
     spy = Counting(demo_engine)
-    rows = operations.counts(items, schema, spy, now=DEMO_NOW)
+    rows = api.counts(items, schema, spy, now=DEMO_NOW)
     assert len(spy.statements) == 3
     assert [r["entity"] for r in rows] == ["organizations", "organizations", "contacts", "contacts", "deals"]
     for row, item in zip(rows, items):
@@ -154,14 +155,14 @@ def test_counts_one_statement_per_entity(schema, demo_engine):
 
 
 def test_counts_share_to_one_joins_without_fanning_out(schema, demo_engine):
-    items = operations.load_segments(["""
+    items = api.load_segments(["""
     segment a on contacts where organization.industry = "Software"
     segment b on contacts where organization.employees > 100 or organization.industry is null
     segment c on contacts where opens > 3
     """], schema)
-    sql = operations.counts_sql(items, schema, "duckdb")["contacts"]
+    sql = api.counts_sql(items, schema, "duckdb")["contacts"]
     assert sql.count("LEFT JOIN") == 1  # one join for both segments using `organization`
-    rows = operations.counts(items, schema, demo_engine, now=DEMO_NOW)
+    rows = api.counts(items, schema, demo_engine, now=DEMO_NOW)
     assert [r["members"] for r in rows] == [count_alone(i.segment, schema, demo_engine) for i in items]
 
 
@@ -198,15 +199,15 @@ segment in_segment on contacts where in segment won and not in segment two_deals
 
 def _counts_vs_alone(items, schema, engine):
     spy = Counting(engine)
-    rows = operations.counts(items, schema, spy, now=DEMO_NOW)
+    rows = api.counts(items, schema, spy, now=DEMO_NOW)
     for row, item in zip(rows, items):
         assert row["members"] == count_alone(item.segment, schema, engine), item.slug
     return rows, spy.statements
 
 
 def test_counts_preaggregate_to_many_conditions_in_one_pass(schema, engine):
-    items = operations.load_segments([PREAGG], schema)
-    sql = operations.counts_sql(items, schema, engine.dialect, now=DEMO_NOW)["contacts"]
+    items = api.load_segments([PREAGG], schema)
+    sql = api.counts_sql(items, schema, engine.dialect, now=DEMO_NOW)["contacts"]
     # one grouped pass over deals and one over events; only `deals.value > lifetime_value` (it refers to
     # the contact from inside) stays a correlated EXISTS of its own, in both segments using it
     assert sql.count('FROM "events"') == 1 and sql.count("GROUP BY") == 2
@@ -221,18 +222,18 @@ def test_counts_preaggregate_to_many_conditions_in_one_pass(schema, engine):
 
 
 def test_counts_preaggregate_sql_is_deterministic(schema):
-    items = operations.load_segments([PREAGG], schema)
-    sqls = {operations.counts_sql(items, schema, "postgres", now=DEMO_NOW)["contacts"] for _ in range(3)}
+    items = api.load_segments([PREAGG], schema)
+    sqls = {api.counts_sql(items, schema, "postgres", now=DEMO_NOW)["contacts"] for _ in range(3)}
     assert len(sqls) == 1
 
 
 def test_counts_preaggregate_only_rows_some_condition_looks_at(schema, demo_engine):
-    items = operations.load_segments(["""
+    items = api.load_segments(["""
     segment a on contacts where performed "purchase" at least 2 times in last 30 days
     segment b on contacts where did not perform "page_view" in last 7 days
     segment c on contacts where avg(events.amount where name = "purchase") > 10
     """], schema)
-    sql = operations.counts_sql(items, schema, "duckdb", now=DEMO_NOW)["contacts"]
+    sql = api.counts_sql(items, schema, "duckdb", now=DEMO_NOW)["contacts"]
     grouped = sql[sql.index('FROM "events"'):]
     assert " OR " in grouped[:grouped.index("GROUP BY")]  # WHERE … AND (c1 OR c2 OR c3): no other rows
     _counts_vs_alone(items, schema, demo_engine)
@@ -250,7 +251,7 @@ def test_counts_preaggregate_nested_and_to_one_inside(tmp_path, engine):
         "contacts": {"entity": "contacts", "type": "many", "local": "id", "remote": "organization_id"}}
     (tmp_path / "schema.yml").write_text(yaml.safe_dump(doc), "utf-8")
     schema = segql.load_schema(tmp_path / "schema.yml")
-    items = operations.load_segments(["""
+    items = api.load_segments(["""
     segment o1 on organizations where any contacts (any deals (stage = "Won"))
     segment o2 on organizations where count(contacts where count(deals) >= 2) >= 1
     segment o3 on organizations where no contacts (country = "USA") and any contacts
@@ -259,12 +260,12 @@ def test_counts_preaggregate_nested_and_to_one_inside(tmp_path, engine):
     segment c1 on contacts where any deals (contact.country = "USA" and stage = "Won")
     segment c2 on contacts where count(deals where contact.opens > 5) >= 1
     """], schema)
-    sqls = operations.counts_sql(items, schema, engine.dialect, now=DEMO_NOW)
+    sqls = api.counts_sql(items, schema, engine.dialect, now=DEMO_NOW)
     assert sqls["organizations"].count('FROM "contacts"') == 1
     assert sqls["organizations"].count('FROM "deals"') == 2  # nested: subqueries inside the one pass
     assert sqls["contacts"].count('FROM "deals"') == 1
     # a condition holding a subquery is not repeated in the pass's WHERE (it would run twice)
-    nested = operations.counts_sql(items[:2], schema, engine.dialect, now=DEMO_NOW)["organizations"]
+    nested = api.counts_sql(items[:2], schema, engine.dialect, now=DEMO_NOW)["organizations"]
     assert nested.count('FROM "deals"') == 2
     rows, statements = _counts_vs_alone(items, schema, engine)
     assert len(statements) == 2
@@ -272,9 +273,9 @@ def test_counts_preaggregate_nested_and_to_one_inside(tmp_path, engine):
 
 
 def test_static_list_counts_only_members_that_exist(schema, engine):
-    items = operations.load_segments(["list vip_customers on contacts"], schema)
+    items = api.load_segments(["list vip_customers on contacts"], schema)
     listed = len([r for r in demo_rows("list_members")[1] if r[0] == "vip_customers"])
-    rows = operations.counts(items, schema, engine)
+    rows = api.counts(items, schema, engine)
     assert rows == [{"segment": "vip_customers", "entity": "contacts", "members": listed}]
     # PostgreSQL holds one more vip_customers row, key 99999, which is no contact: not counted
     if engine.dialect == "postgres":
@@ -357,7 +358,7 @@ def test_explain_needs_segment_when_several(capsys):
 
 
 def test_explain_static_list(schema, demo_engine):
-    items = operations.load_segments(["list vip_customers on contacts"], schema)
+    items = api.load_segments(["list vip_customers on contacts"], schema)
     result = explain(items[0].segment, items[0].definition, schema, demo_engine)
     assert result["tree"] is None and result["members"] == count_alone(items[0].segment, schema, demo_engine)
 
@@ -374,7 +375,7 @@ def test_overlap_equals_pairwise_and_segments(loaded, schema, engine):
               "active_last_30_days", "purchased_this_week", "non_purchasers", "c_to_many"]
     items = [next(i for i in loaded if i.slug == s) for s in chosen]
     spy = Counting(engine)
-    [block] = operations.overlap(items, schema, spy, now=DEMO_NOW)
+    [block] = api.overlap(items, schema, spy, now=DEMO_NOW)
     assert len(spy.statements) == 1
     assert block["segments"] == chosen and block["records"] == 200
     for a, x in enumerate(items):
@@ -395,9 +396,9 @@ def test_overlap_cli(capsys):
 
 # ---- one record, in process ---------------------------------------------------------------------
 def test_segments_for_record_matches_sql_on_demo_data(schema, demo_engine):
-    from segql.evaluate import Dataset
+    from segql.targets.evaluate import Dataset
 
-    items = operations.load_segments([SEED], schema)
+    items = api.load_segments([SEED], schema)
     rel = schema.entities["contacts"].relationships
 
     def table(name):
@@ -421,7 +422,7 @@ def test_segments_for_record_matches_sql_on_demo_data(schema, demo_engine):
         record = dict(c, deals=[d for d in deals if d["contact_id"] == c["id"]],
                       events=[e for e in events if e["contact_id"] == c["id"]],
                       organization=org_by_id.get(c["organization_id"]))
-        for slug in operations.segments_for_record(record, items, schema, now=DEMO_NOW, related=related):
+        for slug in api.segments_for_record(record, items, schema, now=DEMO_NOW, related=related):
             got[slug].add(c["id"])
     for item in items:
         assert got[item.slug] == expected[item.slug], item.slug
@@ -431,17 +432,17 @@ def test_segments_for_record_matches_sql_on_demo_data(schema, demo_engine):
 def test_segments_for_record_from_files_and_now_default(schema):
     record = {"id": 1, "email": "ann@company.com", "country": "USA", "state": "CA", "timezone": "PST",
               "opens": 0, "subscribed_at": dt.datetime(2020, 1, 1)}
-    slugs = operations.segments_for_record(record, [str(SEED)], schema)
+    slugs = api.segments_for_record(record, [str(SEED)], schema)
     assert {"company_employees", "geographic", "never_engaged"} <= set(slugs)
     assert "vip_customers" not in slugs  # no list data given: not a member
 
 
 def test_segments_for_record_needs_entity_when_several(schema):
     with pytest.raises(segql.SegqlError) as err:
-        operations.segments_for_record({"id": 1}, ["segment a on contacts where opens > 1\n"
+        api.segments_for_record({"id": 1}, ["segment a on contacts where opens > 1\n"
                                                    "segment b on deals where value > 1"], schema)
     assert err.value.code == "E0004"
-    assert operations.segments_for_record({"id": 1, "value": 5}, ["segment a on contacts where opens > 1\n"
+    assert api.segments_for_record({"id": 1, "value": 5}, ["segment a on contacts where opens > 1\n"
                                                                   "segment b on deals where value > 1"],
                                           schema, entity="deals") == ["b"]
 
@@ -513,14 +514,14 @@ def test_counts_on_every_engine_equal_duckdb_counted_alone(dialect, conformance_
     count run alone on DuckDB (test_conformance checks the engines' members agree segment by segment)."""
     from conftest_engines import open_engine
 
-    from segql.batch import count_query, run_one_row
+    from segql.lower.batch import count_query, run_one_row
     from segql.errors import UnsupportedError
 
     data, schema, segments, expected = conformance_reference
     supported, correlated = {}, 0
     for name, seg in segments.items():
         try:
-            api.lower(seg, schema, dialect, now=data.NOW_ISO, select="count")
+            api.to_sql_tree(seg, schema, dialect, now=data.NOW_ISO, select="count")
         except UnsupportedError:
             continue
         if dialect == "clickhouse" and any(ir.refers_outside(n) for n in _to_many_insides(seg.condition)):

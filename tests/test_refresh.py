@@ -14,10 +14,11 @@ import pytest
 from conftest import EXAMPLES, ROOT
 from test_operations import drop_postgres_schema, load_demo, postgres_url_in_schema
 
-from segql import cli, operations, refresh
+from segql import api, cli
+from segql.ops import refresh
 from segql.engines import connect
 from segql.errors import SegqlError
-from segql.run import member_query
+from segql.ops.run import member_query
 
 HVP = EXAMPLES / "segments" / "high_value_prospects.segql"
 SEED = EXAMPLES / "segments" / "seed002.segql"
@@ -71,7 +72,7 @@ def members(url, schema, loaded, slug, now):
 
 
 def test_refresh_records_who_entered_and_left(db_url, schema):
-    loaded = operations.load_segments([SEED, HVP], schema)
+    loaded = api.load_segments([SEED, HVP], schema)
     eng = connect(db_url)
     try:
         first = refresh.refresh([i.segment for i in loaded], schema, eng, NOW1)
@@ -147,7 +148,7 @@ def test_refresh_killed_mid_transaction_leaves_previous_state(db_url):
 
 
 def test_failed_refresh_rolls_back(db_url, schema, monkeypatch):
-    loaded = operations.load_segments([SEED], schema)
+    loaded = api.load_segments([SEED], schema)
     eng = connect(db_url)
     try:
         refresh.refresh([i.segment for i in loaded], schema, eng, NOW1)
@@ -189,7 +190,7 @@ def test_refresh_refuses_engines_without_transactions():
         dialect = "clickhouse"
 
     with pytest.raises(SegqlError) as err:
-        refresh._Db(Fake(), "refresh")
+        refresh.Db(Fake(), "refresh")
     assert err.value.code == "E0701"
 
 
@@ -197,7 +198,7 @@ def test_refresh_on_sqlite_is_transactional_too(tmp_path, schema):
     url = f"sqlite:///{tmp_path / 'x.sqlite'}"
     eng = connect(url)
     load_demo(eng)
-    loaded = operations.load_segments([HVP], schema)
+    loaded = api.load_segments([HVP], schema)
     try:
         result = refresh.refresh([i.segment for i in loaded], schema, eng, NOW1)
         assert [r["segment"] for r in result] == ["churned", "high_value_prospects"]

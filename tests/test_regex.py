@@ -12,7 +12,7 @@ from sqlglot import exp
 from conftest_engines import open_engine
 from segql.errors import SegqlError
 from segql.lower.dialects import DIALECTS, get_ops
-from segql.regex import portable, python_search, to_flavor, validate
+from segql.semantic.regex import portable, python_search, to_flavor, validate
 
 # ------------------------------------------------------------------------------------------ validation
 

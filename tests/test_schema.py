@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from segql.errors import SegqlError
-from segql.schema import parse_schema
+from segql.semantic.schemas import parse_schema
 
 BASE = """
 entities:
@@ -75,7 +75,7 @@ def test_unknown_key_has_hint():
 
 
 def test_missing_schema_file_is_an_error(tmp_path):
-    from segql.schema import load_schema
+    from segql.semantic.schemas import load_schema
 
     with pytest.raises(SegqlError) as info:
         load_schema(tmp_path / "nope.yml")

@@ -4,22 +4,30 @@
     schema = segql.load_schema("schema.yml")
     sql = segql.compile('country = "US"', schema=schema, dialect="postgres", on="contacts")
 
-Stages (each a function in `segql.api`): parse → check (typed IR) → lower (sqlglot tree) → render.
+Stages: `segql.parse` → `segql.check` / `segql.to_ir` (typed IR) → `segql.to_sql_tree` (sqlglot tree)
+→ `segql.render` (SQL). The layers and where each kind of change goes: docs/architecture.md.
 """
-from .errors import SegqlError, UnsupportedError  # noqa: F401
+from segql.errors import SegqlError, UnsupportedError  # noqa: F401
 
 __version__ = "0.1.0"
 
-_API = ("load_schema", "parse_schema", "compile", "check", "parse", "to_ir", "to_sql_tree", "render", "Compiled",
-        "select_definition")
+
+_API = ("load_schema", "parse_schema", "parse", "check", "to_ir", "to_sql_tree", "render", "compile", "Compiled",
+        "select_definition", "load_segments", "Loaded", "find_schema", "counts", "counts_sql", "overlap", "explain",
+        "refresh",
+        "segments_for_record", "connect")  # segql.api.__all__ (a test keeps the two equal)
 
 
-def __getattr__(name):  # imported lazily: `import segql` stays cheap for the CLI
+def __getattr__(name):  # lazily: `import segql` stays cheap for the CLI (start-up time)
     if name in _API:
-        from . import api
+        from segql import api
 
         return getattr(api, name)
-    raise AttributeError(name)
+    raise AttributeError(f"module 'segql' has no attribute {name!r}")
 
 
-__all__ = ["SegqlError", "UnsupportedError", *_API]
+def __dir__():
+    return sorted([*globals(), *_API])
+
+
+__all__ = ["SegqlError", "UnsupportedError", "__version__"]

@@ -22,13 +22,13 @@ import re
 from decimal import Decimal
 from pathlib import Path as FsPath
 
-from .. import limits
-from ..errors import SegqlError, Span
-from ..schema import did_you_mean
-from ..syntax import ast
-from .mongo import Ctx, MongoReader
-from .querybuilder import QueryBuilderReader
-from .rules import RulesReader
+from segql import limits
+from segql.errors import SegqlError, Span
+from segql.frontends.mongo import Ctx, MongoReader
+from segql.frontends.querybuilder import QueryBuilderReader
+from segql.frontends.rules import RulesReader
+from segql.schema import did_you_mean
+from segql.syntax import ast
 
 __all__ = ["json_document", "json_document_from_text"]
 
@@ -195,7 +195,7 @@ def _definition(obj, ctx: Ctx, tokens, on, index) -> ast.Definition:
         else:
             condition = _filter(obj[filter_key], ctx, tokens + (filter_key,), entity, obj, tokens)
         if condition is None:
-            from .mongo import everything
+            from segql.frontends.mongo import everything
 
             condition = everything(entity.key if entity else "id", ctx.span(tokens + (filter_key,)))
     return ast.Definition(kind, slug, entity_name, condition, title, description, span=ctx.span(tokens),

@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .. import limits
-from ..errors import SegqlError, Span
-from ..schema import did_you_mean
-from ..syntax import ast
+from segql import limits
+from segql.clock import parse_iso
+from segql.errors import SegqlError, Span
+from segql.schema import did_you_mean
+from segql.syntax import ast
 
 UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
 CALENDAR = ("week", "month", "quarter", "year")
@@ -55,7 +56,6 @@ class Ctx:
         self.values: dict[str, tuple[int, int]] = {}
         self.keys: dict[str, tuple[int, int]] = {}
         self._line_starts: list[int] = []
-        self._calc_types: dict = {}
         if text is not None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
             _Scanner(text, self).run()
@@ -110,17 +110,9 @@ class Ctx:
             return PathInfo("property", self._calculated_type(ent, name), many_at, None, ent)
         return PathInfo("unknown")  # pragma: no cover - parts is never empty
 
-    def _calculated_type(self, entity, name):
-        key = (entity.name, name)
-        if key not in self._calc_types:
-            from ..semantic.checker import Checker, Scope
-
-            try:
-                value = Checker(self.schema).expr(ast.Path((name,)), Scope(entity))
-                self._calc_types[key] = getattr(value, "type", None)
-            except SegqlError:
-                self._calc_types[key] = None
-        return self._calc_types[key]
+    @staticmethod
+    def _calculated_type(entity, name):
+        return entity.calculated_types.get(name)  # recorded when the schema was checked
 
     # -- values --
     def literal(self, value, tokens, ptype, *, allow_null: bool, what: str = "value"):
@@ -233,7 +225,7 @@ def date_value(ctx, value, tokens):
             pass
     else:
         try:
-            stamp = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+            stamp = parse_iso(text)
             return ast.Literal("timestamp", stamp, span=span)
         except ValueError:
             pass
@@ -417,7 +409,7 @@ class MongoReader:
                                  ['a date can be written {"$date": "2024-01-01"}'])
             if isinstance(value, list):
                 raise self.error("E0152", f"{op} takes one value, not an array", tokens,
-                                 [f'to match any of several values use {{"$in": [...]}}'])
+                                 ['to match any of several values use {"$in": [...]}'])
             lit = ctx.literal(value, tokens, ptype, allow_null=op in ("$eq", "$ne"))
             return ast.Compare(COMPARE[op], path, lit, span=span)
         if op in ("$in", "$nin"):

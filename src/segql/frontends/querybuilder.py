@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from ..schema import did_you_mean
-from ..syntax import ast
-from .mongo import Ctx, MongoReader, _conj, everything
+from segql.frontends.mongo import Ctx, MongoReader, _conj, everything
+from segql.schema import did_you_mean
+from segql.syntax import ast
 
 COMPARE = {"=": "=", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 TEXT = {"contains": ("contains", False), "beginsWith": ("starts", False), "endsWith": ("ends", False),

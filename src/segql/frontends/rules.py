@@ -9,9 +9,9 @@ Values are typed like MongoDB-style ones: a string is read only for a date/times
 """
 from __future__ import annotations
 
-from ..schema import did_you_mean
-from ..syntax import ast
-from .mongo import Ctx, MongoReader, _conj
+from segql.frontends.mongo import Ctx, MongoReader, _conj
+from segql.schema import did_you_mean
+from segql.syntax import ast
 
 COMPARE = {
     "equals": "=", "not_equals": "!=", "greater_than": ">", "greater_than_or_equal": ">=",

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from ..errors import SegqlError
-from .sql import PARAM_META
+from segql.errors import SegqlError
+from segql.lower.sql import PARAM_META
 
 STYLES = ("qmark", "numeric", "named", "pyformat")
 _MARK = "segqlparam"

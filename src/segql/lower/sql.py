@@ -25,28 +25,31 @@ import contextlib
 import datetime as dt
 import operator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
-from .. import ir
-from ..schema import Entity, Schema
-from .dialects import PARAM_META, get_ops
+from segql import ir
+from segql.clock import pin_now  # noqa: F401 - part of lowering's interface
+from segql.lower.dialects import PARAM_META, get_ops
+from segql.schema import Entity, Schema
 
 
 def quoted(name: str) -> exp.Identifier:
     return exp.Identifier(this=name, quoted=True)
 
 
-def table_expr(table: str, alias: str) -> exp.Table:
-    """`crm.contacts` → "crm"."contacts" AS alias (each part quoted with its catalogue case)."""
+def table_expr(table: str, alias: str | None = None) -> exp.Table:
+    """`crm.contacts` → "crm"."contacts" [AS alias]: each part quoted with its catalogue case, never
+    parsed as SQL (a schema's table name is an identifier, not an expression)."""
     parts = table.split(".")
     kwargs = {"this": quoted(parts[-1])}
     if len(parts) >= 2:
         kwargs["db"] = quoted(parts[-2])
     if len(parts) >= 3:
         kwargs["catalog"] = quoted(parts[-3])
-    return exp.Table(**kwargs, alias=exp.TableAlias(this=exp.Identifier(this=alias, quoted=False)))
+    if alias is not None:
+        kwargs["alias"] = exp.TableAlias(this=exp.Identifier(this=alias, quoted=False))
+    return exp.Table(**kwargs)
 
 
 @dataclass
@@ -187,7 +190,7 @@ class Lowerer:
         if isinstance(cond, ir.TextMatch):
             return ops.like_ci(self.value(cond.operand), cond.text, cond.kind), [cond.operand]
         if isinstance(cond, ir.Regex):
-            from .. import regex
+            import segql.semantic.regex as regex
 
             return ops.regex_search(self.value(cond.operand), regex.portable(cond.pattern, cond.ignore_case)), [
                 cond.operand]
@@ -499,18 +502,3 @@ def nullable(node: ir.Expr) -> bool:
     return True
 
 
-def pin_now(now, tz: str) -> dt.datetime | None:
-    """`--now`: an ISO string or datetime; with an offset it is converted to the schema's zone, without
-    one it is read in that zone (SPEC §2.5). Returns naive wall-clock time."""
-    if now is None:
-        return None
-    if isinstance(now, str):
-        text = now.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        now = dt.datetime.fromisoformat(text)
-    elif isinstance(now, dt.date) and not isinstance(now, dt.datetime):
-        now = dt.datetime(now.year, now.month, now.day)
-    if now.tzinfo is not None:
-        now = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-    return now

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from .. import ir, limits
-from ..errors import NO_SPAN, CheckError, SegqlError, Span
-from ..schema import Entity, Property, Relationship, Schema, did_you_mean
-from ..syntax import ast
+from segql import ir, limits
+from segql.clock import parse_iso
+from segql.errors import NO_SPAN, CheckError, SegqlError, Span
+from segql.schema import Entity, Relationship, Schema, did_you_mean
+from segql.semantic.library import Library
+from segql.syntax import ast
 
 NUMERIC = ("integer", "number")
 TEMPORAL = ("date", "timestamp")
@@ -46,22 +48,6 @@ class Scope:
     entity: Entity
     lets: dict = field(default_factory=dict)  # name -> ast expr (segment-local calculated fields)
     let_spans: dict = field(default_factory=dict)
-
-
-class Library:
-    """Where `in segment x` finds x: definitions by slug, and a hook to load more on demand."""
-
-    def __init__(self, definitions=(), loader=None):
-        self.definitions: dict[str, tuple[ast.Definition, ast.Document | None]] = {}
-        self.loader = loader
-        for d, doc in definitions:
-            self.definitions.setdefault(d.slug, (d, doc))
-
-    def find(self, slug: str):
-        if slug not in self.definitions and self.loader is not None:
-            for d, doc in self.loader(slug):
-                self.definitions.setdefault(d.slug, (d, doc))
-        return self.definitions.get(slug)
 
 
 class Checker:
@@ -458,7 +444,7 @@ class Checker:
             if op in ("before", "after") and lv.type not in TEMPORAL:
                 raise _err("E0302", f"`{op}` compares dates and timestamps, not {lv.type} values", node)
             if lv.type == "boolean" and sql_op not in ("=",):
-                raise _err("E0302", f"booleans can only be compared with = or !=", node)
+                raise _err("E0302", "booleans can only be compared with = or !=", node)
             if {lv.type, rv.type} == {"date", "timestamp"}:
                 # `=` compares calendar days; ordering promotes the date to 00:00 (SPEC §2.5)
                 lv, rv = (self._as_date(lv), self._as_date(rv)) if sql_op == "=" else self._align_temporal(lv, rv)
@@ -542,14 +528,14 @@ class Checker:
                 return ir.Literal(dt.date.fromisoformat(value.value), "date")
             except ValueError:
                 try:
-                    stamp = self._naive(_fromiso(value.value))
+                    stamp = self._naive(parse_iso(value.value))
                     return ir.Literal(stamp, "timestamp")
                 except ValueError:
                     raise _err("E0105", f"{value.value!r} is not a date", node,
                                ['write dates as "YYYY-MM-DD"']) from None
         if other_type == "timestamp":
             try:
-                return ir.Literal(self._naive(_fromiso(value.value)), "timestamp")
+                return ir.Literal(self._naive(parse_iso(value.value)), "timestamp")
             except ValueError:
                 raise _err("E0105", f"{value.value!r} is not a timestamp", node,
                            ['write "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[+HH:MM|Z]"']) from None
@@ -742,7 +728,7 @@ class Checker:
                        ['e.g. `email contains "@company.com"`'])
         text = pattern.value
         if node.op == "matches":
-            from .. import regex
+            import segql.semantic.regex as regex
 
             try:
                 regex.validate(text)
@@ -848,33 +834,10 @@ class Checker:
         return ir.Not(cond) if node.negated else cond
 
 
-def _fromiso(text: str) -> dt.datetime:
-    text = text.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    return dt.datetime.fromisoformat(text)
-
-
 def _parse_formula(entity: Entity, name: str):
-    from ..syntax.parser import parse_condition
+    from segql.syntax.parser import parse_condition
 
     return parse_condition(entity.calculated[name])
-
-
-def check_schema_calculated(schema: Schema, doc) -> None:
-    """Every calculated field must parse and type-check on its own entity (reported at its YAML line)."""
-    checker = Checker(schema)
-    for entity in schema.entities.values():
-        for name in entity.calculated:
-            where = ("entities", entity.name, "calculated", name)
-            try:
-                value = checker.expr(ast.Path((name,)), Scope(entity))
-            except SegqlError as err:
-                raise doc.error(err.code, f"calculated field {entity.name}.{name}: {err.message}", where,
-                                hints=err.hints) from None
-            if isinstance(value, Multi):
-                raise doc.error("E0305", f"calculated field {entity.name}.{name} has many values", where,
-                                hints=["use an aggregate such as count(...) or sum(...)"])
 
 
 # ---- policy limits ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NO_SPAN, Span
+from segql.errors import NO_SPAN, Span
 
 
 def _span():
@@ -269,3 +269,21 @@ def children(node: Node) -> list[Node]:
         elif isinstance(value, tuple):
             out.extend(v for v in value if isinstance(v, Node))
     return out
+
+
+def to_dict(node):
+    """A syntax tree as JSON-ready values, spans left out (`segql compile --emit ast`)."""
+    import dataclasses
+
+    if isinstance(node, Node) and dataclasses.is_dataclass(node):
+        out = {"node": type(node).__name__}
+        for f in dataclasses.fields(node):
+            if f.name.endswith("span") or f.name.endswith("spans"):
+                continue
+            out[f.name] = to_dict(getattr(node, f.name))
+        return out
+    if isinstance(node, tuple):
+        return [to_dict(v) for v in node]
+    if hasattr(node, "isoformat"):
+        return node.isoformat()
+    return node

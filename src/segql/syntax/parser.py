@@ -12,12 +12,20 @@ from importlib import resources
 from pathlib import Path as _FsPath
 
 from lark import Lark, Token, Tree, v_args
-from lark.exceptions import GrammarError, VisitError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    GrammarError,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 from lark.visitors import Discard, Transformer_NonRecursive
 
-from .. import limits
-from ..errors import SegqlError, Span
-from . import ast
+from segql import limits
+from segql.clock import parse_iso
+from segql.errors import SegqlError, Span
+from segql.syntax import ast
 
 _UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
 
@@ -374,10 +382,7 @@ def parse_date(raw: str, span: Span) -> _dt.date:
 def parse_timestamp(raw: str, span: Span) -> _dt.datetime:
     """ISO 8601; an offset is kept (converted to the schema's zone by the checker)."""
     try:
-        text = raw.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        return _dt.datetime.fromisoformat(text)
+        return parse_iso(raw)
     except ValueError:
         raise SegqlError("E0105", f"{raw!r} is not a timestamp", span,
                          ['write timestamps as "YYYY-MM-DDTHH:MM:SS" with an optional offset or Z'])

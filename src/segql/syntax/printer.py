@@ -12,8 +12,8 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from ..errors import SegqlError
-from . import ast
+from segql.errors import SegqlError
+from segql.syntax import ast
 
 _NAME = re.compile(r"^[^\W\d]\w*$")
 KEYWORDS = {

@@ -1,9 +1,9 @@
 """`segql fmt`: canonical text, keeping comments (see syntax/printer.py for the layout rules)."""
 from __future__ import annotations
 
-from .syntax import ast
-from .syntax.parser import parse_document
-from .syntax.printer import format_document, strip_parens
+from segql.syntax import ast
+from segql.syntax.parser import parse_document
+from segql.syntax.printer import format_document, strip_parens
 
 
 def _comments_by_line(text: str) -> list[tuple[int, str, bool]]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import limits
-from .errors import SegqlError, Span
-from .semantic.checker import Library
-from .syntax import ast
-from .syntax.parser import looks_like_definitions, parse_condition, parse_document
+from segql import limits
+from segql.errors import SegqlError, Span
+from segql.syntax import ast
+from segql.syntax.parser import looks_like_definitions, parse_condition, parse_document
 
 
 def read_text(path: str) -> str:
@@ -40,13 +39,13 @@ def parse_source(source, *, path: str | None = None, on: str | None = None, sche
     """Any input form → a Document of definitions: segql text (definitions or one bare condition with
     `on`), JSON text, or an already-decoded JSON value."""
     if isinstance(source, (dict, list)):
-        from .frontends import json_document
+        from segql.frontends import json_document
 
         return json_document(source, path=path, on=on, schema=schema)
     if not isinstance(source, str):
         raise SegqlError("E0002", f"a segment source must be text or a dict, not {type(source).__name__}")
     if is_json_text(source):
-        from .frontends import json_document_from_text
+        from segql.frontends import json_document_from_text
 
         return json_document_from_text(source, path=path, on=on, schema=schema)
     if looks_like_definitions(source) or on is None:
@@ -63,34 +62,6 @@ def parse_source(source, *, path: str | None = None, on: str | None = None, sche
 
 def load_file(path: str, *, on: str | None = None, schema=None) -> ast.Document:
     return parse_source(read_text(path), path=path, on=on, schema=schema)
-
-
-def library_for(documents: list[ast.Document], schema=None) -> Library:
-    """Definitions from the given documents first; others are loaded from sibling files on demand."""
-    defs = [(d, doc) for doc in documents for d in doc.definitions]
-    dirs = []
-    for doc in documents:
-        if doc.path:
-            folder = Path(doc.path).resolve().parent
-            if folder not in dirs:
-                dirs.append(folder)
-    loaded: set[Path] = {Path(doc.path).resolve() for doc in documents if doc.path}
-
-    def loader(slug: str):
-        found = []
-        for folder in dirs:
-            for file in sorted(folder.glob("*.segql")) + sorted(folder.glob("*.json")):
-                if file.resolve() in loaded or file.name == "schema.json":
-                    continue
-                loaded.add(file.resolve())
-                try:
-                    doc = load_file(str(file), schema=schema)
-                except SegqlError:
-                    continue  # a broken neighbour is reported when it is itself checked
-                found.extend((d, doc) for d in doc.definitions)
-        return found
-
-    return Library(defs, loader)
 
 
 def load_json(text: str, path: str | None):

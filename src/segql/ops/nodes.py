@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import ir
-from .syntax import ast
+from segql import ir
+from segql.syntax import ast
 
 
 @dataclass

@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Property, Relationship
+from segql.schema import Property, Relationship
 
 
 @dataclass(frozen=True)
@@ -209,48 +209,6 @@ class Segment:
 
 # ---- helpers ------------------------------------------------------------------------------------
 SCOPE_NODES = (ToOne, Exists, Aggregate)
-
-
-def shift_scopes(node, by: int, depth: int = 0):
-    """Make an expression written for one scope usable `by` scopes further in (its columns that refer to
-    scopes at or outside `depth` point `by` levels further out)."""
-    if isinstance(node, Column):
-        return dataclasses.replace(node, up=node.up + by) if node.up >= depth else node
-    if not dataclasses.is_dataclass(node) or isinstance(node, (Property, Relationship)):
-        return node
-    inner_depth = depth + 1 if isinstance(node, SCOPE_NODES) else depth
-    changes = {}
-    for f in dataclasses.fields(node):
-        if not f.init:
-            continue
-        value = getattr(node, f.name)
-        if isinstance(value, tuple):
-            new = tuple(shift_scopes(v, by, inner_depth) for v in value)
-        elif isinstance(value, Expr):
-            new = shift_scopes(value, by, inner_depth)
-        else:
-            continue
-        if new is not value:
-            changes[f.name] = new
-    return dataclasses.replace(node, **changes) if changes else node
-
-
-def refers_outside(node, depth: int = 0) -> bool:
-    """Whether `node`, evaluated on a related record, uses a column of a record further out (an `ir.Column`
-    whose `up` reaches beyond the scopes opened inside `node`): such a condition is correlated."""
-    if isinstance(node, Column):
-        return node.up > depth
-    if node is None or not dataclasses.is_dataclass(node) or isinstance(node, (Property, Relationship)):
-        return False
-    inner = depth + 1 if isinstance(node, SCOPE_NODES) else depth
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, tuple):
-            if any(refers_outside(v, inner) for v in value if isinstance(v, Expr)):
-                return True
-        elif isinstance(value, Expr) and refers_outside(value, inner):
-            return True
-    return False
 
 
 def to_dict(node) -> Any:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..errors import SegqlError
-from ..syntax import ast
-from .mongo import SUB_DAY_UNITS, Ctx, is_everything
+from segql.errors import SegqlError
+from segql.frontends.mongo import SUB_DAY_UNITS, Ctx, is_everything
+from segql.syntax import ast
 
 _OPS = {"=": "$eq", "!=": "$ne", ">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte", "before": "$lt",
         "after": "$gt"}

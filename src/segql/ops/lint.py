@@ -26,10 +26,11 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import ir, nodes
-from .errors import SegqlError
-from .syntax import ast
-from .syntax.printer import format_condition
+import segql.ops.nodes as nodes
+from segql import ir
+from segql.errors import SegqlError
+from segql.syntax import ast
+from segql.syntax.printer import format_condition
 
 
 def lint_segment(definition, segment, schema) -> list:

@@ -38,11 +38,10 @@ import dataclasses
 
 from sqlglot import exp
 
-from . import ir
-from .errors import SegqlError
-from .lower.sql import Lowerer, _Frame, _Query, pin_now, quoted, table_expr
-from .schema import Property, Relationship
-
+from segql import ir
+from segql.errors import SegqlError
+from segql.lower.sql import Lowerer, _Frame, _Query, pin_now, quoted, table_expr
+from segql.schema import Property, Relationship
 
 
 def preaggregable(node, rels) -> list:
@@ -125,12 +124,10 @@ class Scan:
     """One FROM over `entity` with the joins every lowered condition needs."""
 
     def __init__(self, schema, dialect: str, entity: str, now=None):
-        from .api import _check_now
-
         self.schema = schema
         self.dialect = dialect
         self.entity = schema.entities[entity]
-        self.lowerer = Lowerer(schema, dialect, pin_now(_check_now(now), schema.timezone))
+        self.lowerer = Lowerer(schema, dialect, pin_now(now, schema.timezone))
         self.query = _Query()
         self.frame = _Frame(self.lowerer._alias(), self.entity, self.query)
         self.preaggregates: dict[str, _PreAggregate] = {}  # by relationship name, in order of first use

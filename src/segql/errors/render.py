@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .errors import SegqlError
+from segql.errors import SegqlError
 
 DOCS = "docs/errors.md"
 

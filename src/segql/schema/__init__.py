@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from .errors import SchemaError, Span
+from segql.errors import SchemaError, Span
 
 TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
 
@@ -44,6 +44,7 @@ class Entity:
     aliases: tuple[str, ...] = ()
     event_name: str | None = None  # property holding the event's name
     event_time: str | None = None  # property holding when it happened
+    calculated_types: dict[str, str | None] = field(default_factory=dict)  # set by semantic.schemas
 
     @property
     def is_event_stream(self) -> bool:
@@ -78,6 +79,13 @@ class Schema:
     max_depth: int | None = None
     path: str | None = None
     source: str | None = None  # the YAML text, for diagnostics
+    yaml: Any = field(default=None, repr=False, compare=False)  # the parsed document, for YAML-line errors
+
+    def error(self, code: str, message: str, where: tuple, hints=()) -> SchemaError:
+        """An error at the YAML line of `where` (a path of keys), for checks made after loading."""
+        if self.yaml is None:
+            return SchemaError(code, message, hints=list(hints), path=self.path)
+        return self.yaml.error(code, message, where, hints=hints)
 
     @property
     def base_dir(self) -> FsPath:
@@ -161,7 +169,8 @@ class _Doc:
 
 
 def load_schema(path: str | os.PathLike) -> Schema:
-    """Read and validate a schema file; raises `SchemaError` pointing at the offending line."""
+    """Read and validate a schema file's structure; raises `SchemaError` pointing at the offending line.
+    Calculated fields are type-checked by `segql.semantic.load_schema` (what `segql.load_schema` is)."""
     path = str(path)
     try:
         text = FsPath(path).read_text("utf-8")
@@ -189,7 +198,7 @@ def parse_schema(text: str, path: str | None = None) -> Schema:
     schema.max_conditions, schema.max_depth = _limits(doc, data.get("limits"))
     _check_names(doc, schema)
     _check_relationships(doc, schema)
-    _check_calculated(doc, schema)
+    schema.yaml = doc
     return schema
 
 
@@ -342,9 +351,3 @@ def _check_relationships(doc, schema):
             if rel.remote not in target.properties:
                 raise doc.error("E0206", f"relationship {rel.name!r}: {rel.remote!r} is not a property of {target.name}",
                                 where + ("remote",), hints=did_you_mean(rel.remote, target.properties))
-
-
-def _check_calculated(doc, schema):
-    from .semantic.checker import check_schema_calculated
-
-    check_schema_calculated(schema, doc)

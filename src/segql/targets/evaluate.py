@@ -26,14 +26,14 @@ import sys
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
-from . import ir
+from segql import ir
+from segql.clock import pin_now
 
 __all__ = ["Dataset", "evaluate_segment", "matches", "simple_lower", "shift", "trunc"]
 
 try:  # the same definition the SQL lowering documents; a local one otherwise
-    from .lower.dialects import simple_lower as _dialect_simple_lower
+    from segql.lower.dialects import simple_lower as _dialect_simple_lower
 except Exception:  # pragma: no cover - dialects.py not present
     _dialect_simple_lower = None
 
@@ -105,18 +105,7 @@ def _hashable(v):
 
 # ---- time helpers -------------------------------------------------------------------------------
 def _naive_now(now, tz: str) -> dt.datetime:
-    if isinstance(now, str):
-        text = now.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        now = dt.datetime.fromisoformat(text)
-    if isinstance(now, dt.date) and not isinstance(now, dt.datetime):
-        now = dt.datetime(now.year, now.month, now.day)
-    if not isinstance(now, dt.datetime):
-        raise TypeError(f"now must be a datetime or ISO text, not {type(now).__name__}")
-    if now.tzinfo is not None:
-        now = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-    return now
+    return pin_now(now, tz)
 
 
 def _add_months(value, months: int):
@@ -442,7 +431,7 @@ class _Evaluator:
         key = (node.pattern, node.ignore_case)
         fn = self._regex_cache.get(key)
         if fn is None:
-            from .regex import python_search
+            from segql.semantic.regex import python_search
 
             fn = self._regex_cache[key] = python_search(node.pattern, node.ignore_case)
         return bool(fn(v))

@@ -186,7 +186,7 @@ class SqliteEngine(_DBAPIEngine):
 def register_sqlite_functions(conn) -> None:
     """Give a sqlite3 connection segql's `regexp` (portable regex) and Unicode simple-lowercase `lower`."""
     from segql.lower.dialects import simple_lower
-    from segql.regex import search_portable
+    from segql.semantic.regex import search_portable
 
     def regexp(pattern, text):
         if pattern is None or text is None:
@@ -466,3 +466,13 @@ def connect(url: str | None = None, *, schema=None) -> Engine:
             raise _refused("a local Spark session", e) from None
     raise SegqlError("E0600", f"unsupported database URL {url!r}",
                      hints=["use duckdb:///path, postgresql://..., mysql://..., sqlite:///path, chdb://, spark://local"])
+
+
+def dialect_for_url(url: str | None) -> str:
+    """The SQL dialect a `--db` URL's engine speaks (the embedded default is DuckDB)."""
+    if not url:
+        return "duckdb"
+    scheme = url.split(":", 1)[0].lower()
+    return {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql",
+            "mysql+pymysql": "mysql", "sqlite": "sqlite", "chdb": "clickhouse", "clickhouse": "clickhouse",
+            "spark": "spark"}.get(scheme, "duckdb")

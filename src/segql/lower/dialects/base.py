@@ -281,7 +281,7 @@ class Ops:
         return self._regex(s, self._flavored(pattern))
 
     def _flavored(self, pattern: str) -> str:
-        from segql import regex
+        import segql.semantic.regex as regex
         return regex.to_flavor(pattern, self.regex_flavor)
 
     def _regex(self, s, pattern: str) -> exp.Expression:
@@ -344,7 +344,7 @@ class PostgresOps(Ops):
         return self.tpl(f"CAST(EXTRACT({part.upper()} FROM __x) AS INTEGER)", x=x)
 
     def regex_search(self, s, pattern):
-        from segql import regex
+        import segql.semantic.regex as regex
         if regex.max_bound(pattern) > 255:
             self.unsupported("a regex repetition bound above 255", "PostgreSQL limits {m,n} to 255")
         return super().regex_search(s, pattern)

@@ -10,8 +10,9 @@ other records (or another segment, which you can explain on its own).
 """
 from __future__ import annotations
 
-from . import nodes
-from .syntax.printer import format_condition
+import segql.ops.nodes as nodes
+from segql.lower.batch import flag_query, run_one_row
+from segql.syntax.printer import format_condition
 
 
 def explain(segment, definition, schema, engine, now=None) -> dict:
@@ -19,8 +20,6 @@ def explain(segment, definition, schema, engine, now=None) -> dict:
     `{"kind": and|or|not|condition, "condition": text, "records": n, "line", "column", "children": [...]}`
     and an `and` also has `"funnel": [{"condition": item text, "records": n}, ...]` (records passing all
     items up to and including that one)."""
-    from .batch import flag_query, run_one_row
-
     entity = segment.entity
     if segment.condition is None or definition.condition is None:  # a static list: its size only
         row = run_one_row(engine, flag_query(schema, engine.dialect, entity, [segment], [("flag", 0)], now))
@@ -79,37 +78,3 @@ def _fill(entry, row) -> dict:
         out["funnel"] = [{"condition": child["condition"], "records": row[f"n{i}"]}
                          for child, i in zip(out["children"], entry["funnel"])]
     return out
-
-
-def render_text(result: dict) -> str:
-    """An indented tree: records passing each node, and for the items of an `and` the funnel (records
-    passing all items so far)."""
-    total = result["records"]
-    head = (f"{result['segment']} on {result['entity']}: {result['members']} of {total} record"
-            f"{'s' if total != 1 else ''} {'are in the list' if result['kind'] == 'list' else 'are members'}")
-    if result["tree"] is None:
-        return head
-    rows: list[tuple[str, str, str]] = []
-
-    def pct(n):
-        return f"{100 * n / total:.0f}%" if total else "-"
-
-    def visit(node, depth, funnel):
-        label = node["condition"] if node["kind"] == "condition" else node["kind"]
-        if node["kind"] == "not" and node["children"][0]["kind"] == "condition":
-            label = "not"
-        rows.append((f"{node['records']} ({pct(node['records'])})", "" if funnel is None else f"→ {funnel}",
-                     "  " * depth + label))
-        fun = [f["records"] for f in node.get("funnel", [])] or [None] * len(node.get("children", []))
-        for child, f in zip(node.get("children", []), fun):
-            visit(child, depth + 1, f)
-
-    visit(result["tree"], 0, None)
-    w0 = max(len("passing"), *(len(r[0]) for r in rows))
-    w1 = max(len("funnel"), *(len(r[1]) for r in rows))
-    lines = [head, "", f"{'passing'.rjust(w0)}  {'funnel'.ljust(w1)}  condition"]
-    lines += [f"{a.rjust(w0)}  {b.ljust(w1)}  {c}" for a, b, c in rows]
-    lines.append("")
-    lines.append("passing: records meeting that condition on its own; funnel: records meeting it and every "
-                 "earlier item of its `and`.")
-    return "\n".join(lines)

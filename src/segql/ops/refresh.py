@@ -25,16 +25,17 @@ after writing each segment, inside the transaction (so a test can kill it mid-tr
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 import time
-from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
-from . import ir
-from .errors import SegqlError
+from segql import ir
+from segql.clock import pin_now, wall_clock_now
+from segql.errors import SegqlError
+from segql.lower.dialects import get_ops
+from segql.ops.compile import to_sql_tree
 
 MEMBERSHIP = "segql_membership"
 EVENTS = "segql_membership_events"
@@ -45,7 +46,7 @@ TRANSACTIONAL = ("duckdb", "postgres", "sqlite", "mysql")
 
 
 # ---- the connection, with explicit transactions --------------------------------------------------
-class _Db:
+class Db:
     """Statements on the engine's connection, outside the driver's own commit handling."""
 
     def __init__(self, engine, what: str):
@@ -73,6 +74,8 @@ class _Db:
             msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise SegqlError("E0604", f"{self.dialect} error: {msg}") from err
 
+    execute = run  # so helpers written for an engine (`list_members`) run inside this transaction
+
     def scalar(self, sql: str):
         return self.run(sql)[0][0]
 
@@ -94,8 +97,6 @@ class _Db:
         return exp.Literal.string(value).sql(dialect=self.dialect)
 
     def stamp(self, value: dt.datetime) -> str:
-        from .lower.dialects import get_ops
-
         return get_ops(self.dialect).timestamp_literal(value).sql(dialect=self.dialect)
 
     def type(self, kind: str) -> str:
@@ -106,7 +107,7 @@ class _Db:
         return "BIGINT"
 
 
-def ensure_tables(db: _Db) -> None:
+def ensure_tables(db: Db) -> None:
     """Create segql's state tables if they are missing (before any transaction: MariaDB commits on DDL)."""
     t, ts, n = db.type("text"), db.type("timestamp"), db.type("int")
     db.run(f"CREATE TABLE IF NOT EXISTS {MEMBERSHIP} (segment {t} NOT NULL, member_key {t} NOT NULL, "
@@ -120,23 +121,7 @@ def ensure_tables(db: _Db) -> None:
 # ---- order --------------------------------------------------------------------------------------
 def references(cond) -> set[str]:
     """Slugs of the segments a condition uses with `in segment` (directly or through them)."""
-    found: set[str] = set()
-
-    def visit(node):
-        if isinstance(node, ir.SegmentRef):
-            found.add(node.slug)
-        if isinstance(node, ir.Expr) or isinstance(node, ir.Segment):
-            import dataclasses
-
-            for f in dataclasses.fields(node):
-                value = getattr(node, f.name)
-                for v in (value if isinstance(value, tuple) else (value,)):
-                    if isinstance(v, ir.Expr):
-                        visit(v)
-
-    if cond is not None:
-        visit(cond)
-    return found
+    return {node.slug for node in ir.walk(cond) if isinstance(node, ir.SegmentRef)}
 
 
 def dependency_order(segments: list) -> list:
@@ -162,13 +147,7 @@ def dependency_order(segments: list) -> list:
 # ---- refresh ------------------------------------------------------------------------------------
 def refresh_time(now, tz: str) -> dt.datetime:
     """`--now` pinned in the schema's zone, or the current wall-clock time there (to the millisecond)."""
-    from .api import _check_now
-    from .lower.sql import pin_now
-
-    if now is not None:
-        return pin_now(_check_now(now), tz)
-    current = dt.datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
-    return current.replace(microsecond=current.microsecond // 1000 * 1000)
+    return pin_now(now, tz) if now is not None else wall_clock_now(tz)
 
 
 class _Progress:
@@ -197,15 +176,13 @@ class _Progress:
 def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[dict]:
     """Recompute the membership of the dynamic segments (ir.Segment) in ONE transaction; returns, in
     refresh order, `{"segment", "entity", "refreshed_at", "members", "entered", "left"}` per segment."""
-    from .api import lower
-
-    db = _Db(engine, "refresh")
+    db = Db(engine, "refresh")
     at = refresh_time(now, schema.timezone)
     dynamic = dependency_order([s for s in segments if s.kind == "segment"])
     statements = []
     for seg in dynamic:
         entity = schema.entities[seg.entity]
-        tree = lower(seg, schema, db.dialect, now=at, select="keys")
+        tree = to_sql_tree(seg, schema, db.dialect, now=at, select="keys")
         key = exp.column(exp.to_identifier(entity.key, quoted=True), table=exp.Identifier(this="m"))
         select = exp.select(exp.cast(key, "text")).distinct().from_(
             tree.subquery("m", copy=False)).where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
@@ -237,7 +214,7 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
     return results
 
 
-def _refresh_one(db: _Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> dict:
+def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> dict:
     slug = db.text(seg.slug)
     new_not_in_old = (f"NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} s WHERE s.segment = {slug} "
                       f"AND s.member_key = n.member_key)")
@@ -260,176 +237,3 @@ def _refresh_one(db: _Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> 
            f"({slug}, {stamp}, {members}, {entered}, {left})")
     return {"segment": seg.slug, "entity": seg.entity, "refreshed_at": at.isoformat(), "members": members,
             "entered": entered, "left": left}
-
-
-def refresh_command(args, schema, loaded) -> int:
-    from .operations import _table
-    from .run import open_engine
-
-    if args.db is None:
-        raise SegqlError("E0702", "refresh writes membership tables, so it needs a database: pass --db",
-                         hints=["e.g. --db duckdb:///segments.duckdb or --db postgresql://host/db"])
-    engine = open_engine(args.db, schema)
-    try:
-        results = refresh([i.segment for i in loaded], schema, engine, args.now)
-    finally:
-        engine.close()
-    lists = [i.slug for i in loaded if i.segment.kind == "list"]
-    if args.format == "json":
-        print(json.dumps(results, ensure_ascii=False, indent=2))
-        return 0
-    at = results[0]["refreshed_at"] if results else refresh_time(args.now, schema.timezone).isoformat()
-    print(f"refreshed {len(results)} segment{'s' if len(results) != 1 else ''} at {at} ({schema.timezone})")
-    if results:
-        _table(["segment", "entity", "members", "entered", "left"],
-               [[r["segment"], r["entity"], r["members"], r["entered"], r["left"]] for r in results],
-               right={2, 3, 4})
-    if lists:
-        print(f"static lists (not refreshed; see `segql list`): {', '.join(lists)}")
-    return 0
-
-
-# ---- static lists -------------------------------------------------------------------------------
-def _key_type(schema, on: str | None) -> tuple[str, object]:
-    if on is not None:
-        entity = schema.entity(on)
-        if entity is None:
-            from .schema import did_you_mean
-
-            raise SegqlError("E0301", f"unknown entity {on!r}", hints=did_you_mean(on, schema.entity_names()))
-        return entity.properties[entity.key].type, entity
-    types = {e.properties[e.key].type for e in schema.entities.values()}
-    if len(types) == 1:
-        return types.pop(), None
-    raise SegqlError("E0004", "the entities' keys have different types; say which entity the list holds",
-                     hints=["pass --on ENTITY"])
-
-
-def _convert_keys(keys, kind: str) -> list:
-    out = []
-    for k in keys:
-        if kind == "integer":
-            try:
-                out.append(int(k))
-            except ValueError:
-                raise SegqlError("E0703", f"list member {k!r} is not an integer key") from None
-        elif kind == "number":
-            try:
-                out.append(float(k))
-            except ValueError:
-                raise SegqlError("E0703", f"list member {k!r} is not a number key") from None
-        else:
-            out.append(k)
-    return out
-
-
-def list_members(engine, schema, slug: str) -> list:
-    lists = schema.lists
-    q = exp.select(exp.column(exp.to_identifier(lists.member_column, quoted=True))).distinct().from_(
-        exp.to_table(lists.table) if "." in lists.table else exp.Table(this=exp.to_identifier(
-            lists.table, quoted=True))).where(
-        exp.EQ(this=exp.column(exp.to_identifier(lists.list_column, quoted=True)),
-               expression=exp.Literal.string(slug))).order_by(exp.column(exp.to_identifier(
-                   lists.member_column, quoted=True)))
-    return [r[0] for r in engine.execute(q.sql(dialect=engine.dialect))]
-
-
-def list_command(args, schema) -> int:
-    from .lower.sql import quoted
-    from .run import open_engine
-
-    lists = schema.lists
-    if lists is None:
-        raise SegqlError("E0313", "the schema has no `lists:` table for static lists",
-                         hints=["add `lists: {table: list_members, list: list_slug, member: member_key}`"])
-    if args.action == "show":
-        if args.keys:
-            raise SegqlError("E0004", "`segql list show LIST` takes no keys")
-        engine = open_engine(args.db, schema)
-        try:
-            members = list_members(engine, schema, args.list)
-        finally:
-            engine.close()
-        if args.format == "json":
-            from .run import _plain
-
-            print(json.dumps({"list": args.list, "members": [_plain(m) for m in members]}, ensure_ascii=False))
-        else:
-            for m in members:
-                print(m)
-            print(f"({len(members)} member{'s' if len(members) != 1 else ''})", file=sys.stderr)
-        return 0
-    if not args.keys:
-        raise SegqlError("E0004", f"`segql list {args.action}` needs at least one KEY")
-    if args.db is None:
-        raise SegqlError("E0702", f"cannot {args.action} list members without --db: the embedded default reads "
-                         f"the lists table from its source file ({lists.source or 'a file'}), read-only",
-                         hints=["pass --db with the database that holds the lists table"])
-    kind, entity = _key_type(schema, args.on)
-    keys = list(dict.fromkeys(_convert_keys(args.keys, kind)))
-    engine = open_engine(args.db, schema)
-    try:
-        db = _Db(engine, f"list {args.action}")
-        table = exp.to_table(lists.table, dialect=db.dialect) if "." in lists.table else exp.Table(
-            this=quoted(lists.table))
-        tname = table.sql(dialect=db.dialect)
-        lcol = quoted(lists.list_column).sql(dialect=db.dialect)
-        mcol = quoted(lists.member_column).sql(dialect=db.dialect)
-
-        def lit(v):
-            return (exp.Literal.string(v) if isinstance(v, str) else exp.Literal.number(v)).sql(dialect=db.dialect)
-
-        changed = 0
-        db.begin()
-        try:
-            present = set(list_members(engine if db.dialect != "sqlite" else _SqliteShim(db), schema, args.list))
-            for k in keys:
-                if args.action == "add" and k not in present:
-                    db.run(f"INSERT INTO {tname} ({lcol}, {mcol}) VALUES ({db.text(args.list)}, {lit(k)})")
-                    changed += 1
-                elif args.action == "remove" and k in present:
-                    db.run(f"DELETE FROM {tname} WHERE {lcol} = {db.text(args.list)} AND {mcol} = {lit(k)}")
-                    changed += 1
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-        missing = []
-        if entity is not None and args.action == "add":
-            missing = _missing_records(db, entity, keys)
-    finally:
-        engine.close()
-    verb = "added" if args.action == "add" else "removed"
-    if args.format == "json":
-        print(json.dumps({"list": args.list, verb: changed, "unchanged": len(keys) - changed,
-                          "unknown_records": missing}))
-    else:
-        print(f"{verb} {changed} member{'s' if changed != 1 else ''} "
-              f"({'to' if args.action == 'add' else 'from'} {args.list}); {len(keys) - changed} unchanged")
-    for k in missing:
-        print(f"segql: warning: no {entity.name} record has key {k!r} (kept in the list; it counts once the "
-              "record exists)", file=sys.stderr)
-    return 0
-
-
-class _SqliteShim:
-    """`list_members` through `_Db.run` (inside our explicit SQLite transaction)."""
-
-    def __init__(self, db):
-        self.db, self.dialect = db, db.dialect
-
-    def execute(self, sql):
-        return self.db.run(sql)
-
-
-def _missing_records(db: _Db, entity, keys) -> list:
-    from .lower.sql import quoted, table_expr
-
-    col = exp.column(quoted(entity.properties[entity.key].column), table=exp.Identifier(this="e"))
-    values = [exp.Literal.string(k) if isinstance(k, str) else exp.Literal.number(k) for k in keys]
-    q = exp.select(col).from_(table_expr(entity.table, "e")).where(exp.In(this=col.copy(), expressions=values))
-    try:
-        found = {r[0] for r in db.run(q.sql(dialect=db.dialect))}
-    except SegqlError:
-        return []
-    return [k for k in keys if k not in found]

@@ -1,0 +1,78 @@
+"""The `segql` command line (SPEC §3): one module per command, each with `add(subparsers)` registering
+its options and `run(args) -> exit code`; printing lives in `output`. Handlers import their work inside
+`run` so that `segql --help` and each command load only what they need (start-up time).
+
+Exit codes: 0 success; 1 the input is invalid (diagnostics on stderr); 2 bad command-line usage.
+No Python traceback reaches a user for bad input, a bad schema, a missing driver or a refused
+connection (set SEGQL_DEBUG=1 to see one for a genuine internal error).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from segql.cli import check, compile, counts, explain, fmt, lists, overlap, refresh, run
+from segql.cli.common import UsageError
+from segql.cli.output import emit_errors
+from segql.errors import SegqlError
+
+COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists)  # in `--help` order
+USAGE_CODES = {"E0003", "E0004"}  # choices a user must make on the command line: exit 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors: exit 2, no traceback
+        self.print_usage(sys.stderr)
+        print(f"segql: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from segql import __version__
+
+    parser = _Parser(prog="segql", description="Segments — dynamic groups of records defined by conditions — "
+                     "checked against a schema and compiled to SQL for your warehouse.")
+    parser.add_argument("--version", action="version", version=f"segql {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for command in COMMANDS:
+        command.add(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        code = args.handler(args)
+    except UsageError as err:
+        print(f"segql {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except SegqlError as err:
+        errors = getattr(err, "errors", [err])
+        emit_errors(errors, "json" if getattr(args, "format", "text") == "json" else "text")
+        return 2 if err.code in USAGE_CODES else 1
+    except KeyboardInterrupt:
+        print("segql: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except RecursionError:
+        print("segql: error[E0113]: the input nests too deeply to process", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - a bug in segql, not bad input: say so, briefly
+        if os.environ.get("SEGQL_DEBUG"):
+            raise
+        print(f"segql: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        print("  = hint: this is a bug in segql; rerun with SEGQL_DEBUG=1 for details and report it",
+              file=sys.stderr)
+        return 3
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

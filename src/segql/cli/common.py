@@ -1,0 +1,52 @@
+"""What every command shares: its common options and how it finds the schema and its input."""
+from __future__ import annotations
+
+from segql.ops.load import find_schema  # noqa: F401 - commands find the schema through here
+
+
+class UsageError(Exception):
+    """A bad combination of command-line arguments: exit 2."""
+
+
+def add_common(p, *, formats=("text", "json")) -> None:
+    p.add_argument("--schema", help="schema file (default: schema.yml beside the first file, then ./schema.yml)")
+    p.add_argument("--format", choices=formats, default="text", help="output for people (text) or tools")
+
+
+def add_engine(p, *, now: bool = True) -> None:
+    p.add_argument("--db", help="duckdb:///path, postgresql://…, mysql://…, sqlite:///…, chdb://… "
+                   "(default: embedded DuckDB over the schema's source files)")
+    if now:
+        p.add_argument("--now", help="pin relative times to this ISO time (default: when the SQL runs)")
+
+
+def add_input(p) -> None:
+    """FILE or `-e EXPR --on ENTITY`, and which segment."""
+    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("-e", "--expr", help="use this condition instead of a file (needs --on)")
+    p.add_argument("--on", help="entity of a bare condition")
+    p.add_argument("--segment", help="which segment, when the file defines several")
+
+
+def check_input_args(args) -> None:
+    if args.expr is not None and args.file:
+        raise UsageError("give either FILE or -e EXPR, not both")
+    if args.expr is not None and not args.on:
+        raise UsageError("-e EXPR needs --on ENTITY")
+    if args.expr is None and not args.file:
+        raise UsageError("give a FILE or -e EXPR --on ENTITY")
+
+
+def load_input(args, schema):
+    """The document a compile/run command works on: FILE or `-e EXPR --on ENTITY` (checked by
+    `check_input_args` before the schema is looked for)."""
+    from segql.frontends.source import load_file, parse_source
+
+    if args.expr is not None:
+        return parse_source(args.expr, path="<expr>", on=args.on, schema=schema)
+    return load_file(args.file, on=args.on, schema=schema)
+
+
+def input_schema(args):
+    check_input_args(args)
+    return find_schema(args.schema, [args.file] if args.file else [])

@@ -1,0 +1,40 @@
+"""`segql counts FILE... [--db URL] [--now ISO] [--show-sql]`: member counts, one statement per entity."""
+from __future__ import annotations
+
+from segql.cli.common import add_common, add_engine, find_schema
+from segql.cli.output import dump_json, table
+
+
+def add(sub) -> None:
+    p = sub.add_parser("counts", help="member counts of many segments at once (one query per entity)",
+                       description="Count the members of every segment and static list in FILE(s), with one "
+                       "statement per entity for all of its segments.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--show-sql", action="store_true", help="print the statements instead of running them")
+    add_engine(p)
+    add_common(p)
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from segql.engines import dialect_for_url  # lazy: start-up time
+    from segql.ops.counts import counts, counts_sql
+    from segql.ops.load import load_segments
+    from segql.ops.run import open_engine
+
+    schema = find_schema(args.schema, args.files)
+    loaded = load_segments(args.files, schema)
+    if args.show_sql:
+        for entity, sql in counts_sql(loaded, schema, dialect_for_url(args.db), args.now).items():
+            print(f"-- {entity}\n{sql};")
+        return 0
+    engine = open_engine(args.db, schema)
+    try:
+        rows = counts(loaded, schema, engine, args.now)
+    finally:
+        engine.close()
+    if args.format == "json":
+        dump_json(rows, indent=None)
+        return 0
+    table(["segment", "entity", "members"], [[r["segment"], r["entity"], r["members"]] for r in rows], right={2})
+    return 0

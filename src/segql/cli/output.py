@@ -1,0 +1,78 @@
+"""Everything the CLI prints: diagnostics, aligned tables, member rows (text, JSON, CSV)."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from decimal import Decimal
+
+from segql.errors import render as diagnostics
+
+
+def emit_errors(errors, fmt: str, *, warnings=()) -> None:
+    """Diagnostics on stderr for people; one JSON list on stdout for tools."""
+    if fmt == "json":
+        items = [diagnostics.to_json(e) for e in errors] + [diagnostics.to_json(w, severity="warning")
+                                                            for w in warnings]
+        print(diagnostics.dumps(items))
+        return
+    for w in warnings:
+        print(diagnostics.render(w, severity="warning"), file=sys.stderr)
+    for e in errors:
+        print(diagnostics.render(e), file=sys.stderr)
+
+
+def plain(v):
+    """A database value as JSON/CSV can hold it."""
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if isinstance(v, (bytes, bytearray)):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def jsonable(params):
+    """Bind parameters as JSON (Decimal → float)."""
+    if isinstance(params, dict):
+        return {k: plain(v) for k, v in params.items()}
+    return [plain(v) for v in params]
+
+
+def dump_json(value, *, indent: int | None = 2) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+def table(header, rows, right=(), out=None) -> None:
+    """An aligned text table; columns whose index is in `right` are right-aligned."""
+    out = out or sys.stdout
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if i in right else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
+
+    out.write(line(header).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for c in cells:
+        out.write(line(c).rstrip() + "\n")
+
+
+def write_rows(header, rows, fmt, out=None) -> None:
+    """Member rows as a table (with a count), JSON objects or CSV."""
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(json.dumps([dict(zip(header, map(plain, r))) for r in rows], ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([[("" if v is None else plain(v)) for v in r] for r in rows])
+        return
+    table(header, [[("" if v is None else str(plain(v))) for v in r] for r in rows], out=out)
+    out.write(f"({len(rows)} member{'s' if len(rows) != 1 else ''})\n")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"

@@ -1,0 +1,47 @@
+"""Member counts of many segments at once, and their pairwise overlap — ONE statement per entity however
+many segments there are (the batch driver in `segql.lower.batch`). See docs/operations.md.
+
+    counts(loaded, schema, engine, now=None)   # [{"segment", "entity", "members"}]
+    overlap(loaded, schema, engine)            # per entity: sizes and |A ∩ B|
+"""
+from __future__ import annotations
+
+from segql.lower.batch import count_query, flag_query, run_one_row
+from segql.ops.load import Loaded, by_entity
+
+
+def counts_sql(loaded: list[Loaded], schema, dialect: str, now=None) -> dict[str, str]:
+    """The statements `counts` runs: one per entity, counting all of its segments."""
+    return {entity: count_query(schema, dialect, entity, [i.segment for i in items], now).sql(
+        dialect=dialect, pretty=True, copy=False) for entity, items in by_entity(loaded).items()}
+
+
+def counts(loaded: list[Loaded], schema, engine, now=None) -> list[dict]:
+    """Member counts of every segment (and static list: its members that exist as records), in input
+    order: `[{"segment": slug, "entity": name, "members": n}]`. One statement per entity."""
+    result: dict[str, int] = {}
+    for entity, items in by_entity(loaded).items():
+        row = run_one_row(engine, count_query(schema, engine.dialect, entity, [i.segment for i in items], now))
+        for i, item in enumerate(items):
+            result[item.slug] = row[f"c{i}"]
+    return [{"segment": i.slug, "entity": i.segment.entity, "members": result[i.slug]} for i in loaded]
+
+
+def overlap(loaded: list[Loaded], schema, engine, now=None) -> list[dict]:
+    """Per entity: its record count, each segment's size and |A ∩ B| for every pair, from one statement
+    per entity. `[{"entity", "records", "segments": [slug…], "sizes": {slug: n},
+    "matrix": [[|A∩B|…]…]}]` (the diagonal holds the sizes)."""
+    out = []
+    for entity, items in by_entity(loaded).items():
+        n = len(items)
+        combos, where = [], {}
+        for a in range(n):
+            for b in range(a, n):
+                where[(a, b)] = len(combos)
+                combos.append(("flag", a) if a == b else ("and", [("flag", a), ("flag", b)]))
+        row = run_one_row(engine, flag_query(schema, engine.dialect, entity, [i.segment for i in items], combos,
+                                             now))
+        matrix = [[row[f"n{where[(min(a, b), max(a, b))]}"] for b in range(n)] for a in range(n)]
+        out.append({"entity": entity, "records": row["total"], "segments": [i.slug for i in items],
+                    "sizes": {i.slug: matrix[k][k] for k, i in enumerate(items)}, "matrix": matrix})
+    return out

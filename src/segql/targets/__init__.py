@@ -1,0 +1,1 @@
+"""What segments become besides SQL: MongoDB JSON (`mongo`) and in-process evaluation (`evaluate`)."""
