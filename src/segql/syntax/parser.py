@@ -450,20 +450,6 @@ def _expected(err) -> str:
     return ", ".join(words)
 
 
-def _check_depth(tree: Tree) -> None:
-    """Reject nesting beyond the safety limit without recursing (the transformer and every later stage
-    recurse, so this guard runs first)."""
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limits.MAX_NESTING:
-            raise _too_deep(node)
-        for child in node.children:
-            if isinstance(child, Tree):
-                # chains of one rule (a and b and c) are flat already; parentheses and operators nest
-                stack.append((child, depth + 1))
-
-
 def _too_deep(node: Tree) -> SegqlError:
     return SegqlError("E0110", f"nesting deeper than {limits.MAX_NESTING} levels", _meta_span(node.meta),
                       ["split the condition into segments and combine them with `in segment`"])
@@ -499,15 +485,15 @@ _DISPATCH: dict | None = None
 
 
 def _to_ast(tree: Tree):
-    """`_check_depth` and `_ToAst().transform(tree)` in one non-recursive walk, with the same results:
-    the same nesting error (the first node found too deep, in the same depth-first order), then the same
+    """A nesting check and `_ToAst().transform(tree)` in one non-recursive walk: the nesting error for
+    the first node found too deep (depth-first), then the same
     post-order calls, `VisitError` wrapping included."""
     global _DISPATCH
     if _DISPATCH is None:
         _DISPATCH = _dispatch_table()
     table = _DISPATCH
     limit = limits.MAX_NESTING
-    # tree -> reversed post-order; the depth test visits Trees in the order `_check_depth` does
+    # tree -> reversed post-order; the depth test visits Trees depth-first
     rev_postfix = []
     q = [(tree, 1)]
     while q:
