@@ -137,7 +137,7 @@ class Lowerer:
         if isinstance(cond, ir.Exists):
             return self.exists(cond, positive)
         if isinstance(cond, ir.InList):
-            return self.in_list(cond.slug, positive)
+            return self.in_list(cond.slug, positive, cond.up)
         if isinstance(cond, ir.IsNull):
             value = self.value(cond.operand)
             test = exp.Is(this=value, expression=exp.Null())
@@ -199,7 +199,7 @@ class Lowerer:
     def exists(self, cond: ir.Exists, positive: bool) -> exp.Expression:
         """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never NOT IN: a NULL key
         would empty it)."""
-        outer = self.frames[-1]
+        outer = self.frames[-1 - cond.up]
         rel = cond.rel
         with self.scope(self.schema.entities[rel.target]) as frame:
             inner = self.condition(cond.condition, True) if cond.condition is not None else None
@@ -223,9 +223,9 @@ class Lowerer:
         found = exp.Exists(this=sub)
         return found if positive else exp.Not(this=found)
 
-    def in_list(self, slug: str, positive: bool) -> exp.Expression:
+    def in_list(self, slug: str, positive: bool, up: int = 0) -> exp.Expression:
         lists = self.schema.lists
-        frame = self.frames[-1]
+        frame = self.frames[-1 - up]
         alias = self._alias()
         member = exp.column(quoted(lists.member_column), table=exp.Identifier(this=alias))
         list_col = exp.column(quoted(lists.list_column), table=exp.Identifier(this=alias))
@@ -312,8 +312,9 @@ class Lowerer:
         return getattr(self.ops, spec.sql)(*spec.sql_args, *args)
 
     def to_one(self, node: ir.ToOne) -> exp.Expression:
-        """A LEFT JOIN in the current query, once per (record, relationship)."""
-        outer = self.frames[-1]
+        """A LEFT JOIN in the query of the record it starts from, once per (record, relationship); a path of
+        an outer record (`up` > 0) is joined there and read from inside as a correlated column."""
+        outer = self.frames[-1 - node.up]
         rel = node.rel
         key = (outer.alias, rel.name)
         query = outer.query
@@ -391,7 +392,7 @@ class Lowerer:
         while isinstance(cond, ir.Not):
             cond, positive = cond.item, not positive
         found = _count_test(cond)
-        if found is None or self._substitute(found[0]) is not None \
+        if found is None or found[0].up or self._substitute(found[0]) is not None \
                 or any(ir.refers_outside(x) for x in (found[0].value, found[0].where)):
             return None
         return (*found, positive)
@@ -414,7 +415,7 @@ class Lowerer:
         return parts
 
     def aggregate(self, node: ir.Aggregate) -> exp.Expression:
-        outer = self.frames[-1]
+        outer = self.frames[-1 - node.up]  # the record whose related rows it aggregates
         rel = node.rel
         with self.scope(self.schema.entities[rel.target]) as frame:
             value = self.value(node.value) if node.value is not None else None

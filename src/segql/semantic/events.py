@@ -27,7 +27,7 @@ class EventsMixin:
             parts.append(self.condition(node.where, inner_scope))
         if node.window is not None:
             time_col = ir.Column(events.name, events.properties[events.event_time])
-            parts.append(self._window(time_col, node.window, node))
+            parts.append(self._window(time_col, node.window, node, events.event_time))
         where = parts[0] if len(parts) == 1 else ir.And(tuple(parts))
         op, n = (node.count.op, node.count.count) if node.count else (">=", 1)
         if node.negated:

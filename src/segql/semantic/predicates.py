@@ -67,6 +67,7 @@ class PredicatesMixin:
 
         if isinstance(operand, Multi):
             self._need_value(operand, node)
+            values = [ir.shift_scopes(v, len(operand.steps)) for v in values]  # evaluated on the related record
             cond = self._lift(operand, build, 0)
         else:
             cond = build(operand)

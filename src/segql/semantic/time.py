@@ -2,11 +2,30 @@
 (`in last 30 days`, `in this month`), `between N and M units ago`, anniversaries (SPEC §2.5)."""
 from __future__ import annotations
 
+import math
+
 from segql import ir
+from segql.errors import SegqlError
 from segql.semantic.scope import SUB_DAY, TEMPORAL, Multi
 from segql.semantic.scope import article as _a
 from segql.semantic.scope import err as _err
 from segql.syntax import ast
+from segql.syntax.printer import format_condition
+from segql.syntax.printer import unit as unit_text
+
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+def _days(amount: int, unit: str) -> int:
+    """Whole days covering `amount` sub-day units (at least 1)."""
+    return max(1, math.ceil(amount * _SECONDS[unit] / 86400))
+
+
+def _text(node) -> str:
+    try:
+        return format_condition(node)
+    except SegqlError:  # pragma: no cover - anything parsed can be printed
+        return "x"
 
 
 class TimeMixin:
@@ -43,11 +62,21 @@ class TimeMixin:
             return ir.Shift(ir.Today(), -amount, unit), "date"
         return ir.Shift(ir.Now(), -amount, unit), "timestamp"
 
+    def _refuse_sub_day_on_date(self, value, unit, node, day_form):
+        """SPEC §2.5: a date has no time of day, so an age or window in hours, minutes or seconds on it
+        would change its membership with the hour the query runs: a compile error whose hint counts days."""
+        if value.type == "date" and unit in SUB_DAY:
+            raise _err("E0306", f"an age or window in {unit}s on a date, which has no time of day", node,
+                       [f"count whole days: `{day_form}`"])
+
     def _compare_age(self, op, left_node, ago: ast.Duration, scope, node):
         value = self._temporal_operand(left_node, scope, f"`{ago.amount} {ago.unit}s ago`")
         age_ops = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "before": "<", "after": ">"}
 
         def build(v):
+            if ago.unit in SUB_DAY:
+                self._refuse_sub_day_on_date(
+                    v, ago.unit, node, f"{_text(left_node)} {op} {unit_text(_days(ago.amount, ago.unit), 'day')} ago")
             point, kind = self._point(v.type, ago.amount, ago.unit)
             v = self._promote(v, kind)
             if op in ("=", "!="):
@@ -61,8 +90,17 @@ class TimeMixin:
         cond = self._lift(value, build, 0) if isinstance(value, Multi) else build(value)
         return ir.Not(cond) if op == "!=" else cond
 
-    def _window(self, value: ir.Expr, period: ast.Period, node) -> ir.Cond:
-        """`value in last N units` / `in this month` / `in last month` / `between N and M units ago`."""
+    def _window(self, value: ir.Expr, period: ast.Period, node, operand: str = "x") -> ir.Cond:
+        """`value in last N units` / `in this month` / `in last month` / `between N and M units ago`
+        (`operand`: how the value was written, for hints)."""
+        if period.unit in SUB_DAY:
+            if period.kind == "rolling":
+                form = f"{operand} in last {unit_text(_days(period.amount, period.unit), 'day')}"
+            else:
+                low, high = sorted((period.amount, period.amount2))
+                low_days = low * _SECONDS[period.unit] // 86400  # the window's whole days: widened, not narrowed
+                form = f"{operand} between {low_days} and {_days(high, period.unit)} days ago"
+            self._refuse_sub_day_on_date(value, period.unit, node, form)
         if period.kind == "rolling":
             if period.amount < 1:
                 raise _err("E0306", "a window needs at least 1 unit", period)
@@ -90,8 +128,9 @@ class TimeMixin:
 
     def _InPeriod(self, node, scope):
         value = self._temporal_operand(node.operand, scope, "`in last/this ...`")
-        cond = self._lift(value, lambda v: self._window(v, node.period, node), 0) if isinstance(value, Multi) \
-            else self._window(value, node.period, node)
+        text = _text(node.operand)
+        cond = self._lift(value, lambda v: self._window(v, node.period, node, text), 0) \
+            if isinstance(value, Multi) else self._window(value, node.period, node, text)
         return ir.Not(cond) if node.negated else cond
 
     def _anniversary(self, value):

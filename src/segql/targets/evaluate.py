@@ -310,7 +310,7 @@ class _Evaluator:
         return self.data.lookup(rel.target, rel.remote, record.get(rel.local))
 
     def _to_one(self, node: ir.ToOne, scopes):
-        rows = self.related(scopes[-1][1], node.rel)
+        rows = self.related(scopes[-1 - node.up][1], node.rel)
         if not rows:
             return None
         return self.value(node.inner, scopes + ((node.rel.target, rows[0]),))
@@ -336,7 +336,7 @@ class _Evaluator:
         return _FUNCTIONS[node.name](*args)
 
     def _aggregate(self, node: ir.Aggregate, scopes):
-        rows = self.related(scopes[-1][1], node.rel)
+        rows = self.related(scopes[-1 - node.up][1], node.rel)
         target = node.rel.target
         values = []
         count = 0
@@ -420,7 +420,7 @@ class _Evaluator:
         return not self.truth(node.item, scopes)
 
     def _exists(self, node: ir.Exists, scopes):
-        rows = self.related(scopes[-1][1], node.rel)
+        rows = self.related(scopes[-1 - node.up][1], node.rel)
         if node.condition is None:
             return bool(rows)
         target = node.rel.target
@@ -430,7 +430,7 @@ class _Evaluator:
         return False
 
     def _in_list(self, node: ir.InList, scopes):
-        entity_name, record = scopes[-1]
+        entity_name, record = scopes[-1 - node.up]
         entity = self.schema.entities[entity_name]
         return self.data.in_list(node.slug, record.get(entity.key))
 
