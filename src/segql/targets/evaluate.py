@@ -29,35 +29,9 @@ from typing import Any, Iterable
 
 from segql import ir
 from segql.clock import pin_now
+from segql.text import simple_lower, simple_upper
 
 __all__ = ["Dataset", "evaluate_segment", "matches", "simple_lower", "shift", "trunc"]
-
-try:  # the same definition the SQL lowering documents; a local one otherwise
-    from segql.lower.dialects import simple_lower as _dialect_simple_lower
-except Exception:  # pragma: no cover - dialects.py not present
-    _dialect_simple_lower = None
-
-
-def _own_simple_lower(s: str) -> str:
-    out = []
-    for c in s:
-        if c == "\u0130":
-            out.append("i")
-            continue
-        lc = c.lower()
-        out.append(lc if len(lc) == 1 else c)
-    return "".join(out)
-
-
-def _simple_upper(s: str) -> str:
-    out = []
-    for c in s:
-        uc = c.upper()
-        out.append(uc if len(uc) == 1 else c)
-    return "".join(out)
-
-
-simple_lower = _dialect_simple_lower or _own_simple_lower
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -352,7 +326,7 @@ class _Evaluator:
         if name == "lower":
             return simple_lower(x)
         if name == "upper":
-            return _simple_upper(x)
+            return simple_upper(x)
         if name == "length":
             return len(x)
         if name == "abs":
