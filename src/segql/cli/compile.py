@@ -35,7 +35,7 @@ def run(args) -> int:
     from segql.syntax import ast
 
     schema = input_schema(args)
-    get_ops(args.dialect)
+    args.dialect = get_ops(args.dialect).name  # E0500 for an unknown one; `postgresql` is postgres
     doc = load_input(args, schema)
     if args.emit == "ast":
         print(json.dumps(ast.to_dict(select_definition(doc, args.segment)), ensure_ascii=False, indent=2,

@@ -117,9 +117,9 @@ class Scan:
 
     def __init__(self, schema, dialect: str, entity: str, now=None):
         self.schema = schema
-        self.dialect = dialect
         self.entity = schema.entities[entity]
         self.lowerer = Lowerer(schema, dialect, pin_now(now, schema.timezone))
+        self.dialect = self.lowerer.dialect  # an alias (`postgresql`) renders as its dialect
         self.query = _Query()
         self.frame = _Frame(self.lowerer._alias(), self.entity, self.query)
         self.preaggregates: dict[str, _PreAggregate] = {}  # by relationship name, in order of first use

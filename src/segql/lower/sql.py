@@ -72,8 +72,8 @@ class _Frame:
 class Lowerer:
     def __init__(self, schema: Schema, dialect: str, now: dt.datetime | None = None):
         self.schema = schema
-        self.dialect = dialect
         self.ops = get_ops(dialect)
+        self.dialect = self.ops.name  # an alias (`postgresql`) renders as its dialect
         self.tz = schema.timezone
         self.now = now  # naive wall-clock time in the schema's zone, or None (evaluated when the SQL runs)
         self._aliases = 0

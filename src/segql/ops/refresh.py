@@ -42,15 +42,16 @@ EVENTS = "segql_membership_events"
 REFRESHES = "segql_refreshes"
 STAGING = "segql_refresh_new"  # temporary, per connection
 
-TRANSACTIONAL = ("duckdb", "postgres", "sqlite", "mysql")
-
 
 # ---- the connection, with explicit transactions --------------------------------------------------
 class Db:
-    """Statements on the engine's connection, outside the driver's own commit handling."""
+    """Statements on the engine's connection, outside the driver's own commit handling.
+
+    What differs per engine (transactions or not, the BEGIN statement, the state tables' types) is
+    declared by the engine class (segql/engines/<engine>.py)."""
 
     def __init__(self, engine, what: str):
-        if engine.dialect not in TRANSACTIONAL:
+        if not getattr(engine, "transactional", False):
             raise SegqlError("E0701", f"{what} needs transactions, which {engine.dialect} does not have",
                              hints=["use DuckDB, PostgreSQL, SQLite or MySQL/MariaDB for membership state"])
         self.engine = engine
@@ -80,8 +81,7 @@ class Db:
         return self.run(sql)[0][0]
 
     def begin(self):
-        self.run({"mysql": "START TRANSACTION", "sqlite": "BEGIN IMMEDIATE",
-                  "duckdb": "BEGIN TRANSACTION"}.get(self.dialect, "BEGIN"))
+        self.run(self.engine.begin_sql)
 
     def commit(self):
         self.run("COMMIT")
@@ -100,11 +100,8 @@ class Db:
         return get_ops(self.dialect).timestamp_literal(value).sql(dialect=self.dialect)
 
     def type(self, kind: str) -> str:
-        if kind == "text":
-            return "VARCHAR(255)" if self.dialect == "mysql" else "TEXT"
-        if kind == "timestamp":
-            return {"mysql": "DATETIME(6)", "sqlite": "TEXT"}.get(self.dialect, "TIMESTAMP")
-        return "BIGINT"
+        """The DDL type of a state-table column: kind is text, timestamp or int."""
+        return self.engine.state_types[kind]
 
 
 def ensure_tables(db: Db) -> None:

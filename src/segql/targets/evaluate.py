@@ -31,35 +31,9 @@ from segql import ir
 from segql.clock import pin_now
 from segql.semantic.functions import CONSTANT_KINDS, FUNCTIONS
 from segql.semantic.regex import python_search
+from segql.text import simple_lower, simple_upper
 
 __all__ = ["Dataset", "evaluate_segment", "matches", "simple_lower", "shift", "trunc"]
-
-try:  # the same definition the SQL lowering documents; a local one otherwise
-    from segql.lower.dialects import simple_lower as _dialect_simple_lower
-except Exception:  # pragma: no cover - dialects.py not present
-    _dialect_simple_lower = None
-
-
-def _own_simple_lower(s: str) -> str:
-    out = []
-    for c in s:
-        if c == "\u0130":
-            out.append("i")
-            continue
-        lc = c.lower()
-        out.append(lc if len(lc) == 1 else c)
-    return "".join(out)
-
-
-def _simple_upper(s: str) -> str:
-    out = []
-    for c in s:
-        uc = c.upper()
-        out.append(uc if len(uc) == 1 else c)
-    return "".join(out)
-
-
-simple_lower = _dialect_simple_lower or _own_simple_lower
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -444,7 +418,7 @@ _FUNCTIONS = {
     "year": lambda x: x.year, "month": lambda x: x.month, "day": lambda x: x.day,
     "isodow": lambda x: x.isoweekday(), "trunc": trunc, "date_of": _date_of, "to_timestamp": _to_timestamp,
     "days_between": lambda a, b: (_date_of(a) - _date_of(b)).days,
-    "lower": lambda s: simple_lower(s), "upper": _simple_upper, "length": len, "abs": abs,
+    "lower": lambda s: simple_lower(s), "upper": simple_upper, "length": len, "abs": abs,
     "round": lambda x, digits: _round_half_away(x, int(digits or 0)), "coalesce": _coalesce,
 }
 
