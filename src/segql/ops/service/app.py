@@ -133,6 +133,28 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
         """Every diagnostic of a segment (errors and lint warnings); always 200, never stores."""
         return segments.validate(**_source(body), organization=p.organization)
 
+    @app.post("/v1/preview", response_model=models.PreviewOut, responses=ERRORS, tags=["segments"])
+    def preview(body: models.PreviewIn, p: Principal = scoped(READ)):
+        """Run a segment without saving it: its count, a page of members and (with `explain`) the funnel."""
+        return segments.preview(**_source(body), columns=body.columns, limit=body.limit, explain=body.explain,
+                                now=body.now, organization=p.organization)
+
+    @app.post("/v1/segments/overlap", response_model=models.OverlapOut, responses=ERRORS, tags=["segments"])
+    def overlap(body: models.CountsIn, p: Principal = scoped(READ)):
+        """Sizes and pairwise overlaps of saved segments, one statement per entity."""
+        return {"data": segments.overlap(body.ids, organization=p.organization)}
+
+    @app.get("/v1/schema", responses=ERRORS, tags=["schema"])
+    def schema_summary(p: Principal = scoped(READ)) -> dict[str, Any]:
+        """Entities with their properties, relationships, calculated fields and event names (for completion),
+        and the dialects `/v1/compile` accepts."""
+        return segments.schema_summary()
+
+    @app.get("/v1/whoami", response_model=models.WhoAmI, responses=ERRORS, tags=["auth"])
+    def whoami(p: Principal = scoped(READ)):
+        """The key's organization and scopes (the playground hides writes from read-only keys)."""
+        return {"organization": p.organization, "scopes": sorted(p.scopes)}
+
     @app.get("/v1/export", responses=ERRORS, tags=["transfer"])
     def export(p: Principal = scoped(READ)) -> list[dict[str, Any]]:
         """Every segment of the organization as seed 001's seeds array."""
@@ -150,6 +172,9 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
         health = segments.health()
         return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
+    from segql.ops.service.playground import mount
+
+    mount(app)
     if refresh_every:
         from segql.ops.service.scheduler import Scheduler
 

@@ -133,6 +133,37 @@ class CompileIn(SourceIn):
     now: str | None = None
 
 
+class PreviewIn(SourceIn):
+    columns: list[str] = Field(default_factory=list, max_length=50)
+    limit: int = Field(100, ge=0, le=10000)
+    explain: bool = False
+    now: str | None = None
+
+
+class PreviewOut(BaseModel):
+    object_type: str
+    member_count: int
+    columns: list[str]
+    data: list[dict[str, Any]]
+    explain: dict[str, Any] | None = None
+
+
+class OverlapBlock(BaseModel):
+    object_type: str
+    records: int
+    segments: list[str]
+    matrix: list[list[int]]
+
+
+class OverlapOut(BaseModel):
+    data: list[OverlapBlock]
+
+
+class WhoAmI(BaseModel):
+    organization: str
+    scopes: list[str]
+
+
 class CompileOut(BaseModel):
     dialect: str
     sql: str
