@@ -91,7 +91,7 @@ def test_invalid_segment_is_422_with_pointer_and_hint_and_nothing_stored(service
     body = {"name": "typo", "object_type": "contacts", "conditions": {"contry": "USA"}}
     err = assert_error(service.post("/v1/segments", json=body, headers=auth(service)), 422, "E0301")
     [d] = err["diagnostics"]
-    assert d["pointer"] == "/contry" and any("country" in h for h in d["hints"])
+    assert d["pointer"] == "/conditions/contry" and any("country" in h for h in d["hints"])
     assert service.get("/v1/segments", headers=auth(service)).json()["data"] == []
     err = assert_error(service.post("/v1/segments", json={**SEED_003, "object_type": "contacts", "name": ""},
                                     headers=auth(service)), 422)
@@ -169,7 +169,7 @@ def test_update_with_if_match_and_delete(service):
                                headers={**auth(service), "If-Match": "1"}), 412)
     assert_error(service.patch(f"/v1/segments/{s['id']}", json={"criteria": "contry = 1"},
                                headers=auth(service)), 422)
-    user = create(service, {"name": "uses it", "criteria": f"in segment {s['slug']}", "object_type": "contacts"})
+    user = create(service, {"name": "uses it", "criteria": f'in segment "{s["slug"]}"', "object_type": "contacts"})
     assert_error(service.delete(f"/v1/segments/{s['id']}", headers=auth(service)), 409)
     assert service.delete(f"/v1/segments/{user['id']}", headers=auth(service)).status_code == 204
     assert service.delete(f"/v1/segments/{s['id']}", headers=auth(service)).status_code == 204
@@ -179,9 +179,9 @@ def test_update_with_if_match_and_delete(service):
 def test_static_segment_members_by_hand(service):
     s = create(service, {"name": "Beta testers", "is_dynamic": False, "object_type": "contacts"})
     r = service.post(f"/v1/segments/{s['id']}/members", json={"keys": [3, 1, 2]}, headers=auth(service))
-    assert r.json()["changed"] == 3
+    assert r.json() == {"member_count": 3}
     r = service.request("DELETE", f"/v1/segments/{s['id']}/members", json={"keys": [2, 99]}, headers=auth(service))
-    assert r.json() == {"changed": 1, "unchanged": 1}
+    assert r.json() == {"member_count": 2}
     page = service.get(f"/v1/segments/{s['id']}/members", headers=auth(service)).json()
     assert [m["id"] for m in page["data"]] == [1, 3]
     refreshed = service.post(f"/v1/segments/{s['id']}/refresh", headers=auth(service)).json()
@@ -209,7 +209,7 @@ def test_compile_and_validate(service):
 
 def test_export_import_round_trip(service, tmp_path):
     a = create(service, {"name": "USA", "criteria": 'country = "USA"', "object_type": "contacts"})
-    b = create(service, {"name": "VIP and USA", "criteria": f"is_vip and in segment {a['slug']}",
+    b = create(service, {"name": "VIP and USA", "criteria": f'is_vip and in segment "{a["slug"]}"',
                          "object_type": "contacts"})
     seeds = service.get("/v1/export", headers=auth(service)).json()
     assert [s["object_type"] for s in seeds] == ["segments", "segments"]
@@ -218,9 +218,10 @@ def test_export_import_round_trip(service, tmp_path):
     copies = {s["slug"]: s for s in other.json()["data"]}
     assert copies[a["slug"]]["member_count"] == a["member_count"]
     assert copies[b["slug"]]["member_count"] == b["member_count"]
-    again = service.post("/v1/import", json=seeds, headers=auth(service, "other"))
-    assert_error(again, 409)  # slugs taken: nothing imported
-    assert len(service.get("/v1/segments", headers=auth(service, "other")).json()["data"]) == 2
+    broken = seeds + [{"object_type": "segments", "data": {"title": "bad", "slug": "bad", "object_type": "contacts",
+                                                           "criteria": "contry = 1"}}]
+    assert_error(service.post("/v1/import", json=broken, headers=auth(service, "other")), 422)
+    assert len(service.get("/v1/segments", headers=auth(service, "other")).json()["data"]) == 2  # all or nothing
 
 
 ENDPOINTS = [
@@ -248,7 +249,7 @@ def test_other_organizations_are_invisible_in_list_export_and_references(service
     assert service.get("/v1/segments", headers=auth(service, "other")).json()["data"] == []
     assert service.get("/v1/export", headers=auth(service, "other")).json() == []
     err = assert_error(service.post("/v1/segments", json={"name": "steal", "object_type": "contacts",
-                                                          "criteria": f"in segment {mine['slug']}"},
+                                                          "criteria": f'in segment "{mine["slug"]}"'},
                                     headers=auth(service, "other")), 422)
     assert mine["slug"] in err["message"]
     same_slug = create(service, {"name": "Acme only", "criteria": "is_vip", "object_type": "contacts"}, who="other")

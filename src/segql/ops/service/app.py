@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from segql.errors import SegqlError
 from segql.ops.service import errors, models
 from segql.ops.service.auth import Principal, authenticate
+from segql.ops.store import workbench
+from segql.ops.store.keys import KeyStore
 
 READ, WRITE = "read:segments", "write:segments"
 MAX_BODY = 1_000_000  # bytes; a segment document is far smaller (the text limit is in characters)
@@ -24,7 +26,7 @@ ERRORS = {400: {"model": models.Error}, 401: {"model": models.Error}, 403: {"mod
 
 
 def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | None = None) -> FastAPI:
-    """The service over `segments` (an SDK object from `segql.open_store`)."""
+    """The service over `segments` (an SDK object from `segql.open_store`; its keys live in the same store)."""
     from segql import __version__
 
     app = FastAPI(title="segql", version=__version__, openapi_url="/openapi.json", docs_url="/docs",
@@ -32,22 +34,20 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
                   "members of segments over HTTP (SPEC §6.2). Every error has the shape "
                   '`{"error": {"code", "message", "diagnostics"}}`.')
     app.state.segments = segments
+    keys = KeyStore(segments)
     _install_errors(app)
     app.add_middleware(_BodyLimit, limit=max_body)
 
     def scoped(scope: str):
         def check(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
-            return authenticate(segments, creds.credentials if creds else None, scope)
+            return authenticate(keys, creds.credentials if creds else None, scope)
         return Depends(check)
-
-    def get_segment(segment_id: str, p: Principal):
-        return segments.get(segment_id, organization=p.organization)
 
     # ---- segments -------------------------------------------------------------------------------
     @app.post("/v1/segments", status_code=201, response_model=models.Segment, responses=ERRORS, tags=["segments"])
     def create_segment(body: models.SegmentIn, p: Principal = scoped(WRITE)):
         """Create a segment from any input form; 201 with its initial member count."""
-        return segments.create(**_fields(body), organization=p.organization, refresh=True).to_dict()
+        return workbench.create_counted(segments, **_fields(body), organization=p.organization).to_dict()
 
     @app.get("/v1/segments", response_model=models.SegmentList, responses=ERRORS, tags=["segments"])
     def list_segments(p: Principal = scoped(READ), is_dynamic: bool | None = None,
@@ -55,9 +55,9 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
                       q: str | None = Query(None, max_length=200), sort: str = Query("-updated_at", max_length=40),
                       limit: int = Query(50, ge=1, le=500), cursor: str | None = Query(None, max_length=400)):
         """List and search (seed 000's find): `sort` is a field, `-` first for descending."""
-        page = segments.find(is_dynamic=is_dynamic, object_type=object_type, q=q, sort=sort, limit=limit,
-                             cursor=cursor, organization=p.organization)
-        return {"data": [s.to_dict() for s in page.items], "next_cursor": page.next_cursor}
+        page, next_cursor = workbench.find_page(segments, is_dynamic=is_dynamic, object_type=object_type, q=q,
+                                                sort=sort, limit=limit, cursor=cursor, organization=p.organization)
+        return {"data": [s.to_dict() for s in page], "next_cursor": next_cursor}
 
     @app.post("/v1/segments/counts", response_model=models.CountsOut, responses=ERRORS, tags=["segments"])
     def live_counts(body: models.CountsIn, p: Principal = scoped(READ)):
@@ -68,7 +68,7 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
     @app.get("/v1/segments/{segment_id}", response_model=models.Segment, responses=ERRORS, tags=["segments"])
     def read_segment(segment_id: str, p: Principal = scoped(READ)):
         """One segment, by id or slug."""
-        return get_segment(segment_id, p).to_dict()
+        return segments.get(segment_id, organization=p.organization).to_dict()
 
     @app.patch("/v1/segments/{segment_id}", response_model=models.Segment, responses=ERRORS, tags=["segments"])
     def update_segment(segment_id: str, body: models.SegmentPatch, p: Principal = scoped(WRITE),
@@ -86,29 +86,28 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
               tags=["segments"])
     def refresh_segment(segment_id: str, p: Principal = scoped(WRITE)):
         """Recompute membership now: the count, and how many entered and left (a no-op for static)."""
-        return segments.refresh(segment_id, organization=p.organization).to_dict()
+        return workbench.refresh_result(segments, segment_id, organization=p.organization)
 
     @app.get("/v1/segments/{segment_id}/members", response_model=models.Members, responses=ERRORS,
              tags=["members"])
     def members(segment_id: str, p: Principal = scoped(READ), limit: int = Query(100, ge=1, le=10000),
                 cursor: str | None = Query(None, max_length=400), columns: str | None = Query(None, max_length=2000)):
         """Current members ordered by key, keyset-paged (`next_cursor`), with optional `columns=a,b`."""
-        page = segments.members(segment_id, limit=limit, cursor=cursor,
-                                columns=[c for c in (columns or "").split(",") if c.strip()],
+        return segments.members(segment_id, limit=limit, cursor=cursor,
+                                columns=[c.strip() for c in (columns or "").split(",") if c.strip()],
                                 organization=p.organization)
-        return {"data": page.items, "next_cursor": page.next_cursor}
 
     @app.post("/v1/segments/{segment_id}/members", response_model=models.MembersChanged, responses=ERRORS,
               tags=["members"])
     def add_members(segment_id: str, body: models.KeysIn, p: Principal = scoped(WRITE)):
         """Add members by key (static segments only)."""
-        return segments.add_members(segment_id, body.keys, organization=p.organization)
+        return {"member_count": segments.add_members(segment_id, body.keys, organization=p.organization)}
 
     @app.delete("/v1/segments/{segment_id}/members", response_model=models.MembersChanged, responses=ERRORS,
                 tags=["members"])
     def remove_members(segment_id: str, body: models.KeysIn, p: Principal = scoped(WRITE)):
         """Remove members by key (static segments only)."""
-        return segments.remove_members(segment_id, body.keys, organization=p.organization)
+        return {"member_count": segments.remove_members(segment_id, body.keys, organization=p.organization)}
 
     @app.get("/v1/segments/{segment_id}/history", response_model=models.History, responses=ERRORS,
              tags=["segments"])
@@ -125,30 +124,34 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
     @app.post("/v1/compile", response_model=models.CompileOut, responses=ERRORS, tags=["segments"])
     def compile_segment(body: models.CompileIn, p: Principal = scoped(READ)):
         """SQL for a dialect (with bind parameters when `params` is given); stores nothing."""
-        return segments.compile_source(**_source(body), dialect=body.dialect, params=body.params,
-                                       select=body.select, now=body.now, organization=p.organization)
+        return workbench.compile_source(segments, **_source(body), dialect=body.dialect, params=body.params,
+                                        select=body.select, now=body.now, organization=p.organization)
 
     @app.post("/v1/validate", response_model=models.ValidateOut, responses=ERRORS, tags=["segments"])
     def validate(body: models.SourceIn, p: Principal = scoped(READ)):
         """Every diagnostic of a segment (errors and lint warnings); always 200, never stores."""
-        return segments.validate(**_source(body), organization=p.organization)
+        result = workbench.validate(segments, **_source(body), organization=p.organization)
+        diagnostics = [errors.diagnostic(e) for e in result["errors"]] + [
+            {**errors.diagnostic(w), "severity": "warning"} for w in result["warnings"]]
+        return {"valid": result["valid"], "object_type": result["object_type"], "criteria": result["criteria"],
+                "diagnostics": diagnostics}
 
     @app.post("/v1/preview", response_model=models.PreviewOut, responses=ERRORS, tags=["segments"])
     def preview(body: models.PreviewIn, p: Principal = scoped(READ)):
         """Run a segment without saving it: its count, a page of members and (with `explain`) the funnel."""
-        return segments.preview(**_source(body), columns=body.columns, limit=body.limit, explain=body.explain,
-                                now=body.now, organization=p.organization)
+        return workbench.preview(segments, **_source(body), columns=body.columns, limit=body.limit,
+                                 explain=body.explain, now=body.now, organization=p.organization)
 
     @app.post("/v1/segments/overlap", response_model=models.OverlapOut, responses=ERRORS, tags=["segments"])
     def overlap(body: models.CountsIn, p: Principal = scoped(READ)):
         """Sizes and pairwise overlaps of saved segments, one statement per entity."""
-        return {"data": segments.overlap(body.ids, organization=p.organization)}
+        return {"data": workbench.overlap(segments, body.ids, organization=p.organization)}
 
     @app.get("/v1/schema", responses=ERRORS, tags=["schema"])
     def schema_summary(p: Principal = scoped(READ)) -> dict[str, Any]:
         """Entities with their properties, relationships, calculated fields and event names (for completion),
         and the dialects `/v1/compile` accepts."""
-        return segments.schema_summary()
+        return workbench.schema_summary(segments)
 
     @app.get("/v1/whoami", response_model=models.WhoAmI, responses=ERRORS, tags=["auth"])
     def whoami(p: Principal = scoped(READ)):
@@ -163,13 +166,13 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
     @app.post("/v1/import", response_model=models.ImportOut, responses=ERRORS, tags=["transfer"])
     def import_(body: list[dict[str, Any]], p: Principal = scoped(WRITE)):
         """Seed 001's seeds array; all-or-nothing."""
-        created = segments.import_(body, organization=p.organization)
+        created = workbench.import_counted(segments, body, organization=p.organization)
         return {"imported": len(created), "data": [s.to_dict() for s in created]}
 
     @app.get("/healthz", response_model=models.Health, responses={503: {"model": models.Health}}, tags=["health"])
     def healthz():
         """Liveness: the store and the warehouse answer."""
-        health = segments.health()
+        health = workbench.health(segments)
         return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
     from segql.ops.service.playground import mount

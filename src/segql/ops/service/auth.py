@@ -14,11 +14,11 @@ class Principal:
     key_id: str
 
 
-def authenticate(segments, raw: str | None, scope: str) -> Principal:
+def authenticate(keys, raw: str | None, scope: str) -> Principal:
     if not raw:
         raise SegqlError("E0901", "an API key is required: send `Authorization: Bearer <key>`",
                          hints=["make one with `segql keys create --organization ORG --scopes read:segments`"])
-    key = segments.keys.verify(raw)
+    key = keys.verify(raw)
     if key is None:
         raise SegqlError("E0902", "the API key is not valid (unknown or revoked)")
     if scope not in key.scopes:

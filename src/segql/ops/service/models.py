@@ -83,9 +83,11 @@ class CountsOut(BaseModel):
 class RefreshOut(BaseModel):
     id: str
     slug: str
-    member_count: int | None
+    member_count: int
     entered: int
     left: int
+    entered_keys: list[Any] = []
+    left_keys: list[Any] = []
     refreshed_at: str | None
     skipped: bool = False
 
@@ -95,8 +97,7 @@ class KeysIn(Strict):
 
 
 class MembersChanged(BaseModel):
-    changed: int
-    unchanged: int
+    member_count: int
 
 
 class Members(BaseModel):

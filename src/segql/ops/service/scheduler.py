@@ -45,7 +45,9 @@ class Scheduler:
     def tick(self) -> int:
         """Refresh every segment that is due; returns how many this worker refreshed."""
         done = 0
-        for segment in self.segments.due_for_refresh(self.every):
+        from segql.ops.store.workbench import due_for_refresh
+
+        for segment in due_for_refresh(self.segments, self.every):
             if self._stop.is_set():
                 break
             try:

@@ -41,8 +41,13 @@ class KeyStore:
 
     COLUMNS = "id, organization, scopes, created_at, revoked_at"
 
-    def __init__(self, db: StoreDb):
-        self.db = db
+    def __init__(self, source):
+        """`source`: a StoreDb, or anything with a `.db` StoreDb (the SDK's per-thread connection)."""
+        self._source = source
+
+    @property
+    def db(self) -> StoreDb:
+        return self._source if isinstance(self._source, StoreDb) else self._source.db
 
     @classmethod
     def open(cls, url: str) -> "KeyStore":
