@@ -102,6 +102,7 @@
       if (stamp !== state.lastCheck) return;
       showDiagnostics(result.diagnostics);
       if (result.valid) compileSql();
+      else { $("sql").textContent = "-- fix the errors on the left to see the SQL"; $("sql-params").textContent = ""; }
     }).catch(function (e) { showDiagnostics(e.body && e.body.error ? e.body.error.diagnostics : []); });
   }
 
@@ -184,7 +185,7 @@
       var li = document.createElement("li");
       var label = document.createElement("span"); label.className = "label";
       label.style.paddingLeft = (row.depth * 1.2) + "rem"; label.textContent = row.label;
-      var bar = document.createElement("span"); bar.className = "bar"; bar.setAttribute("role", "img");
+      var bar = document.createElement("span"); bar.className = "meter"; bar.setAttribute("role", "img");
       bar.setAttribute("aria-label", Math.round(row.share * 100) + "% of records");
       var fill = document.createElement("span"); fill.style.width = (row.share * 100).toFixed(1) + "%"; bar.appendChild(fill);
       var n = document.createElement("span"); n.className = "num"; n.textContent = row.records;
