@@ -12,12 +12,12 @@ import argparse
 import os
 import sys
 
-from segql.cli import check, compile, counts, explain, fmt, lists, overlap, refresh, run
+from segql.cli import check, compile, counts, explain, fmt, keys, lists, overlap, refresh, run, serve
 from segql.cli.common import UsageError
 from segql.cli.output import emit_errors
 from segql.errors import SegqlError
 
-COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists)  # in `--help` order
+COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists, serve, keys)  # `--help` order
 USAGE_CODES = {"E0003", "E0004"}  # choices a user must make on the command line: exit 2
 
 
