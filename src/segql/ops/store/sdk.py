@@ -314,7 +314,7 @@ class Segments:
         definition, conditions, errors = self.draft(fields, current, collect=True)
         if definition is None:
             raise_all(errors)
-        doc = ast.Document((definition,), path="<segment>", source=fields.get("criteria")
+        doc = ast.Document((definition,), path="<criteria>", source=fields.get("criteria")
                            if isinstance(fields.get("criteria"), str) else None)
         others = [d for d in first if d.slug != definition.slug]
         result = check_documents([doc], self.schema, library=self.library(organization, [definition, *others],
