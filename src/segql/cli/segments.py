@@ -33,7 +33,7 @@ def add(sub) -> None:
     p.add_argument("--expected-version", type=int, help="update: refuse unless the stored version is this")
     p.add_argument("--dynamic", choices=("true", "false"), help="list: only dynamic or only static segments")
     p.add_argument("-q", "--query", help="list: text in the name, slug or description")
-    p.add_argument("--sort", help="list: e.g. -member_count, name")
+    p.add_argument("--sort", help="list: e.g. --sort=-member_count (descending) or --sort name")
     p.add_argument("--limit", type=int, help="list: at most N")
     p.add_argument("--now", help="refresh: the refresh time (ISO; default: now)")
     p.add_argument("--force", action="store_true", help="refresh: even if --now is before the last refresh")
