@@ -521,3 +521,22 @@ def test_a_locked_sqlite_warehouse_is_a_diagnostic(tmp_path, monkeypatch):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_refresh_waiting_too_long_for_the_store_lock_is_e0805(project, tmp_path):
+    store = tmp_path / "s.db"
+    segments = segql.open_store(f"sqlite:///{store}", schema=str(project / "schema.yml"), lock_timeout=0.2)
+    s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+    holder = sqlite3.connect(store, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer (a refresh in another process)
+    try:
+        with pytest.raises(SegqlError) as err:
+            segments.refresh(s.id)
+        assert err.value.code == "E0805"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert segments.refresh(s.id).member_count == len(expected(project, 'plan = "pro"'))
+    with pytest.raises(SegqlError) as err:
+        segments.create(name="B", criteria="in segment prro", type="contacts")
+    assert err.value.code == "E0314" and err.value.hints == ['did you mean "pro"?']

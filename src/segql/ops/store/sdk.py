@@ -319,6 +319,13 @@ class Segments:
         others = [d for d in first if d.slug != definition.slug]
         result = check_documents([doc], self.schema, library=self.library(organization, [definition, *others],
                                                                            hidden))
+        for e in result.errors:
+            if e.code == "E0314":  # unknown segment: say where the store looks, and what is close
+                slug = e.message.split("'")[1] if "'" in e.message else ""
+                stored = [r[0] for r in self.db.execute(
+                    "SELECT slug FROM segql_segments WHERE organization = ?", (organization,))]
+                e.hints = did_you_mean(slug, stored) or [
+                    "`in segment` names another stored segment of the same organization, by slug"]
         raise_all(errors + result.errors)
         item = result.loaded[0]
         return Prepared(definition, item, {
