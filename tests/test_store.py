@@ -437,10 +437,9 @@ def test_concurrent_warehouse_refreshes_are_serialised(dialect, tmp_path):
     """Two `segql refresh` at once on one warehouse: both succeed, nothing is lost, history in time order
     (MariaDB: GET_LOCK; PostgreSQL: table lock, tables created under an advisory lock; SQLite: BEGIN
     IMMEDIATE with a busy timeout)."""
+    from conftest import EXAMPLES
     from conftest_engines import engine_url
     from test_operations import load_demo
-
-    from conftest import EXAMPLES
 
     if dialect == "sqlite":
         url = f"sqlite:///{tmp_path / 'w.db'}"

@@ -12,7 +12,20 @@ import argparse
 import os
 import sys
 
-from segql.cli import apply, check, compile, counts, explain, fmt, lists, overlap, plan, refresh, run, segments
+from segql.cli import (
+    apply,
+    check,
+    compile,
+    counts,
+    explain,
+    fmt,
+    lists,
+    overlap,
+    plan,
+    refresh,
+    run,
+    segments,
+)
 from segql.cli.common import UsageError, apply_config
 from segql.cli.output import emit_errors
 from segql.errors import SegqlError

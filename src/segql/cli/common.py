@@ -14,7 +14,10 @@ DEFAULT_STORE = "sqlite:///segql.db"
 def apply_config(args) -> None:
     """Fill `--schema`, `--db`, `--store` and `--dialect` the user did not give from the config file
     (`segql.toml` or `[tool.segql]` in pyproject.toml; see docs/store.md). Flags win."""
-    from segql.ops.config import KEYS, load_config  # lazy: only commands with these options read it
+    from segql.ops.config import (  # lazy: only commands with these options read it
+        KEYS,
+        load_config,
+    )
 
     wanted = [k for k in KEYS if hasattr(args, k) and getattr(args, k) is None]
     if wanted:

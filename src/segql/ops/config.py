@@ -28,7 +28,7 @@ def find_config(start: Path | None = None) -> tuple[Path, str] | None:
         if (d / "segql.toml").is_file():
             return d / "segql.toml", "segql.toml"
         py = d / "pyproject.toml"
-        if py.is_file() and re.search(r"^\s*\[\s*tool\.segql\b", py.read_text("utf-8", "replace"), re.M):
+        if py.is_file() and re.search(r"^\s*\[\s*tool\.segql\b", py.read_text("utf-8", "replace"), re.MULTILINE):
             return py, "pyproject"
     return None
 
