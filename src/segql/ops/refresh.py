@@ -219,7 +219,7 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
     dynamic = dependency_order([s for s in segments if s.kind == "segment"])
     sleep = float(os.environ.get("SEGQL_TEST_SLEEP_IN_REFRESH") or 0)
     if db.dialect == "sqlite":
-        db.run(f"PRAGMA busy_timeout = {LOCK_WAIT * 1000}")
+        db.run(f"PRAGMA busy_timeout = {int(LOCK_WAIT * 1000)}")
     ensure_tables(db)
     named_lock = db.dialect == "mysql"
     if named_lock:

@@ -6,6 +6,6 @@
     seeds.py       export/import in seed 001's shape
     plan.py        what applying segment files would change, and who would enter and leave
 """
-from segql.ops.store.sdk import Change, Segment, Segments, open_store  # noqa: F401
+from segql.ops.store.sdk import Change, Segment, Segments, open_store
 
-__all__ = ["open_store", "Segments", "Segment", "Change"]
+__all__ = ["Change", "Segment", "Segments", "open_store"]

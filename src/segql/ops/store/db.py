@@ -27,7 +27,7 @@ def store_path(url: str) -> str:
     path = unquote(parsed.path)
     if parsed.netloc:
         return unquote(parsed.netloc) + path
-    return (path[1:] if path.startswith("/") else path) or ":memory:"
+    return (path.removeprefix("/")) or ":memory:"
 
 
 class StoreDb:
@@ -77,7 +77,7 @@ class StoreDb:
                 cur.close()
         except SegqlError:
             raise
-        except Exception as err:  # noqa: BLE001 - driver errors as diagnostics
+        except Exception as err:
             raise self._diagnostic(err) from err
 
     def executemany(self, sql: str, rows) -> None:
@@ -92,7 +92,7 @@ class StoreDb:
                 cur.executemany(sql, rows)
             finally:
                 cur.close()
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise self._diagnostic(err) from err
 
     def one(self, sql: str, params=()):
@@ -132,10 +132,8 @@ class StoreDb:
         self.execute("COMMIT")
 
     def rollback(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the connection may be gone; the database rolls back anyway
             self.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - the connection may be gone; the database rolls back anyway
-            pass
 
     def lock_segment(self, segment_id: str) -> None:
         """Serialise refreshes of one segment: SQLite's BEGIN IMMEDIATE already holds the write lock; on

@@ -12,30 +12,30 @@ from segql.errors import SegqlError
 
 MIGRATIONS: list[tuple[int, str, tuple[str, ...]]] = [
     (1, "segments", (
-        "CREATE TABLE IF NOT EXISTS segql_segments ("
+        ("CREATE TABLE IF NOT EXISTS segql_segments ("
         " id TEXT PRIMARY KEY, organization TEXT NOT NULL, name TEXT NOT NULL, slug TEXT NOT NULL,"
         " description TEXT, object_type TEXT NOT NULL, is_dynamic BIGINT NOT NULL, conditions TEXT,"
         " criteria TEXT, member_count BIGINT, member_count_at TEXT, created_at TEXT NOT NULL,"
-        " updated_at TEXT NOT NULL, version BIGINT NOT NULL, UNIQUE (organization, slug))",
+        " updated_at TEXT NOT NULL, version BIGINT NOT NULL, UNIQUE (organization, slug))"),
     )),
     (2, "static members, refresh history, membership and its events, API keys", (
-        "CREATE TABLE IF NOT EXISTS segql_static_members ("
+        ("CREATE TABLE IF NOT EXISTS segql_static_members ("
         " segment_id TEXT NOT NULL, member_key TEXT NOT NULL, added_at TEXT NOT NULL,"
-        " PRIMARY KEY (segment_id, member_key))",
-        "CREATE TABLE IF NOT EXISTS segql_refresh_history ("
+        " PRIMARY KEY (segment_id, member_key))"),
+        ("CREATE TABLE IF NOT EXISTS segql_refresh_history ("
         " segment_id TEXT NOT NULL, refreshed_at TEXT NOT NULL, member_count BIGINT NOT NULL,"
-        " entered BIGINT NOT NULL, exited BIGINT NOT NULL)",
+        " entered BIGINT NOT NULL, exited BIGINT NOT NULL)"),
         "CREATE INDEX IF NOT EXISTS segql_refresh_history_segment ON segql_refresh_history (segment_id, refreshed_at)",
-        "CREATE TABLE IF NOT EXISTS segql_store_membership ("
+        ("CREATE TABLE IF NOT EXISTS segql_store_membership ("
         " segment_id TEXT NOT NULL, member_key TEXT NOT NULL, entered_at TEXT NOT NULL,"
-        " PRIMARY KEY (segment_id, member_key))",
-        "CREATE TABLE IF NOT EXISTS segql_store_membership_events ("
-        " segment_id TEXT NOT NULL, member_key TEXT NOT NULL, kind TEXT NOT NULL, changed_at TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS segql_store_membership_events_segment"
-        " ON segql_store_membership_events (segment_id, changed_at)",
-        "CREATE TABLE IF NOT EXISTS segql_api_keys ("
+        " PRIMARY KEY (segment_id, member_key))"),
+        ("CREATE TABLE IF NOT EXISTS segql_store_membership_events ("
+        " segment_id TEXT NOT NULL, member_key TEXT NOT NULL, kind TEXT NOT NULL, changed_at TEXT NOT NULL)"),
+        ("CREATE INDEX IF NOT EXISTS segql_store_membership_events_segment"
+        " ON segql_store_membership_events (segment_id, changed_at)"),
+        ("CREATE TABLE IF NOT EXISTS segql_api_keys ("
         " id TEXT PRIMARY KEY, organization TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL,"
-        " created_at TEXT NOT NULL, revoked_at TEXT)",
+        " created_at TEXT NOT NULL, revoked_at TEXT)"),
     )),
 ]
 LATEST = MIGRATIONS[-1][0]

@@ -37,7 +37,8 @@ from segql.frontends.source import is_json_text, parse_source
 from segql.ops.counts import counts as batch_counts
 from segql.ops.explain import explain as explain_segment
 from segql.ops.load import Loaded, as_schema, check_documents
-from segql.ops.refresh import EVENTS, MEMBERSHIP, REFRESHES, refresh as warehouse_refresh, refresh_time
+from segql.ops.refresh import EVENTS, MEMBERSHIP, REFRESHES, refresh_time
+from segql.ops.refresh import refresh as warehouse_refresh
 from segql.ops.run import list_rows, open_engine, resolve_columns
 from segql.ops.store.db import StoreDb
 from segql.ops.store.migrations import migrate
@@ -116,7 +117,7 @@ def new_id() -> str:
 
 def utc_stamp(moment: dt.datetime | None = None) -> str:
     """UTC ISO text with milliseconds; fixed width, so it sorts as time."""
-    moment = (moment or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    moment = (moment or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -314,11 +315,18 @@ class Segments:
         definition, conditions, errors = self.draft(fields, current, collect=True)
         if definition is None:
             raise_all(errors)
-        doc = ast.Document((definition,), path="<segment>", source=fields.get("criteria")
+        doc = ast.Document((definition,), path="<criteria>", source=fields.get("criteria")
                            if isinstance(fields.get("criteria"), str) else None)
         others = [d for d in first if d.slug != definition.slug]
         result = check_documents([doc], self.schema, library=self.library(organization, [definition, *others],
                                                                            hidden))
+        for e in result.errors:
+            if e.code == "E0314":  # unknown segment: say where the store looks, and what is close
+                slug = e.message.split("'")[1] if "'" in e.message else ""
+                stored = [r[0] for r in self.db.execute(
+                    "SELECT slug FROM segql_segments WHERE organization = ?", (organization,))]
+                e.hints = did_you_mean(slug, stored) or [
+                    "`in segment` names another stored segment of the same organization, by slug"]
         raise_all(errors + result.errors)
         item = result.loaded[0]
         return Prepared(definition, item, {
@@ -774,7 +782,7 @@ class Segments:
         dynamic = [s for s in segs if s.is_dynamic]
         live: dict[str, int] = {}
         if dynamic:
-            loaded = [dataclasses.replace(self.loaded(s)) for s in dynamic]
+            loaded = [self.loaded(s) for s in dynamic]  # keyed by id: slugs of referenced segments may repeat
             loaded = [Loaded(item.definition, item.document, dataclasses.replace(item.segment, slug=s.id))
                       for item, s in zip(loaded, dynamic)]
             engine = open_engine(self.db_url, self.schema)

@@ -107,6 +107,9 @@ def import_items(segments, items, organization: str) -> list:
                 written.append(segments._insert(prepared, organization))
             else:
                 current = segments.get(row[0], organization=organization)
+                if bool(prepared.fields["is_dynamic"]) != current.is_dynamic:
+                    raise SegqlError("E0813", f"{slug!r} is stored as a {'dynamic' if current.is_dynamic else 'static'}"
+                                     " segment; an import cannot change that", hints=["give it another slug"])
                 segments._write_update(current, prepared, organization)
                 written.append(current.id)
     return [segments.get(i, organization=organization) for i in written]
