@@ -124,7 +124,7 @@ def test_an_analyst_goes_from_a_typo_to_a_saved_segment(browser, server, shots):
     page = open_with_key(browser, server, server["rw"])
     # a typo: the diagnostic under the span, with its code and hint
     set_editor(page, 'contry = "USA"')
-    diag = page.wait_for_selector(".diag[data-code='E0301']")
+    diag = page.wait_for_selector(".diag[data-code='E0301']:has-text(\"'contry'\")")
     assert 'did you mean "country"?' in diag.inner_text()
     page.wait_for_selector(".CodeMirror-lint-mark-error")
     page.screenshot(path=str(shots / "1-typo-diagnostic.png"), full_page=True)

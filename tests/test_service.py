@@ -11,7 +11,7 @@ fastapi = pytest.importorskip("fastapi", reason="the service extra is not instal
 from fastapi.testclient import TestClient  # noqa: E402
 
 import segql  # noqa: E402
-from conftest import DEMO_NOW, EXAMPLES  # noqa: E402
+from conftest import EXAMPLES  # noqa: E402
 from segql.ops.service.app import create_app  # noqa: E402
 from segql.ops.store.keys import KeyStore  # noqa: E402
 
