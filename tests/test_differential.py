@@ -624,6 +624,8 @@ class Gen:
         else:
             unit = pick(draw, (UNITS if kind == "timestamp" or draw(st.booleans()) else DAY_UNITS))
             n = pick(draw, AMOUNTS)
+        if kind == "date" and unit not in DAY_UNITS:
+            unit = "day"  # an age or window in hours on a date is a compile error (SPEC §2.5)
         form = draw(st.integers(0, 6))
         if form == 0:
             op = pick(draw, ["<", "<=", ">", ">="] + (["=", "!="] if unit in DAY_UNITS else []))
@@ -764,6 +766,65 @@ def cond(draw, gen: Gen, scope: str, depth: int):
     return gen.leaf(draw, scope)
 
 
+# values of the contact (aggregates, to-one paths, calculated fields using them) that a comparison on a
+# to-many path evaluates on each related record: they must stay the contact's (SPEC §2.3, §2.4)
+OUTER_VALUES = {
+    "number": [lambda d, g: g.aggregate(d, ["sum", "avg", "min", "max"], [("deals", "value"), ("events", "amount"),
+                                                                           ("deals", "quantity")]),
+               lambda d, g: P(pick(d, ["deal_total", "aov", "score", "score_per_age"])),
+               lambda d, g: ast.Binary(pick(d, ["+", "-", "/"]), P("score"), ast.Call("avg", (P("deals", "value"),))),
+               lambda d, g: ast.Call("coalesce", (P("organization", "employees"), num(0)))],
+    "integer": [lambda d, g: g.aggregate(d, ["count"], [("deals",), ("events",), ("deals", "stage")]),
+                lambda d, g: P(*pick(d, [("organization", "employees"), ("org_size",), ("age",),
+                                         ("organization", "member_count"), ("organization", "employees_or_zero")])),
+                lambda d, g: ast.Call("count", (P("organization", "members"),)),
+                lambda d, g: ast.Binary("*", ast.Call("count", (P("events"),)), num(pick(d, [1, 2, 10])))],
+    "timestamp": [lambda d, g: g.aggregate(d, ["min", "max"], [("deals", "closed_at"), ("events", "occurred_at")]),
+                  lambda d, g: P(*pick(d, [("last_seen",), ("signup_date",), ("organization", "founded")]))],
+    "string": [lambda d, g: P(*pick(d, [("organization", "industry"), ("organization", "name"), ("country",)])),
+               lambda d, g: ast.Call("lower", (P("organization", "name"),))],
+}
+OUTER_PATHS = {"number": [("deals", "value"), ("events", "amount"), ("organization", "members", "score")],
+               "integer": [("deals", "quantity"), ("organization", "members", "age"), ("deals", "contact", "age")],
+               "timestamp": [("deals", "closed_at"), ("events", "occurred_at"), ("organization", "members", "last_seen")],
+               "string": [("deals", "stage"), ("events", "name"), ("organization", "members", "country"),
+                          ("deals", "contact", "country")]}
+
+
+def outer_inside(draw, gen: Gen):
+    """A comparison on a to-many path whose other operand(s) belong to the contact: `deals.value >
+    avg(deals.value)`, `organization.members.age < organization.employees`, `deals.stage in
+    (organization.industry, "x")` …, sometimes negated or next to another condition."""
+    kind = pick(draw, list(OUTER_VALUES))
+    path = P(*pick(draw, OUTER_PATHS[kind]))
+    outer = lambda: pick(draw, OUTER_VALUES[kind])(draw, gen)  # noqa: E731
+    form = draw(st.integers(0, 4))
+    if form <= 1:
+        left, right = (path, outer()) if form == 0 else (outer(), path)
+        ops = ORDER if kind != "string" else ["=", "!=", "<", ">="]
+        node = ast.Compare(pick(draw, ops), left, right)
+    elif form == 2 and kind != "string":
+        node = ast.Between(path, outer(), pick(draw, [outer, lambda: gen.literal(draw, kind)])(), draw(st.booleans()))
+    else:
+        node = ast.InList(path, (outer(), gen.literal(draw, kind)), draw(st.booleans()))
+    wrap = draw(st.integers(0, 4))
+    if wrap == 0:
+        return ast.Not(ast.Parens(node))
+    if wrap == 1:
+        return pick(draw, [ast.And, ast.Or])((node, cond(draw, gen, "contacts", 0)))
+    return node
+
+
+@st.composite
+def outer_cases(draw, n_segments=6):
+    now_iso = pick(draw, NOWS)
+    now = local_now(now_iso)
+    window, cal = pick(draw, FOCI), pick(draw, CAL_UNITS)
+    data = draw(datasets(now, focus_edges(now, *window, cal)))
+    gen = Gen(now, data, window, cal)
+    return now_iso, data, [outer_inside(draw, gen) for _ in range(n_segments)], cond(draw, gen, "contacts", 0)
+
+
 def document(main: ast.Node, helper: ast.Node) -> ast.Document:
     return ast.Document((
         ast.Definition("segment", "main", "contacts", main, lets=LETS),
@@ -873,6 +934,37 @@ def test_sql_members_equal_evaluator(db):
             got, sql = db.members(seg_not, now_iso)
             expected = evaluate_segment(seg_not, SCHEMA, data, now_iso)
             assert got == expected, _report(doc_not, seg_not, sql, data, now_iso, got, expected)
+
+    check()
+    _assert_share_accepted(before)
+
+
+def test_outer_values_inside_to_many_comparisons(db):
+    """Aggregates and to-one paths of the contact inside a comparison on a to-many path: DuckDB = evaluator,
+    for the segment and its complement, and count(p) + count(not p) = count(*)."""
+    before = collections.Counter(STATS)
+
+    @settings(SETTINGS, max_examples=60)
+    @given(case=outer_cases())
+    def check(case):
+        now_iso, data, conds, helper = case
+        db.load(data)
+        total = db.total("contacts")
+        for cond in conds:
+            doc = document(cond, helper)
+            seg = to_ir(doc)
+            if seg is None:
+                continue
+            note(show(doc.definitions[0]))
+            got, sql = db.members(seg, now_iso)
+            expected = evaluate_segment(seg, SCHEMA, data, now_iso)
+            assert got == expected, _report(doc, seg, sql, data, now_iso, got, expected)
+            doc_not = document(ast.Not(ast.Parens(cond)), helper)
+            seg_not = api.to_ir(doc_not, SCHEMA, segment="main")
+            got_not, sql = db.members(seg_not, now_iso)
+            expected = evaluate_segment(seg_not, SCHEMA, data, now_iso)
+            assert got_not == expected, _report(doc_not, seg_not, sql, data, now_iso, got_not, expected)
+            assert db.count(seg, now_iso)[0] + db.count(seg_not, now_iso)[0] == total
 
     check()
     _assert_share_accepted(before)

@@ -73,8 +73,9 @@ def shift_scopes(node, by: int, depth: int = 0):
 
 
 def refers_outside(node, depth: int = 0) -> bool:
-    """Whether `node`, evaluated on a related record, uses a column of a record further out (an `ir.Column`
-    whose `up` reaches beyond the scopes opened inside `node`): such a condition is correlated."""
+    """Whether `node`, evaluated on a related record, uses a record further out (an `ir.Column`, or a to-one
+    path, aggregate, quantifier or list test starting from it, whose `up` reaches beyond the scopes opened
+    inside `node`): such a condition is correlated."""
     if isinstance(node, Column):
         return node.up > depth
     if not isinstance(node, Expr):

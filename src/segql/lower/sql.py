@@ -22,6 +22,7 @@ parameter).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import operator
 from dataclasses import dataclass, field
@@ -201,6 +202,8 @@ class Lowerer:
         would empty it)."""
         outer = self.frames[-1 - cond.up]
         rel = cond.rel
+        if self._mirrors_owner(cond, outer):
+            return self._exists_with_owner(cond, outer, positive)
         with self.scope(self.schema.entities[rel.target]) as frame:
             inner = self.condition(cond.condition, True) if cond.condition is not None else None
             remote = self.column(frame, rel.remote)
@@ -222,6 +225,37 @@ class Lowerer:
             return exp.In(this=local, query=exp.Subquery(this=sub))
         found = exp.Exists(this=sub)
         return found if positive else exp.Not(this=found)
+
+    @staticmethod
+    def _mirrors_owner(cond: ir.Exists, outer: _Frame) -> bool:
+        """Whether the related records' condition uses a to-one path, aggregate, quantifier or list test
+        of the record they belong to (`deals.value > organization.employees`) or one of its values in an
+        `in (…)` list, and nothing further out, and the relationship starts from that record's key — so the
+        record can be joined back inside."""
+        return (cond.up == 0 and cond.condition is not None and cond.rel.local == outer.entity.key
+                and _starts_from_owner(cond.condition) and not ir.refers_outside(cond.condition, 1))
+
+    def _exists_with_owner(self, cond: ir.Exists, outer: _Frame, positive: bool) -> exp.Expression:
+        """`key IN (SELECT fk FROM related JOIN owner AS o ON o.key = fk … WHERE …)`: the owner's values
+        are read from its row joined back inside (through its own LEFT JOINs), so the subquery is not
+        correlated — engines that decorrelate (ClickHouse) mishandle an expression over a NULL column of an
+        outer LEFT JOIN read from inside a correlated subquery. The key is never missing: NOT IN is exact."""
+        rel = cond.rel
+        with self.scope(self.schema.entities[rel.target]) as frame:
+            owner = _Frame(self._alias(), outer.entity, frame.query)
+            remote = self.column(frame, rel.remote)
+            on = exp.EQ(this=self.column(owner, rel.local), expression=remote.copy())
+            frame.query.joins.append(exp.Join(this=table_expr(outer.entity.table, owner.alias), on=on))
+            self.frames.insert(len(self.frames) - 1, owner)  # `up=1` inside is the owner's row
+            try:
+                inner = self.condition(cond.condition, True)
+            finally:
+                self.frames.remove(owner)
+        filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null())), inner]
+        sub = self.from_(exp.Select(expressions=[remote]), frame)
+        sub = sub.where(self._connect(filters, exp.And), copy=False)
+        test = exp.In(this=self.column(outer, rel.local), query=exp.Subquery(this=sub))
+        return test if positive else exp.Not(this=test)
 
     def in_list(self, slug: str, positive: bool, up: int = 0) -> exp.Expression:
         lists = self.schema.lists
@@ -415,6 +449,8 @@ class Lowerer:
         return parts
 
     def aggregate(self, node: ir.Aggregate) -> exp.Expression:
+        if node.up and not any(ir.refers_outside(x) for x in (node.value, node.where)):
+            return self.outer_aggregate(node)
         outer = self.frames[-1 - node.up]  # the record whose related rows it aggregates
         rel = node.rel
         with self.scope(self.schema.entities[rel.target]) as frame:
@@ -442,6 +478,53 @@ class Lowerer:
         return exp.Subquery(this=sub)
 
 
+    def outer_aggregate(self, node: ir.Aggregate) -> exp.Expression:
+        """An aggregate of an outer record used inside a to-many comparison (`deals.value >
+        avg(deals.value)`): one grouped pass over the relationship LEFT JOINed to that record's query (once
+        per record and aggregate), read from inside as a correlated column — not a scalar subquery nested
+        in the related record's subquery, which ClickHouse cannot run. A record without related rows has no
+        group: count and sum read 0; avg/min/max are guarded by the number of values they saw (ClickHouse's
+        LEFT JOIN fills a miss with 0, not NULL)."""
+        owner = self.frames[-1 - node.up]
+        query = owner.query
+        key = (owner.alias, dataclasses.replace(node, up=0))
+        alias = query.join_alias.get(key)
+        if alias is None:
+            alias = query.join_alias[key] = self._alias()
+            rel = node.rel
+            target = self.schema.entities[rel.target]
+            with self.scope(target) as frame:
+                value = self.value(node.value) if node.value is not None else None
+                where = self.condition(node.where, True) if node.where is not None else None
+                remote = self.column(frame, rel.remote)
+            if node.func == "count":
+                agg = exp.Count(this=value if value is not None else exp.Star())
+            elif node.func == "sum":
+                agg = exp.Sum(this=value)
+            elif node.func == "avg":
+                agg = exp.Avg(this=self.ops.to_double(value))
+            else:
+                agg = (exp.Min if node.func == "min" else exp.Max)(this=value.copy())
+            columns = [exp.alias_(remote, "k", quoted=True), exp.alias_(agg, "v", quoted=True)]
+            if node.func in ("avg", "min", "max"):
+                columns.append(exp.alias_(exp.Count(this=value.copy()), "n", quoted=True))
+            rows = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
+            if where is not None:
+                rows.append(where)
+            sub = self.from_(exp.Select(expressions=columns), frame)
+            sub = sub.where(self._connect(rows, exp.And), copy=False).group_by(remote.copy(), copy=False)
+            ref = lambda name: exp.column(quoted(name), table=exp.Identifier(this=alias))  # noqa: E731
+            on = exp.EQ(this=ref("k"), expression=self.column(owner, rel.local))
+            query.joins.append(exp.Join(this=exp.Subquery(this=sub, alias=exp.TableAlias(
+                this=exp.Identifier(this=alias))), side="LEFT", on=on))
+        ref = lambda name: exp.column(quoted(name), table=exp.Identifier(this=alias))  # noqa: E731
+        if node.func in ("count", "sum"):
+            return exp.Coalesce(this=ref("v"), expressions=[exp.Literal.number(0)])
+        seen = exp.GT(this=exp.Coalesce(this=ref("n"), expressions=[exp.Literal.number(0)]),
+                      expression=exp.Literal.number(0))
+        return exp.Case(ifs=[exp.If(this=seen, true=ref("v"))])
+
+
 _COMPARE = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 _OPS = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _MIRROR = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -456,6 +539,18 @@ def _count_test(cond):
                 and lit.type in ("integer", "number") and lit.value is not None:
             return agg, op, lit
     return None
+
+
+def _starts_from_owner(node, depth: int = 0) -> bool:
+    """Whether `node` (a condition on related records) holds a to-one path, aggregate, quantifier or list
+    test that starts from the record those related records belong to (`up` one beyond its scopes), or an
+    `in (…)` list with a value of that record (ClickHouse loses a NULL one read from a correlated scope)."""
+    if isinstance(node, ir.OUTER_NODES) and node.up == depth + 1:
+        return True
+    if isinstance(node, ir.InValues) and any(ir.refers_outside(v, depth) for v in node.values):
+        return True
+    inner = depth + 1 if isinstance(node, ir.SCOPE_NODES) else depth
+    return any(_starts_from_owner(child, inner) for child in ir.children(node))
 
 
 def _null_without_row(node: ir.Expr) -> bool:

@@ -1,3 +1,4 @@
-"""Checking: names, types, to-many paths, time, functions, events and the segment library — syntax
-tree + schema → typed IR (`checker`); the schema as segments see it (`schemas`); the portable regex
-subset (`regex`); where `in segment x` finds x (`library`)."""
+"""Checking: syntax tree + schema → typed IR (`checker`, which dispatches each node kind to the module of
+its concern: `paths`, `types`, `time`, `functions` — the function catalogue —, `predicates`, `events`,
+`references`; `policy` for the size limits; `scope` for what they share); the schema as segments see it
+(`schemas`); the portable regex subset (`regex`); where `in segment x` finds x (`library`)."""

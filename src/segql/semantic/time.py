@@ -74,7 +74,7 @@ class TimeMixin:
         age_ops = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "before": "<", "after": ">"}
 
         def build(v):
-            if ago.unit in SUB_DAY:
+            if ago.unit in SUB_DAY and v.type == "date":
                 self._refuse_sub_day_on_date(
                     v, ago.unit, node, f"{_text(left_node)} {op} {unit_text(_days(ago.amount, ago.unit), 'day')} ago")
             point, kind = self._point(v.type, ago.amount, ago.unit)
@@ -90,10 +90,11 @@ class TimeMixin:
         cond = self._lift(value, build, 0) if isinstance(value, Multi) else build(value)
         return ir.Not(cond) if op == "!=" else cond
 
-    def _window(self, value: ir.Expr, period: ast.Period, node, operand: str = "x") -> ir.Cond:
+    def _window(self, value: ir.Expr, period: ast.Period, node, operand="x") -> ir.Cond:
         """`value in last N units` / `in this month` / `in last month` / `between N and M units ago`
-        (`operand`: how the value was written, for hints)."""
-        if period.unit in SUB_DAY:
+        (`operand`: the value as written — a syntax node or text — for hints)."""
+        if period.unit in SUB_DAY and value.type == "date":
+            operand = operand if isinstance(operand, str) else _text(operand)
             if period.kind == "rolling":
                 form = f"{operand} in last {unit_text(_days(period.amount, period.unit), 'day')}"
             else:
@@ -128,9 +129,9 @@ class TimeMixin:
 
     def _InPeriod(self, node, scope):
         value = self._temporal_operand(node.operand, scope, "`in last/this ...`")
-        text = _text(node.operand)
-        cond = self._lift(value, lambda v: self._window(v, node.period, node, text), 0) \
-            if isinstance(value, Multi) else self._window(value, node.period, node, text)
+        operand = node.operand
+        cond = self._lift(value, lambda v: self._window(v, node.period, node, operand), 0) \
+            if isinstance(value, Multi) else self._window(value, node.period, node, operand)
         return ir.Not(cond) if node.negated else cond
 
     def _anniversary(self, value):
