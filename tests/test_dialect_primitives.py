@@ -187,6 +187,22 @@ case("boolean true", lambda o: exp.EQ(this=c("b_t"), expression=o.boolean(True))
 case("boolean false", lambda o: exp.EQ(this=c("b_f"), expression=o.boolean(False)), True, "bool")
 case("boolean mismatch", lambda o: exp.EQ(this=c("b_t"), expression=o.boolean(False)), False, "bool")
 
+# precedence: a primitive used as an operand stays one operand (`WEEKDAY(x) + 1` and `a - b` unparenthesised
+# once changed `isodow * 2` and `days * 2`)
+for label, build, expected, kind in list(CASES):
+    if kind in ("int", "float"):
+        case(f"{label} * 2", lambda o, b=build: exp.Mul(this=b(o), expression=exp.Literal.number(2)),
+             None if expected is None else expected * 2, kind)
+        case(f"2 * {label}", lambda o, b=build: exp.Mul(this=exp.Literal.number(2), expression=b(o)),
+             None if expected is None else expected * 2, kind)
+        case(f"-{label}", lambda o, b=build: exp.Neg(this=b(o)), None if expected is None else -expected, kind)
+case("isodow * 2 = 14", lambda o: exp.EQ(this=exp.Mul(this=o.extract("isodow", c("d_sun")),
+                                                      expression=exp.Literal.number(2)),
+                                         expression=exp.Literal.number(14)), True, "bool")
+case("2 * days_between > 120", lambda o: exp.GT(this=exp.Mul(this=exp.Literal.number(2),
+                                                             expression=o.days_between(c("d_sun"), c("d_jan31"))),
+                                                expression=exp.Literal.number(120)), True, "bool")
+
 # Documented unsupported (dialect, label prefix) pairs among the verified dialects
 EXPECTED_UNSUPPORTED: set[tuple[str, str]] = set()
 
@@ -257,6 +273,66 @@ def test_renders_and_parses_back(dialect):
                 sqlglot.parse_one(sql, read=dialect)
             except UnsupportedError:
                 pass
+    assert not problems, "\n".join(problems)
+
+
+def primitive_calls(o):
+    """(label, thunk) for every public primitive with every fixed argument (unit, part, kind)."""
+    from segql.lower.dialects.base import DATE_UNITS, EXTRACT_PARTS, LIKE_KINDS, TRUNC_UNITS, TS_UNITS
+    x, y = c("x"), c("y")
+    calls = [(f"now({tz})", lambda tz=tz: o.now(tz)) for tz in ("UTC", "Europe/Paris", "+05:00")]
+    calls += [(f"today({tz})", lambda tz=tz: o.today(tz)) for tz in ("UTC", "Europe/Paris")]
+    calls += [("timestamp_literal", lambda: o.timestamp_literal(T(2024, 1, 2, 3, 4, 5))),
+              ("date_literal", lambda: o.date_literal(D(2024, 1, 2)))]
+    calls += [(f"add_to_timestamp({n},{u})", lambda n=n, u=u: o.add_to_timestamp(x, n, u))
+              for u in TS_UNITS for n in (-3, 2)]
+    calls += [(f"add_to_date({n},{u})", lambda n=n, u=u: o.add_to_date(x, n, u)) for u in DATE_UNITS for n in (-3, 2)]
+    calls += [(f"trunc_date({u})", lambda u=u: o.trunc_date(x, u)) for u in TRUNC_UNITS]
+    calls += [(f"extract({p})", lambda p=p: o.extract(p, x)) for p in EXTRACT_PARTS]
+    calls += [("date_of", lambda: o.date_of(x)), ("to_timestamp", lambda: o.to_timestamp(x)),
+              ("days_between", lambda: o.days_between(x, y)), ("lower", lambda: o.lower(x)),
+              ("upper", lambda: o.upper(x)), ("length", lambda: o.length(x)), ("to_double", lambda: o.to_double(x)),
+              ("cast_double", lambda: o.cast_double(x)), ("divide", lambda: o.divide(x, y)),
+              ("round_half_away", lambda: o.round_half_away(x, 2)), ("boolean", lambda: o.boolean(True)),
+              ("timestamp_column", lambda: o.timestamp_column(x)), ("date_column", lambda: o.date_column(x)),
+              ("string_equals", lambda: o.string_equals(x, y)),
+              ("string_in", lambda: o.string_in(x, [L("a"), L("b")])),
+              ("regex_search", lambda: o.regex_search(x, portable("a.b$", False)))]
+    calls += [(f"like_ci({k})", lambda k=k: o.like_ci(x, "a%b", k)) for k in LIKE_KINDS]
+    return calls
+
+
+PREDICATES = ("string_equals", "string_in", "regex_search", "like_ci")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_primitive_is_one_operand(dialect):
+    """Used as an operand of `*` (either side) or under NOT, every primitive parses back as that operand."""
+    o = get_ops(dialect)
+    problems = []
+    for label, thunk in primitive_calls(o):
+        try:
+            e = thunk()
+        except UnsupportedError:
+            continue
+        alone = sqlglot.parse_one(e.sql(dialect=dialect), read=dialect).unnest().sql(dialect=dialect)  # parsed back
+        if label.startswith(PREDICATES):  # a condition: an operand of NOT / AND
+            other = c("b")
+            contexts = [(exp.Not(this=e.copy()), exp.Not, "this"),
+                        (exp.And(this=other.copy(), expression=e.copy()), exp.And, "expression"),
+                        (exp.And(this=e.copy(), expression=other.copy()), exp.And, "this")]
+        else:  # a value: an operand of `*`, the tightest binary operator the lowering builds
+            two = exp.Literal.number(2)
+            contexts = [(exp.Mul(this=two.copy(), expression=e.copy()), exp.Mul, "expression"),
+                        (exp.Mul(this=e.copy(), expression=two.copy()), exp.Mul, "this")]
+        for wrapper, cls, side in contexts:
+            sql = wrapper.sql(dialect=dialect)
+            try:
+                back = sqlglot.parse_one(sql, read=dialect)
+            except sqlglot.errors.ParseError:
+                back = None
+            if not isinstance(back, cls) or back.args[side].unnest().sql(dialect=dialect) != alone:
+                problems.append(f"{label}: {sql}")
     assert not problems, "\n".join(problems)
 
 

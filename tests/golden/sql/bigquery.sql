@@ -154,7 +154,9 @@ WHERE
       )
     ) - t1.`purchases`
   ) > 20
-  AND CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 100;
+  AND (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -163,9 +165,13 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0) > 1
+      (
+        CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0)
+      ) > 1
     )
-    OR CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0) IS NULL
+    OR (
+      CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -246,7 +252,9 @@ FROM `contacts` AS t1
 WHERE
   (
     EXTRACT(MONTH FROM t1.`birthday`) = 11
-    AND MOD(EXTRACT(DAYOFWEEK FROM t1.`signup_date`) + 5, 7) + 1 IN (6, 7)
+    AND (
+      MOD(EXTRACT(DAYOFWEEK FROM t1.`signup_date`) + 5, 7) + 1
+    ) IN (6, 7)
   )
   OR EXTRACT(YEAR FROM t1.`signup_date`) = 2025;
 
@@ -710,7 +718,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       (
@@ -1073,7 +1083,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       (
@@ -1303,7 +1315,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1.`lifetime_value` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  AND (
+    CAST(t1.`lifetime_value` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1345,7 +1359,9 @@ WHERE
       )
   )
   AND t3.`industry` IN ('Software', 'Fintech')
-  AND CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  AND (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       NOT (

@@ -35,8 +35,10 @@ WHERE
   )
   AND (
     NOT (
-      t1."customer_tier" || '|' = 'Gold' || '|'
-      OR t1."customer_tier" || '|' = 'Silver' || '|'
+      (
+        t1."customer_tier" || '|' = 'Gold' || '|'
+        OR t1."customer_tier" || '|' = 'Silver' || '|'
+      )
     )
     OR t1."customer_tier" IS NULL
   );
@@ -160,7 +162,9 @@ WHERE
       )
     ) - t1."purchases"
   ) > 20
-  AND CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 100;
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -169,9 +173,13 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0) > 1
+      (
+        CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0)
+      ) > 1
     )
-    OR CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0) IS NULL
+    OR (
+      CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -188,7 +196,9 @@ FROM "contacts" AS t1
 WHERE
   LOWER(REPLACE(REPLACE(t1."country", 'İ', 'i'), 'Σ', 'σ')) || '|' = 'usa' || '|'
   AND UPPER(t1."state") || '|' = 'CA' || '|'
-  AND LENGTH(t1."first_name" || '|') - 1 = 3;
+  AND (
+    LENGTH(t1."first_name" || '|') - 1
+  ) = 3;
 
 -- constructs/c_abs_round
 SELECT
@@ -721,7 +731,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       (
@@ -1089,7 +1101,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       (
@@ -1322,7 +1336,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1."lifetime_value" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  AND (
+    CAST(t1."lifetime_value" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1368,7 +1384,9 @@ WHERE
     t3."industry" || '|' = 'Software' || '|'
     OR t3."industry" || '|' = 'Fintech' || '|'
   )
-  AND CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       NOT (

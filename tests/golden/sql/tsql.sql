@@ -37,8 +37,10 @@ WHERE
   )
   AND (
     NOT (
-      t1.[customer_tier] + N'|' = 'Gold' + N'|' COLLATE Latin1_General_100_BIN2
-      OR t1.[customer_tier] + N'|' = 'Silver' + N'|' COLLATE Latin1_General_100_BIN2
+      (
+        t1.[customer_tier] + N'|' = 'Gold' + N'|' COLLATE Latin1_General_100_BIN2
+        OR t1.[customer_tier] + N'|' = 'Silver' + N'|' COLLATE Latin1_General_100_BIN2
+      )
     )
     OR t1.[customer_tier] IS NULL
   );
@@ -97,9 +99,15 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%100!%!_real%' ESCAPE '!'
-  OR LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE 'senior%' ESCAPE '!'
-  OR LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%.org' ESCAPE '!';
+  (
+    LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+  ) LIKE '%100!%!_real%' ESCAPE '!'
+  OR (
+    LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+  ) LIKE 'senior%' ESCAPE '!'
+  OR (
+    LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+  ) LIKE '%.org' ESCAPE '!';
 
 -- constructs/c_not_contains
 SELECT
@@ -108,13 +116,17 @@ FROM [contacts] AS t1
 WHERE
   (
     NOT (
-      LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%@company.com%' ESCAPE '!'
+      (
+        LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+      ) LIKE '%@company.com%' ESCAPE '!'
     )
     OR t1.[email] IS NULL
   )
   AND (
     NOT (
-      LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE 'ceo%' ESCAPE '!'
+      (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE 'ceo%' ESCAPE '!'
     )
     OR t1.[job_title] IS NULL
   );
@@ -149,7 +161,9 @@ WHERE
       )
     ) - t1.[purchases]
   ) > 20
-  AND CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 100;
+  AND (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -158,9 +172,13 @@ FROM [contacts] AS t1
 WHERE
   (
     NOT (
-      CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0) > 1
+      (
+        CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0)
+      ) > 1
     )
-    OR CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0) IS NULL
+    OR (
+      CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -177,7 +195,9 @@ FROM [contacts] AS t1
 WHERE
   LOWER(t1.[country]) + N'|' = 'usa' + N'|' COLLATE Latin1_General_100_BIN2
   AND UPPER(t1.[state]) + N'|' = 'CA' + N'|' COLLATE Latin1_General_100_BIN2
-  AND LEN(t1.[first_name] + N'|') - 1 = 3;
+  AND (
+    LEN(t1.[first_name] + N'|') - 1
+  ) = 3;
 
 -- constructs/c_abs_round
 SELECT
@@ -241,7 +261,9 @@ FROM [contacts] AS t1
 WHERE
   (
     MONTH(t1.[birthday]) = 11
-    AND DATEDIFF(DAY, CAST('19000101' AS DATETIME2), CAST(t1.[signup_date] AS DATETIME2)) % 7 + 1 IN (6, 7)
+    AND (
+      DATEDIFF(DAY, CAST('19000101' AS DATETIME2), CAST(t1.[signup_date] AS DATETIME2)) % 7 + 1
+    ) IN (6, 7)
   )
   OR YEAR(t1.[signup_date]) = 2025;
 
@@ -757,7 +779,9 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       (
@@ -870,7 +894,9 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   t1.[first_name] + N'|' = 'Zoë' + N'|' COLLATE Latin1_General_100_BIN2
-  OR LOWER(t1.[first_name]) COLLATE Latin1_General_100_BIN2 LIKE '%é%' ESCAPE '!'
+  OR (
+    LOWER(t1.[first_name]) COLLATE Latin1_General_100_BIN2
+  ) LIKE '%é%' ESCAPE '!'
   OR t1.[first_name] + N'|' = '李' + N'|' COLLATE Latin1_General_100_BIN2;
 
 -- constructs/c_quotes
@@ -886,7 +912,9 @@ WHERE
   )
   AND (
     NOT (
-      LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE '%\%' ESCAPE '!'
+      (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE '%\%' ESCAPE '!'
     )
     OR t1.[job_title] IS NULL
   );
@@ -910,7 +938,9 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%@company.com%' ESCAPE '!';
+  (
+    LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+  ) LIKE '%@company.com%' ESCAPE '!';
 
 -- seed002/complex_example
 SELECT
@@ -1089,11 +1119,15 @@ WHERE
   (
     (
       t1.[product_interest] + N'|' = 'Software' + N'|' COLLATE Latin1_General_100_BIN2
-      AND LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE '%developer%' ESCAPE '!'
+      AND (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE '%developer%' ESCAPE '!'
     )
     OR (
       t1.[product_interest] + N'|' = 'Marketing' + N'|' COLLATE Latin1_General_100_BIN2
-      AND LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE '%marketing%' ESCAPE '!'
+      AND (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE '%marketing%' ESCAPE '!'
     )
   )
   AND (
@@ -1136,7 +1170,9 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       (
@@ -1409,7 +1445,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1.[lifetime_value] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  AND (
+    CAST(t1.[lifetime_value] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1456,7 +1494,9 @@ WHERE
     t3.[industry] + N'|' = 'Software' + N'|' COLLATE Latin1_General_100_BIN2
     OR t3.[industry] + N'|' = 'Fintech' + N'|' COLLATE Latin1_General_100_BIN2
   )
-  AND CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  AND (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       NOT (

@@ -29,7 +29,7 @@ class RedshiftOps(PostgresOps):
         return self.tpl("__a || '|' = __b || '|'", a=a, b=b)
 
     def string_in(self, a, values):
-        return exp.or_(*[self.string_equals(a.copy(), v) for v in values]) if values else exp.false()
+        return exp.Paren(this=exp.or_(*[self.string_equals(a.copy(), v) for v in values])) if values else exp.false()
 
     def length(self, s):
         return self.tpl("LENGTH(__s || '|') - 1", s=s)  # LENGTH ignores trailing blanks

@@ -53,7 +53,7 @@ class TSQLOps(Ops):
         return self.tpl(f"__a + N'|' = __b + N'|' COLLATE {self._BIN}", a=a, b=b)
 
     def string_in(self, a, values):
-        return exp.or_(*[self.string_equals(a.copy(), v) for v in values]) if values else exp.false()
+        return exp.Paren(this=exp.or_(*[self.string_equals(a.copy(), v) for v in values])) if values else exp.false()
 
     def _like_subject(self, lowered):
         return self.tpl(f"__s COLLATE {self._BIN}", s=lowered)
