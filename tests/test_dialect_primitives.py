@@ -412,3 +412,34 @@ def test_now_today_ignore_session_zone(engine):  # noqa: F811
         wall = dt.datetime.now(zoneinfo.ZoneInfo(tz)).replace(tzinfo=None)
         assert abs((now_got - wall).total_seconds()) < 60, (d, tz, now_got, wall)
         assert today_got in (wall.date(), (wall - dt.timedelta(minutes=1)).date()), (d, tz, today_got, wall)
+
+
+HOSTILE_LITERALS = ["\\' OR 1=1 --", "it's", "\\", "\\\\'", "a\\b'c", "''", "plain", "é\\n"]
+
+
+def _redshift_value(node):
+    """The string a respelled Redshift literal denotes, read from its tree (pieces and CHR codes)."""
+    if isinstance(node, exp.Paren):
+        return _redshift_value(node.this)
+    if isinstance(node, exp.DPipe):
+        return _redshift_value(node.this) + _redshift_value(node.expression)
+    if isinstance(node, exp.Literal):
+        assert "'" not in node.this and "\\" not in node.this, node.this
+        return node.this
+    assert isinstance(node, exp.Chr), node
+    return chr(int(node.expressions[0].this))
+
+
+@pytest.mark.parametrize("value", HOSTILE_LITERALS)
+def test_redshift_literals_read_the_same_under_either_escape_rule(value):
+    """Redshift (generated): no literal holds a quote or backslash, so no escape rule can change it."""
+    sql = get_ops("redshift").finish(exp.select(exp.Literal.string(value))).sql(dialect="redshift")
+    back = sqlglot.parse_one(sql, read="redshift").expressions[0]
+    assert _redshift_value(back) == value, sql
+
+
+@pytest.mark.parametrize("value", HOSTILE_LITERALS)
+def test_postgres_literals_with_backslashes_are_escape_strings(value):
+    sql = get_ops("postgres").finish(exp.select(exp.Literal.string(value))).sql(dialect="postgres")
+    assert ("\\" not in value) or sql.startswith("SELECT e'"), sql
+    assert sqlglot.parse_one(sql, read="postgres").expressions[0].this == value

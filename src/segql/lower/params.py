@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from segql.errors import SegqlError
-from segql.lower.sql import PARAM_META
+from segql.lower.dialects import PARAM_META, VALUE_META
 
 STYLES = ("qmark", "numeric", "named", "pyformat")
 _MARK = "segqlparam"
@@ -22,9 +22,9 @@ def parameterize(tree: exp.Expression, dialect: str, style: str, *, pretty: bool
     values = []
 
     def swap(node):
-        if isinstance(node, exp.Literal) and PARAM_META in node.meta:
+        if PARAM_META in node.meta:
             kind = node.meta[PARAM_META]
-            text = node.this
+            text = node.meta.get(VALUE_META, node.this)  # a literal, or one Ops.finish respelled
             value = text if kind == "string" else (int(text) if kind == "integer" else Decimal(text))
             values.append(value)
             return exp.Var(this=f"{_MARK}{len(values) - 1}")

@@ -116,7 +116,7 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."email" ~ '^[a-z]+\.[0-9]+@'
+  t1."email" ~ e'^[a-z]+\\.[0-9]+@'
   OR t1."job_title" ~ '[dD][eE][vV][eE][lL][oO][pP][eE][rR]$';
 
 -- constructs/c_not_matches
@@ -871,7 +871,7 @@ WHERE
   )
   AND (
     NOT (
-      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE '%\%' ESCAPE '!'
+      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE e'%\\%' ESCAPE '!'
     )
     OR t1."job_title" IS NULL
   );

@@ -122,7 +122,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."email" ~ '^[a-z]+\\.[0-9]+@'
+  t1."email" ~ (
+    '^[a-z]+' || CHR(92) || '.[0-9]+@'
+  )
   OR t1."job_title" ~ '[dD][eE][vV][eE][lL][oO][pP][eE][rR]$';
 
 -- constructs/c_not_matches
@@ -853,12 +855,17 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      t1."email" || '|' = 'o\'brien"s@x.com' || '|'
-    ) OR t1."email" IS NULL
+      t1."email" || '|' = (
+        'o' || CHR(39) || 'brien"s@x.com'
+      ) || '|'
+    )
+    OR t1."email" IS NULL
   )
   AND (
     NOT (
-      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE '%\\%' ESCAPE '!'
+      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE (
+        '%' || CHR(92) || '%'
+      ) ESCAPE '!'
     )
     OR t1."job_title" IS NULL
   );

@@ -105,6 +105,7 @@ def _template_is_atomic(sql: str, dialect: str) -> bool:
 
 
 PARAM_META = "segql_param"  # marks a literal holding a user's value: `--params` makes it a bind parameter
+VALUE_META = "segql_value"  # the value of a PARAM_META node that `Ops.finish` respelled (no longer a Literal)
 
 
 def param(value: str) -> exp.Expression:
@@ -122,6 +123,21 @@ def _lit(v) -> exp.Expression:
     if isinstance(v, (int, float)):
         return exp.Literal.number(v)
     return exp.Literal.string(v)
+
+
+def respell_strings(tree: exp.Expression, needs, make) -> exp.Expression:
+    """Replace every string literal whose value `needs(value)` by `make(value)`, keeping its PARAM_META
+    (and its value, for `--params`)."""
+    def swap(node):
+        if isinstance(node, exp.Literal) and node.is_string and needs(node.this):
+            new = make(node.this)
+            if PARAM_META in node.meta:
+                new.meta[PARAM_META] = node.meta[PARAM_META]
+                new.meta[VALUE_META] = node.this
+            return new
+        return node
+
+    return tree.transform(swap, copy=False)
 
 
 def _check(value, allowed, what):
@@ -189,6 +205,11 @@ class Ops:
             return node
 
         return tree.transform(sub, copy=False)
+
+    def finish(self, tree: exp.Expression) -> exp.Expression:
+        """The last pass over a whole statement (the lowering calls it): how this dialect must spell the
+        string literals in it. sqlglot's own quoting is right here."""
+        return tree
 
     def unsupported(self, construct: str, hint: str | None = None):
         raise UnsupportedError(construct, self.name, hint)
