@@ -443,3 +443,42 @@ def test_postgres_literals_with_backslashes_are_escape_strings(value):
     sql = get_ops("postgres").finish(exp.select(exp.Literal.string(value))).sql(dialect="postgres")
     assert ("\\" not in value) or sql.startswith("SELECT e'"), sql
     assert sqlglot.parse_one(sql, read="postgres").expressions[0].this == value
+
+
+# ------------------------------------------------------------------ generated dialects, as the vendors document them
+
+def test_bigquery_lower_prefolds_full_mapping_characters():
+    """BigQuery's LOWER maps with the full Unicode mapping ('İ' -> 'i̇', a final 'Σ' -> 'ς')."""
+    sql = get_ops("bigquery").lower(c("x")).sql(dialect="bigquery")
+    assert "REPLACE(REPLACE(`x`, 'İ', 'i'), 'Σ', 'σ')" in sql, sql
+
+
+def test_redshift_isodow_from_dow():
+    """Redshift has no ISODOW date part; DOW (Sunday 0, as PostgreSQL's and DuckDB's) is converted."""
+    import duckdb
+
+    sql = get_ops("redshift").extract("isodow", c("x")).sql(dialect="redshift")
+    assert "ISODOW" not in sql.upper(), sql
+    as_duckdb = sqlglot.transpile(f"SELECT {sql} FROM t", read="redshift", write="duckdb")[0]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT DATE '2024-04-01' + CAST(i AS INTEGER) AS x FROM range(7) r(i)")  # Monday .. Sunday
+    rows = con.execute(as_duckdb.replace("SELECT", "SELECT x,", 1)).fetchall()
+    assert len(rows) == 7 and all(v == x.isoweekday() for x, v in rows), (as_duckdb, rows)
+
+
+def test_redshift_length_is_plain_length():
+    """Redshift's LENGTH counts trailing blanks of VARCHAR (its documentation): no sentinel needed."""
+    assert get_ops("redshift").length(c("x")).sql(dialect="redshift") == 'LENGTH("x")'
+
+
+def test_tsql_string_literals_are_national():
+    """Without N'…' a T-SQL literal is in the database's code page: non-Latin text is lost."""
+    import segql
+    from segql.semantic.schemas import parse_schema
+
+    small = parse_schema("entities: {t: {key: id, properties: {s: string}}}")
+    sql = segql.compile('s = "日本" or s contains "Ω" or s in ("a", "ü")', small, "tsql", on="t")
+    strings = [n for n in sqlglot.parse_one(sql, read="tsql").find_all(exp.Literal, exp.National)
+               if isinstance(n, exp.National) or n.is_string]
+    assert strings and all(isinstance(n, exp.National) for n in strings), sql
+    assert "N'日本'" in sql and "N'%ω%'" in sql, sql

@@ -198,9 +198,7 @@ FROM "contacts" AS t1
 WHERE
   LOWER(REPLACE(REPLACE(t1."country", 'İ', 'i'), 'Σ', 'σ')) || '|' = 'usa' || '|'
   AND UPPER(t1."state") || '|' = 'CA' || '|'
-  AND (
-    LENGTH(t1."first_name" || '|') - 1
-  ) = 3;
+  AND LENGTH(t1."first_name") = 3;
 
 -- constructs/c_abs_round
 SELECT
@@ -264,7 +262,9 @@ FROM "contacts" AS t1
 WHERE
   (
     CAST(EXTRACT(MONTH FROM t1."birthday") AS INTEGER) = 11
-    AND CAST(EXTRACT(ISODOW FROM t1."signup_date") AS INTEGER) IN (6, 7)
+    AND CAST((
+      EXTRACT(DOW FROM t1."signup_date") + 6
+    ) % 7 + 1 AS INTEGER) IN (6, 7)
   )
   OR CAST(EXTRACT(YEAR FROM t1."signup_date") AS INTEGER) = 2025;
 

@@ -53,5 +53,7 @@ class RedshiftOps(PostgresOps):
     def string_in(self, a, values):
         return exp.Paren(this=exp.or_(*[self.string_equals(a.copy(), v) for v in values])) if values else exp.false()
 
-    def length(self, s):
-        return self.tpl("LENGTH(__s || '|') - 1", s=s)  # LENGTH ignores trailing blanks
+    def _extract(self, part, x):
+        if part == "isodow":  # Redshift has no ISODOW date part; DOW is Sunday 0 .. Saturday 6
+            return self.tpl("CAST((EXTRACT(DOW FROM __x) + 6) % 7 + 1 AS INTEGER)", x=x)
+        return super()._extract(part, x)
