@@ -482,3 +482,17 @@ def test_tsql_string_literals_are_national():
                if isinstance(n, exp.National) or n.is_string]
     assert strings and all(isinstance(n, exp.National) for n in strings), sql
     assert "N'日本'" in sql and "N'%ω%'" in sql, sql
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_subquery_argument_keeps_its_parentheses(dialect):
+    """Dropping the parentheses that only made an argument atomic must not drop a subquery's own
+    (`CAST(SELECT …)` was a syntax error)."""
+    o = get_ops(dialect)
+    sub = exp.Subquery(this=exp.select(exp.Count(this=exp.Star())).from_("t"))
+    calls = [lambda: o.to_double(sub.copy()), lambda: o.divide(sub.copy(), sub.copy()), lambda: o.lower(sub.copy()),
+             lambda: o.length(sub.copy()), lambda: o.date_of(sub.copy()), lambda: o.extract("year", sub.copy()),
+             lambda: o.round_half_away(sub.copy(), 1)]
+    for call in calls:
+        sql = call().sql(dialect=dialect)
+        assert sqlglot.parse_one(sql, read=dialect).find(exp.Select) is not None, sql

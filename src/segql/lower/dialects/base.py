@@ -115,6 +115,14 @@ def param(value: str) -> exp.Expression:
     return lit
 
 
+def _unparen(e: exp.Expression) -> exp.Expression:
+    """`e` without the parentheses that only make it atomic (sqlglot's `unnest` would also strip a
+    subquery's own: `CAST(SELECT …)`)."""
+    while type(e) is exp.Paren and not isinstance(e.this, exp.Query):
+        e = e.this
+    return e
+
+
 def _lit(v) -> exp.Expression:
     if isinstance(v, exp.Expression):
         return v
@@ -201,7 +209,7 @@ class Ops:
             if isinstance(node, exp.Column) and not node.table and node.name.startswith("__"):
                 arg = subs[node.name[2:]].copy()
                 # a plain call's argument list and CAST(… AS t) delimit an argument: no parentheses needed
-                return arg.unnest() if isinstance(node.parent, (exp.Anonymous, exp.Cast)) else arg
+                return _unparen(arg) if isinstance(node.parent, (exp.Anonymous, exp.Cast)) else arg
             return node
 
         return tree.transform(sub, copy=False)
@@ -216,7 +224,7 @@ class Ops:
 
     def cast(self, x, type_sql: str) -> exp.Expression:
         # CAST(… AS t) delimits its operand: an atomic argument needs no parentheses of its own here
-        return exp.Cast(this=_lit(x).unnest(), to=_datatype(type_sql, self.name).copy())
+        return exp.Cast(this=_unparen(_lit(x)), to=_datatype(type_sql, self.name).copy())
 
     @staticmethod
     def is_utc(tz: str) -> bool:
