@@ -387,6 +387,17 @@ def test_hostile_fixed_values(dialect):
     check_hostile(dialect, FIXED_HOSTILE[:20] if dialect == "spark" else FIXED_HOSTILE)
 
 
+@pytest.mark.parametrize("setting", ["off", "on"])
+def test_hostile_values_postgres_either_string_setting(setting):
+    """With standard_conforming_strings = off a backslash in '…' is an escape: `\\'` must not end a literal."""
+    eng = loaded("postgres")
+    eng.execute(f"SET standard_conforming_strings = {setting}")
+    try:
+        check_hostile("postgres", FIXED_HOSTILE)
+    finally:
+        eng.execute("SET standard_conforming_strings = on")
+
+
 _hostile_text = st.lists(
     st.one_of(st.sampled_from(FIXED_HOSTILE),
               st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=3)),

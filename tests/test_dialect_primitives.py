@@ -187,6 +187,22 @@ case("boolean true", lambda o: exp.EQ(this=c("b_t"), expression=o.boolean(True))
 case("boolean false", lambda o: exp.EQ(this=c("b_f"), expression=o.boolean(False)), True, "bool")
 case("boolean mismatch", lambda o: exp.EQ(this=c("b_t"), expression=o.boolean(False)), False, "bool")
 
+# precedence: a primitive used as an operand stays one operand (`WEEKDAY(x) + 1` and `a - b` unparenthesised
+# once changed `isodow * 2` and `days * 2`)
+for label, build, expected, kind in list(CASES):
+    if kind in ("int", "float"):
+        case(f"{label} * 2", lambda o, b=build: exp.Mul(this=b(o), expression=exp.Literal.number(2)),
+             None if expected is None else expected * 2, kind)
+        case(f"2 * {label}", lambda o, b=build: exp.Mul(this=exp.Literal.number(2), expression=b(o)),
+             None if expected is None else expected * 2, kind)
+        case(f"-{label}", lambda o, b=build: exp.Neg(this=b(o)), None if expected is None else -expected, kind)
+case("isodow * 2 = 14", lambda o: exp.EQ(this=exp.Mul(this=o.extract("isodow", c("d_sun")),
+                                                      expression=exp.Literal.number(2)),
+                                         expression=exp.Literal.number(14)), True, "bool")
+case("2 * days_between > 120", lambda o: exp.GT(this=exp.Mul(this=exp.Literal.number(2),
+                                                             expression=o.days_between(c("d_sun"), c("d_jan31"))),
+                                                expression=exp.Literal.number(120)), True, "bool")
+
 # Documented unsupported (dialect, label prefix) pairs among the verified dialects
 EXPECTED_UNSUPPORTED: set[tuple[str, str]] = set()
 
@@ -257,6 +273,66 @@ def test_renders_and_parses_back(dialect):
                 sqlglot.parse_one(sql, read=dialect)
             except UnsupportedError:
                 pass
+    assert not problems, "\n".join(problems)
+
+
+def primitive_calls(o):
+    """(label, thunk) for every public primitive with every fixed argument (unit, part, kind)."""
+    from segql.lower.dialects.base import DATE_UNITS, EXTRACT_PARTS, LIKE_KINDS, TRUNC_UNITS, TS_UNITS
+    x, y = c("x"), c("y")
+    calls = [(f"now({tz})", lambda tz=tz: o.now(tz)) for tz in ("UTC", "Europe/Paris", "+05:00")]
+    calls += [(f"today({tz})", lambda tz=tz: o.today(tz)) for tz in ("UTC", "Europe/Paris")]
+    calls += [("timestamp_literal", lambda: o.timestamp_literal(T(2024, 1, 2, 3, 4, 5))),
+              ("date_literal", lambda: o.date_literal(D(2024, 1, 2)))]
+    calls += [(f"add_to_timestamp({n},{u})", lambda n=n, u=u: o.add_to_timestamp(x, n, u))
+              for u in TS_UNITS for n in (-3, 2)]
+    calls += [(f"add_to_date({n},{u})", lambda n=n, u=u: o.add_to_date(x, n, u)) for u in DATE_UNITS for n in (-3, 2)]
+    calls += [(f"trunc_date({u})", lambda u=u: o.trunc_date(x, u)) for u in TRUNC_UNITS]
+    calls += [(f"extract({p})", lambda p=p: o.extract(p, x)) for p in EXTRACT_PARTS]
+    calls += [("date_of", lambda: o.date_of(x)), ("to_timestamp", lambda: o.to_timestamp(x)),
+              ("days_between", lambda: o.days_between(x, y)), ("lower", lambda: o.lower(x)),
+              ("upper", lambda: o.upper(x)), ("length", lambda: o.length(x)), ("to_double", lambda: o.to_double(x)),
+              ("cast_double", lambda: o.cast_double(x)), ("divide", lambda: o.divide(x, y)),
+              ("round_half_away", lambda: o.round_half_away(x, 2)), ("boolean", lambda: o.boolean(True)),
+              ("timestamp_column", lambda: o.timestamp_column(x)), ("date_column", lambda: o.date_column(x)),
+              ("string_equals", lambda: o.string_equals(x, y)),
+              ("string_in", lambda: o.string_in(x, [L("a"), L("b")])),
+              ("regex_search", lambda: o.regex_search(x, portable("a.b$", False)))]
+    calls += [(f"like_ci({k})", lambda k=k: o.like_ci(x, "a%b", k)) for k in LIKE_KINDS]
+    return calls
+
+
+PREDICATES = ("string_equals", "string_in", "regex_search", "like_ci")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_primitive_is_one_operand(dialect):
+    """Used as an operand of `*` (either side) or under NOT, every primitive parses back as that operand."""
+    o = get_ops(dialect)
+    problems = []
+    for label, thunk in primitive_calls(o):
+        try:
+            e = thunk()
+        except UnsupportedError:
+            continue
+        alone = sqlglot.parse_one(e.sql(dialect=dialect), read=dialect).unnest().sql(dialect=dialect)  # parsed back
+        if label.startswith(PREDICATES):  # a condition: an operand of NOT / AND
+            other = c("b")
+            contexts = [(exp.Not(this=e.copy()), exp.Not, "this"),
+                        (exp.And(this=other.copy(), expression=e.copy()), exp.And, "expression"),
+                        (exp.And(this=e.copy(), expression=other.copy()), exp.And, "this")]
+        else:  # a value: an operand of `*`, the tightest binary operator the lowering builds
+            two = exp.Literal.number(2)
+            contexts = [(exp.Mul(this=two.copy(), expression=e.copy()), exp.Mul, "expression"),
+                        (exp.Mul(this=e.copy(), expression=two.copy()), exp.Mul, "this")]
+        for wrapper, cls, side in contexts:
+            sql = wrapper.sql(dialect=dialect)
+            try:
+                back = sqlglot.parse_one(sql, read=dialect)
+            except sqlglot.errors.ParseError:
+                back = None
+            if not isinstance(back, cls) or back.args[side].unnest().sql(dialect=dialect) != alone:
+                problems.append(f"{label}: {sql}")
     assert not problems, "\n".join(problems)
 
 
@@ -336,3 +412,87 @@ def test_now_today_ignore_session_zone(engine):  # noqa: F811
         wall = dt.datetime.now(zoneinfo.ZoneInfo(tz)).replace(tzinfo=None)
         assert abs((now_got - wall).total_seconds()) < 60, (d, tz, now_got, wall)
         assert today_got in (wall.date(), (wall - dt.timedelta(minutes=1)).date()), (d, tz, today_got, wall)
+
+
+HOSTILE_LITERALS = ["\\' OR 1=1 --", "it's", "\\", "\\\\'", "a\\b'c", "''", "plain", "é\\n"]
+
+
+def _redshift_value(node):
+    """The string a respelled Redshift literal denotes, read from its tree (pieces and CHR codes)."""
+    if isinstance(node, exp.Paren):
+        return _redshift_value(node.this)
+    if isinstance(node, exp.DPipe):
+        return _redshift_value(node.this) + _redshift_value(node.expression)
+    if isinstance(node, exp.Literal):
+        assert "'" not in node.this and "\\" not in node.this, node.this
+        return node.this
+    assert isinstance(node, exp.Chr), node
+    return chr(int(node.expressions[0].this))
+
+
+@pytest.mark.parametrize("value", HOSTILE_LITERALS)
+def test_redshift_literals_read_the_same_under_either_escape_rule(value):
+    """Redshift (generated): no literal holds a quote or backslash, so no escape rule can change it."""
+    sql = get_ops("redshift").finish(exp.select(exp.Literal.string(value))).sql(dialect="redshift")
+    back = sqlglot.parse_one(sql, read="redshift").expressions[0]
+    assert _redshift_value(back) == value, sql
+
+
+@pytest.mark.parametrize("value", HOSTILE_LITERALS)
+def test_postgres_literals_with_backslashes_are_escape_strings(value):
+    sql = get_ops("postgres").finish(exp.select(exp.Literal.string(value))).sql(dialect="postgres")
+    assert ("\\" not in value) or sql.startswith("SELECT e'"), sql
+    assert sqlglot.parse_one(sql, read="postgres").expressions[0].this == value
+
+
+# ------------------------------------------------------------------ generated dialects, as the vendors document them
+
+def test_bigquery_lower_prefolds_full_mapping_characters():
+    """BigQuery's LOWER maps with the full Unicode mapping ('İ' -> 'i̇', a final 'Σ' -> 'ς')."""
+    sql = get_ops("bigquery").lower(c("x")).sql(dialect="bigquery")
+    assert "REPLACE(REPLACE(`x`, 'İ', 'i'), 'Σ', 'σ')" in sql, sql
+
+
+def test_redshift_isodow_from_dow():
+    """Redshift has no ISODOW date part; DOW (Sunday 0, as PostgreSQL's and DuckDB's) is converted."""
+    import duckdb
+
+    sql = get_ops("redshift").extract("isodow", c("x")).sql(dialect="redshift")
+    assert "ISODOW" not in sql.upper(), sql
+    as_duckdb = sqlglot.transpile(f"SELECT {sql} FROM t", read="redshift", write="duckdb")[0]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT DATE '2024-04-01' + CAST(i AS INTEGER) AS x FROM range(7) r(i)")  # Monday .. Sunday
+    rows = con.execute(as_duckdb.replace("SELECT", "SELECT x,", 1)).fetchall()
+    assert len(rows) == 7 and all(v == x.isoweekday() for x, v in rows), (as_duckdb, rows)
+
+
+def test_redshift_length_is_plain_length():
+    """Redshift's LENGTH counts trailing blanks of VARCHAR (its documentation): no sentinel needed."""
+    assert get_ops("redshift").length(c("x")).sql(dialect="redshift") == 'LENGTH("x")'
+
+
+def test_tsql_string_literals_are_national():
+    """Without N'…' a T-SQL literal is in the database's code page: non-Latin text is lost."""
+    import segql
+    from segql.semantic.schemas import parse_schema
+
+    small = parse_schema("entities: {t: {key: id, properties: {s: string}}}")
+    sql = segql.compile('s = "日本" or s contains "Ω" or s in ("a", "ü")', small, "tsql", on="t")
+    strings = [n for n in sqlglot.parse_one(sql, read="tsql").find_all(exp.Literal, exp.National)
+               if isinstance(n, exp.National) or n.is_string]
+    assert strings and all(isinstance(n, exp.National) for n in strings), sql
+    assert "N'日本'" in sql and "N'%ω%'" in sql, sql
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_subquery_argument_keeps_its_parentheses(dialect):
+    """Dropping the parentheses that only made an argument atomic must not drop a subquery's own
+    (`CAST(SELECT …)` was a syntax error)."""
+    o = get_ops(dialect)
+    sub = exp.Subquery(this=exp.select(exp.Count(this=exp.Star())).from_("t"))
+    calls = [lambda: o.to_double(sub.copy()), lambda: o.divide(sub.copy(), sub.copy()), lambda: o.lower(sub.copy()),
+             lambda: o.length(sub.copy()), lambda: o.date_of(sub.copy()), lambda: o.extract("year", sub.copy()),
+             lambda: o.round_half_away(sub.copy(), 1)]
+    for call in calls:
+        sql = call().sql(dialect=dialect)
+        assert sqlglot.parse_one(sql, read=dialect).find(exp.Select) is not None, sql

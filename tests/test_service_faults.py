@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 import segql  # noqa: E402
 from conftest import EXAMPLES, ROOT  # noqa: E402
-from conftest_engines import engine_url  # noqa: E402
 from segql.ops.service.app import create_app  # noqa: E402
 from segql.ops.store.keys import KeyStore  # noqa: E402
 

@@ -44,6 +44,8 @@ class ClickHouseEngine(Engine):
         self._tmpdir = tmpdir
 
     def execute(self, sql, params=None):
+        if params:  # query parameters are read in ClickHouse's escaped text format
+            params = {k: _ch_escape(v) if isinstance(v, str) else v for k, v in params.items()}
         try:
             res = self.session.query(sql, "JSONCompactEachRowWithNamesAndTypes", params=params or None)
         except Exception as e:
@@ -101,17 +103,15 @@ def _ch_param(t, v):
     return str(v)
 
 
+def _ch_escape(v: str) -> str:
+    """A string in ClickHouse's escaped text format (how query parameter values are read)."""
+    return v.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\t", "\\t") \
+        .replace("\r", "\\r").replace("\0", "\\0")
+
+
 def _ch_array(values) -> str:
     """A ClickHouse Array(Nullable(String)) parameter value (the query-parameter text format)."""
-    out = []
-    for v in values:
-        if v is None:
-            out.append("NULL")
-        else:
-            esc = v.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\t", "\\t") \
-                .replace("\r", "\\r").replace("\0", "\\0")
-            out.append(f"'{esc}'")
-    return "[" + ",".join(out) + "]"
+    return "[" + ",".join("NULL" if v is None else f"'{_ch_escape(v)}'" for v in values) + "]"
 
 
 def _ch_value(t: str, v):

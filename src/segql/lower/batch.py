@@ -232,7 +232,7 @@ class Scan:
             tree = tree.join(join, copy=False)
         for join in self._preaggregate_joins():
             tree = tree.join(join, copy=False)
-        return tree
+        return self.lowerer.ops.finish(tree)
 
     def key(self) -> exp.Expression:
         self.lowerer.frames.append(self.frame)

@@ -1,53 +1,106 @@
-"""Bind parameters (`--params`): every value literal the lowering marked becomes a placeholder in the
-style the driver expects. sqlglot's own placeholder rendering differs per dialect, so segql renders a
-unique marker per value and rewrites the markers in order of appearance."""
+"""Bind parameters (`--params`): every value the lowering marked (PARAM_META) becomes a placeholder node
+in the tree, in the style the driver expects, before the tree is rendered — never a marker rewritten in
+the SQL text, which also rewrote an identifier that happened to look like a marker.
+
+| style    | placeholder                                   | params |
+|----------|-----------------------------------------------|--------|
+| qmark    | `?`                                           | list   |
+| numeric  | `$1`, `$2` …                                  | list   |
+| named    | `:p1` (`@p1` BigQuery/T-SQL, `{p1:Type}` ClickHouse) | dict |
+| pyformat | `%(p1)s`; every other `%` is written `%%`     | dict   |
+
+The node is sqlglot's own (`exp.Placeholder`, `exp.Parameter`) where sqlglot renders that token for the
+dialect, else an `exp.Var` holding the token. ClickHouse has no positional parameters (qmark/numeric are
+E0501). SQLite's driver cannot bind `Decimal`: numbers are passed as floats there.
+"""
 from __future__ import annotations
 
-import re
+import functools
 from decimal import Decimal
 
 from sqlglot import exp
 
-from segql.errors import SegqlError
-from segql.lower.sql import PARAM_META
+from segql.errors import SegqlError, UnsupportedError
+from segql.lower.dialects import PARAM_META, VALUE_META, get_ops
 
 STYLES = ("qmark", "numeric", "named", "pyformat")
-_MARK = "segqlparam"
-_MARK_RE = re.compile(_MARK + r"(\d+)")
+_CLICKHOUSE_TYPES = {"string": "String", "integer": "Int64", "number": "Float64"}
 
 
 def parameterize(tree: exp.Expression, dialect: str, style: str, *, pretty: bool = True):
+    """(SQL, params) with a placeholder for every marked value, in order of appearance."""
     if style not in STYLES:
         raise SegqlError("E0004", f"--params must be one of {', '.join(STYLES)}, not {style!r}")
+    dialect = get_ops(dialect).name
+    if dialect == "clickhouse" and style in ("qmark", "numeric"):
+        raise UnsupportedError(f"--params {style} (positional parameters)", dialect,
+                               "ClickHouse binds only named, typed parameters: use --params named ({p1:Type})")
     values = []
 
     def swap(node):
-        if isinstance(node, exp.Literal) and PARAM_META in node.meta:
-            kind = node.meta[PARAM_META]
-            text = node.this
-            value = text if kind == "string" else (int(text) if kind == "integer" else Decimal(text))
-            values.append(value)
-            return exp.Var(this=f"{_MARK}{len(values) - 1}")
-        return node
+        if PARAM_META not in node.meta:
+            return node
+        kind = node.meta[PARAM_META]
+        text = node.meta.get(VALUE_META, node.this)  # a literal, or one Ops.finish respelled
+        value = text if kind == "string" else (int(text) if kind == "integer" else Decimal(text))
+        if dialect == "sqlite" and isinstance(value, Decimal):
+            value = float(value)  # sqlite3 cannot bind Decimal; SQLite numbers are REAL anyway
+        values.append(value)
+        return _placeholder(style, dialect, len(values), kind)
 
     tree = tree.transform(swap, copy=True)
-    sql = tree.sql(dialect=dialect, pretty=pretty)
-    if style == "pyformat":  # psycopg / pymysql read `%` as a placeholder: a literal one is doubled
-        sql = sql.replace("%", "%%")
-    ordered = []
-    named = {}
+    if style == "pyformat":  # psycopg / pymysql read `%` as a placeholder: a literal one is written `%%`
+        tree = tree.transform(lambda node: _double_percent(node, dialect), copy=False)
+    sql = tree.sql(dialect=dialect, pretty=pretty, copy=False)
+    if style in ("named", "pyformat"):
+        return sql, {f"p{i}": v for i, v in enumerate(values, 1)}
+    return sql, values
 
-    def replace(match):
-        index = int(match.group(1))
-        value = values[index]
-        if style in ("named", "pyformat"):
-            name = f"p{index + 1}"
-            named[name] = value
-            if style == "pyformat":
-                return f"%({name})s"
-            return f"@{name}" if dialect in ("bigquery", "tsql") else f":{name}"
-        ordered.append(value)
-        return "?" if style == "qmark" else f"${len(ordered)}"
 
-    sql = _MARK_RE.sub(replace, sql)
-    return sql, (named if style in ("named", "pyformat") else ordered)
+def _placeholder(style: str, dialect: str, n: int, kind: str) -> exp.Expression:
+    if style == "named" and dialect == "clickhouse":
+        return exp.Placeholder(this=exp.var(f"p{n}"), kind=exp.DataType.build(_CLICKHOUSE_TYPES[kind], dialect="clickhouse"))
+    return _node(style, dialect, n).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _node(style: str, dialect: str, n: int) -> exp.Expression:
+    """sqlglot's placeholder node when it renders this style's token in this dialect, else a Var of it."""
+    name = f"p{n}"
+    if style == "qmark":
+        token, candidates = "?", [exp.Placeholder(), exp.Placeholder(jdbc=True)]
+    elif style == "numeric":
+        token, candidates = f"${n}", [exp.Parameter(this=exp.Literal.number(n))]
+    elif style == "named":
+        at = dialect in ("bigquery", "tsql")
+        token = f"@{name}" if at else f":{name}"
+        candidates = [exp.Parameter(this=exp.var(name))] if at else [exp.Placeholder(this=exp.var(name))]
+    else:
+        token, candidates = f"%({name})s", [exp.Placeholder(this=exp.var(name))]
+    for node in candidates:
+        if node.sql(dialect=dialect) == token:
+            return node
+    return exp.Var(this=token)
+
+
+def _double_percent(node: exp.Expression, dialect: str) -> exp.Expression:
+    """pyformat: every `%` that is not a placeholder is doubled — in string literals, quoted names and
+    the modulo operator (written MOD(a, b); T-SQL has no MOD: a - b * (a / b) on its integers)."""
+    if isinstance(node, exp.ByteString) or (isinstance(node, exp.Literal) and node.is_string):
+        if "%" not in node.this:
+            return node
+        new = node.copy()
+        new.set("this", node.this.replace("%", "%%"))
+        return new
+    if isinstance(node, exp.Identifier) and "%" in node.this:
+        return exp.Identifier(this=node.this.replace("%", "%%"), quoted=node.args.get("quoted"))
+    if isinstance(node, exp.Mod):
+        # transform() does not descend into a replaced node: double the operands' `%` here
+        a, b = (x.transform(lambda n: _double_percent(n, dialect), copy=True) for x in (node.this, node.expression))
+        if dialect == "tsql":
+            quotient = exp.Div(this=exp.Paren(this=a.copy()), expression=exp.Paren(this=b.copy()),
+                               typed=True, safe=False)  # integer division, truncating like T-SQL's %
+            return exp.Paren(this=exp.Sub(this=a, expression=exp.Mul(this=exp.Paren(this=b),
+                                                                    expression=exp.Paren(this=quotient))))
+        return exp.Anonymous(this="MOD", expressions=[a, b])
+    return node

@@ -94,7 +94,7 @@ class Lowerer:
             projection = exp.alias_(exp.Count(this=exp.Star()), "member_count", quoted=True)
         else:
             projection = exp.alias_(key, entity.key, quoted=True)
-        return self.from_(exp.Select(expressions=[projection]), frame).where(cond, copy=False)
+        return self.ops.finish(self.from_(exp.Select(expressions=[projection]), frame).where(cond, copy=False))
 
     @contextlib.contextmanager
     def scope(self, entity: Entity):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from segql.errors import SegqlError
+from segql.lower.dialects import get_ops
 from segql.lower.sql import quoted, table_expr
 from segql.ops.refresh import Db
 from segql.schema import did_you_mean
@@ -56,7 +57,12 @@ def list_members(engine, schema, slug: str) -> list:
     member, list_col = exp.column(quoted(lists.member_column)), exp.column(quoted(lists.list_column))
     q = exp.select(member).distinct().from_(_lists_table(lists)).where(
         exp.EQ(this=list_col, expression=exp.Literal.string(slug))).order_by(member.copy())
-    return [r[0] for r in engine.execute(q.sql(dialect=engine.dialect))]
+    return [r[0] for r in engine.execute(_sql(q, engine.dialect))]
+
+
+def _sql(tree, dialect: str) -> str:
+    """A statement's SQL with its string literals (slugs, member keys) spelled as the dialect needs."""
+    return get_ops(dialect).finish(tree).sql(dialect=dialect)
 
 
 def _literal(v):
@@ -80,12 +86,12 @@ def change_list(engine, schema, slug: str, action: str, keys: list, *, on: str |
             if action == "add" and k not in present:
                 stmt = exp.insert(exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.string(slug), _literal(k)])]), table,
                                   columns=[quoted(lists.list_column), quoted(lists.member_column)])
-                db.run(stmt.sql(dialect=db.dialect))
+                db.run(_sql(stmt, db.dialect))
                 changed += 1
             elif action == "remove" and k in present:
                 cond = exp.and_(exp.EQ(this=list_col.copy(), expression=exp.Literal.string(slug)),
                                 exp.EQ(this=member_col.copy(), expression=_literal(k)))
-                db.run(exp.delete(table.copy(), where=cond).sql(dialect=db.dialect))
+                db.run(_sql(exp.delete(table.copy(), where=cond), db.dialect))
                 changed += 1
         db.commit()
     except BaseException:
@@ -100,7 +106,7 @@ def _missing_records(db, entity, keys) -> list:
     q = exp.select(col).from_(table_expr(entity.table, "e")).where(
         exp.In(this=col.copy(), expressions=[_literal(k) for k in keys]))
     try:
-        found = {r[0] for r in db.run(q.sql(dialect=db.dialect))}
+        found = {r[0] for r in db.run(_sql(q, db.dialect))}
     except SegqlError:
         return []
     return [k for k in keys if k not in found]

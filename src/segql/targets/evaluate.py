@@ -169,7 +169,7 @@ def _arith(op: str, a, b):
 
 def _round_half_away(x, digits: int):
     """Half away from zero on the double |x|·10^d, exactly as the SQL computes it on every engine
-    (lower/dialects.py `round_half_away`): round(-7.35, 1) is -7.4, as a person expects."""
+    (lower/dialects/base.py `round_half_away`): round(-7.35, 1) is -7.4, as a person expects."""
     if x is None:
         return None
     v = float(x)

@@ -89,9 +89,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  INSTR(LOWER(t1.`email`), '100%_real') > 0
-  OR STARTS_WITH(LOWER(t1.`job_title`), 'senior')
-  OR ENDS_WITH(LOWER(t1.`email`), '.org');
+  INSTR(LOWER(REPLACE(REPLACE(t1.`email`, 'İ', 'i'), 'Σ', 'σ')), '100%_real') > 0
+  OR STARTS_WITH(LOWER(REPLACE(REPLACE(t1.`job_title`, 'İ', 'i'), 'Σ', 'σ')), 'senior')
+  OR ENDS_WITH(LOWER(REPLACE(REPLACE(t1.`email`, 'İ', 'i'), 'Σ', 'σ')), '.org');
 
 -- constructs/c_not_contains
 SELECT
@@ -100,13 +100,15 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      INSTR(LOWER(t1.`email`), '@company.com') > 0
-    ) OR t1.`email` IS NULL
+      INSTR(LOWER(REPLACE(REPLACE(t1.`email`, 'İ', 'i'), 'Σ', 'σ')), '@company.com') > 0
+    )
+    OR t1.`email` IS NULL
   )
   AND (
     NOT (
-      STARTS_WITH(LOWER(t1.`job_title`), 'ceo')
-    ) OR t1.`job_title` IS NULL
+      STARTS_WITH(LOWER(REPLACE(REPLACE(t1.`job_title`, 'İ', 'i'), 'Σ', 'σ')), 'ceo')
+    )
+    OR t1.`job_title` IS NULL
   );
 
 -- constructs/c_matches
@@ -154,7 +156,9 @@ WHERE
       )
     ) - t1.`purchases`
   ) > 20
-  AND CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 100;
+  AND (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -163,9 +167,13 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0) > 1
+      (
+        CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0)
+      ) > 1
     )
-    OR CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0) IS NULL
+    OR (
+      CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`cart_items` AS FLOAT64), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -180,7 +188,7 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  LOWER(t1.`country`) = 'usa'
+  LOWER(REPLACE(REPLACE(t1.`country`, 'İ', 'i'), 'Σ', 'σ')) = 'usa'
   AND UPPER(t1.`state`) = 'CA'
   AND LENGTH(t1.`first_name`) = 3;
 
@@ -246,7 +254,9 @@ FROM `contacts` AS t1
 WHERE
   (
     EXTRACT(MONTH FROM t1.`birthday`) = 11
-    AND MOD(EXTRACT(DAYOFWEEK FROM t1.`signup_date`) + 5, 7) + 1 IN (6, 7)
+    AND (
+      MOD(EXTRACT(DAYOFWEEK FROM t1.`signup_date`) + 5, 7) + 1
+    ) IN (6, 7)
   )
   OR EXTRACT(YEAR FROM t1.`signup_date`) = 2025;
 
@@ -710,7 +720,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       (
@@ -820,7 +832,7 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   t1.`first_name` = 'Zoë'
-  OR INSTR(LOWER(t1.`first_name`), 'é') > 0
+  OR INSTR(LOWER(REPLACE(REPLACE(t1.`first_name`, 'İ', 'i'), 'Σ', 'σ')), 'é') > 0
   OR t1.`first_name` = '李';
 
 -- constructs/c_quotes
@@ -835,8 +847,9 @@ WHERE
   )
   AND (
     NOT (
-      INSTR(LOWER(t1.`job_title`), '\\') > 0
-    ) OR t1.`job_title` IS NULL
+      INSTR(LOWER(REPLACE(REPLACE(t1.`job_title`, 'İ', 'i'), 'Σ', 'σ')), '\\') > 0
+    )
+    OR t1.`job_title` IS NULL
   );
 
 -- constructs/c_static
@@ -857,7 +870,7 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  INSTR(LOWER(t1.`email`), '@company.com') > 0;
+  INSTR(LOWER(REPLACE(REPLACE(t1.`email`, 'İ', 'i'), 'Σ', 'σ')), '@company.com') > 0;
 
 -- seed002/complex_example
 SELECT
@@ -1026,11 +1039,11 @@ WHERE
   (
     (
       t1.`product_interest` = 'Software'
-      AND INSTR(LOWER(t1.`job_title`), 'developer') > 0
+      AND INSTR(LOWER(REPLACE(REPLACE(t1.`job_title`, 'İ', 'i'), 'Σ', 'σ')), 'developer') > 0
     )
     OR (
       t1.`product_interest` = 'Marketing'
-      AND INSTR(LOWER(t1.`job_title`), 'marketing') > 0
+      AND INSTR(LOWER(REPLACE(REPLACE(t1.`job_title`, 'İ', 'i'), 'Σ', 'σ')), 'marketing') > 0
     )
   )
   AND (
@@ -1073,7 +1086,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       (
@@ -1303,7 +1318,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1.`lifetime_value` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  AND (
+    CAST(t1.`lifetime_value` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1345,7 +1362,9 @@ WHERE
       )
   )
   AND t3.`industry` IN ('Software', 'Fintech')
-  AND CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0) > 50
+  AND (
+    CAST(t1.`total_revenue` AS FLOAT64) / NULLIF(CAST(t1.`order_count` AS FLOAT64), 0)
+  ) > 50
   AND (
     (
       NOT (

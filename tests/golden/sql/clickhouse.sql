@@ -161,7 +161,9 @@ WHERE
       )
     ) - t1."purchases"
   ) > 20
-  AND toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0) > 100;
+  AND (
+    toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -170,9 +172,13 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."cart_items"), 0) > 1
+      (
+        toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."cart_items"), 0)
+      ) > 1
     )
-    OR toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."cart_items"), 0) IS NULL
+    OR (
+      toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."cart_items"), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -745,7 +751,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0) > 50
+  (
+    toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0)
+  ) > 50
   AND (
     (
       (
@@ -1119,7 +1127,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0) > 50
+  (
+    toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0)
+  ) > 50
   AND (
     (
       (
@@ -1369,7 +1379,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND toFloat64(t1."lifetime_value") / nullIf(toFloat64(t1."order_count"), 0) > 50
+  AND (
+    toFloat64(t1."lifetime_value") / nullIf(toFloat64(t1."order_count"), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1417,7 +1429,9 @@ WHERE
       )
   )
   AND t3."industry" IN ('Software', 'Fintech')
-  AND toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0) > 50
+  AND (
+    toFloat64(t1."total_revenue") / nullIf(toFloat64(t1."order_count"), 0)
+  ) > 50
   AND (
     (
       NOT (

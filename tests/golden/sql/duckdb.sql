@@ -155,7 +155,9 @@ WHERE
       )
     ) - t1."purchases"
   ) > 20
-  AND CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 100;
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -164,9 +166,13 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0) > 1
+      (
+        CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0)
+      ) > 1
     )
-    OR CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0) IS NULL
+    OR (
+      CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -264,8 +270,12 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."signup_date" < CAST('2026-11-15' AS DATE) + -30
-  AND t1."signup_date" > CAST('2026-11-15' AS DATE) + -400;
+  t1."signup_date" < (
+    CAST('2026-11-15' AS DATE) + -30
+  )
+  AND t1."signup_date" > (
+    CAST('2026-11-15' AS DATE) + -400
+  );
 
 -- constructs/c_between_ago
 SELECT
@@ -285,7 +295,9 @@ WHERE
     AND t1."last_activity" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
   )
   AND (
-    t1."signup_date" > CAST('2026-11-15' AS DATE) + -7
+    t1."signup_date" > (
+      CAST('2026-11-15' AS DATE) + -7
+    )
     AND t1."signup_date" <= CAST('2026-11-15' AS DATE)
   );
 
@@ -336,7 +348,9 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   t1."signup_date" > CAST(CAST(CAST('2026-11-15' AS DATE) AS TIMESTAMP) + INTERVAL '-1' MONTH AS DATE)
-  AND t1."last_open" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-3' MONTH;
+  AND t1."last_open" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-3' MONTH
+  );
 
 -- constructs/c_before_after
 SELECT
@@ -361,7 +375,9 @@ WHERE
       AND CAST(EXTRACT(DAY FROM t1."signup_date") AS INT) = 29
       AND CAST(EXTRACT(MONTH FROM CAST('2026-11-15' AS DATE)) AS INT) = 2
       AND CAST(EXTRACT(DAY FROM CAST('2026-11-15' AS DATE)) AS INT) = 28
-      AND CAST(EXTRACT(DAY FROM CAST('2026-11-15' AS DATE) + 1) AS INT) = 1
+      AND CAST(EXTRACT(DAY FROM (
+        CAST('2026-11-15' AS DATE) + 1
+      )) AS INT) = 1
     )
   )
   OR (
@@ -374,7 +390,9 @@ WHERE
       AND CAST(EXTRACT(DAY FROM t1."birthday") AS INT) = 29
       AND CAST(EXTRACT(MONTH FROM CAST('2026-11-15' AS DATE)) AS INT) = 2
       AND CAST(EXTRACT(DAY FROM CAST('2026-11-15' AS DATE)) AS INT) = 28
-      AND CAST(EXTRACT(DAY FROM CAST('2026-11-15' AS DATE) + 1) AS INT) = 1
+      AND CAST(EXTRACT(DAY FROM (
+        CAST('2026-11-15' AS DATE) + 1
+      )) AS INT) = 1
     )
   );
 
@@ -711,7 +729,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -1016,7 +1036,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."signup_date" < CAST('2026-11-15' AS DATE) + -365
+  t1."signup_date" < (
+    CAST('2026-11-15' AS DATE) + -365
+  )
   AND t1."customer_tier" = 'Gold';
 
 -- seed002/nested_example
@@ -1059,7 +1081,9 @@ WHERE
     AND CAST(EXTRACT(DAY FROM t1."signup_date") AS INT) = 29
     AND CAST(EXTRACT(MONTH FROM CAST('2026-11-15' AS DATE)) AS INT) = 2
     AND CAST(EXTRACT(DAY FROM CAST('2026-11-15' AS DATE)) AS INT) = 28
-    AND CAST(EXTRACT(DAY FROM CAST('2026-11-15' AS DATE) + 1) AS INT) = 1
+    AND CAST(EXTRACT(DAY FROM (
+      CAST('2026-11-15' AS DATE) + 1
+    )) AS INT) = 1
   );
 
 -- seed002/holiday_season
@@ -1074,7 +1098,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -1119,7 +1145,9 @@ WHERE
       AND (
         t2."name" = 'purchase'
         AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-12' MONTH
+          t2."occurred_at" >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-12' MONTH
+          )
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
@@ -1304,7 +1332,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1."lifetime_value" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1."lifetime_value" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1346,7 +1376,9 @@ WHERE
       )
   )
   AND t3."industry" IN ('Software', 'Fintech')
-  AND CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (

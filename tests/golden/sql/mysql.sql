@@ -159,7 +159,9 @@ WHERE
       )
     ) - t1.`purchases`
   ) > 20
-  AND CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 100;
+  AND (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -168,9 +170,13 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0) > 1
+      (
+        CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0)
+      ) > 1
     )
-    OR CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0) IS NULL
+    OR (
+      CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -250,7 +256,9 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   (
-    MONTH(t1.`birthday`) = 11 AND WEEKDAY(t1.`signup_date`) + 1 IN (6, 7)
+    MONTH(t1.`birthday`) = 11 AND (
+      WEEKDAY(t1.`signup_date`) + 1
+    ) IN (6, 7)
   )
   OR YEAR(t1.`signup_date`) = 2025;
 
@@ -758,7 +766,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -1128,7 +1138,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -1368,7 +1380,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1.`lifetime_value` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1.`lifetime_value` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1412,7 +1426,9 @@ WHERE
       )
   )
   AND CAST(t3.`industry` AS BINARY) IN (CAST('Software' AS BINARY), CAST('Fintech' AS BINARY))
-  AND CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (

@@ -116,7 +116,7 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."email" ~ '^[a-z]+\.[0-9]+@'
+  t1."email" ~ e'^[a-z]+\\.[0-9]+@'
   OR t1."job_title" ~ '[dD][eE][vV][eE][lL][oO][pP][eE][rR]$';
 
 -- constructs/c_not_matches
@@ -156,7 +156,9 @@ WHERE
       )
     ) - t1."purchases"
   ) > 20
-  AND CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 100;
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -165,9 +167,13 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0) > 1
+      (
+        CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0)
+      ) > 1
     )
-    OR CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0) IS NULL
+    OR (
+      CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -257,8 +263,12 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_purchase" > CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
-  AND t1."last_activity" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-2 HOUR';
+  t1."last_purchase" > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  )
+  AND t1."last_activity" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-2 HOUR'
+  );
 
 -- constructs/c_ago_date
 SELECT
@@ -273,8 +283,12 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_activity" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-10 DAY'
-  AND t1."last_activity" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-3 DAY';
+  t1."last_activity" >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-10 DAY'
+  )
+  AND t1."last_activity" <= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-3 DAY'
+  );
 
 -- constructs/c_in_last
 SELECT
@@ -282,7 +296,9 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   (
-    t1."last_activity" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+    t1."last_activity" >= (
+      CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+    )
     AND t1."last_activity" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
   )
   AND (
@@ -329,7 +345,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST('2026-11-15' AS DATE) - t1."last_purchase_date" > 60;
+  (
+    CAST('2026-11-15' AS DATE) - t1."last_purchase_date"
+  ) > 60;
 
 -- constructs/c_month_math
 SELECT
@@ -337,7 +355,9 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   t1."signup_date" > CAST(CAST(CAST('2026-11-15' AS DATE) AS TIMESTAMP) + INTERVAL '-1 MONTH' AS DATE)
-  AND t1."last_open" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-3 MONTH';
+  AND t1."last_open" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-3 MONTH'
+  );
 
 -- constructs/c_before_after
 SELECT
@@ -563,7 +583,9 @@ WHERE
     FROM "deals" AS t3
     WHERE
       t3."contact_id" = t1."id"
-  ) < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY';
+  ) < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+  );
 
 -- constructs/c_performed
 SELECT
@@ -592,7 +614,9 @@ WHERE
       AND (
         t2."name" = 'email_opened'
         AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+          t2."occurred_at" >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+          )
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
@@ -681,7 +705,9 @@ WHERE
       AND (
         t2."name" = 'purchase'
         AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+          t2."occurred_at" >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+          )
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
@@ -701,8 +727,12 @@ WHERE
       AND (
         t2."name" = 'page_view'
         AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+          t2."occurred_at" >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+          )
+          AND t2."occurred_at" <= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+          )
         )
       )
   );
@@ -712,7 +742,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       (
@@ -813,7 +845,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_purchase" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-10 DAY'
+  t1."last_purchase" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-10 DAY'
+  )
   AND t1."country" = 'France';
 
 -- constructs/c_unicode
@@ -837,7 +871,7 @@ WHERE
   )
   AND (
     NOT (
-      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE '%\%' ESCAPE '!'
+      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE e'%\\%' ESCAPE '!'
     )
     OR t1."job_title" IS NULL
   );
@@ -870,7 +904,9 @@ WHERE
   (
     t1."location" = 'USA' OR t1."location" = 'Canada'
   )
-  AND t1."last_purchase" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  AND t1."last_purchase" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  )
   AND t1."total_spent" > 500
   AND t1."email_opens" > 5;
 
@@ -889,14 +925,18 @@ WHERE
         (
           t2."name" = 'email_opened'
           AND (
-            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            t2."occurred_at" >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            )
             AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
           )
         )
         OR (
           t2."name" = 'email_clicked'
           AND (
-            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            t2."occurred_at" >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            )
             AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
           )
         )
@@ -908,7 +948,9 @@ WHERE
         CASE
           WHEN t2."name" = 'email_opened'
           AND (
-            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            t2."occurred_at" >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            )
             AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
           )
           THEN 1
@@ -918,7 +960,9 @@ WHERE
         CASE
           WHEN t2."name" = 'email_clicked'
           AND (
-            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            t2."occurred_at" >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            )
             AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
           )
           THEN 1
@@ -941,7 +985,9 @@ WHERE
         (
           t2."name" = 'email_opened'
           AND (
-            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+            t2."occurred_at" >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+            )
             AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
           )
         )
@@ -954,7 +1000,9 @@ WHERE
         CASE
           WHEN t2."name" = 'email_opened'
           AND (
-            t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+            t2."occurred_at" >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+            )
             AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
           )
           THEN 1
@@ -962,7 +1010,9 @@ WHERE
       ) < 2
       AND COUNT(CASE WHEN t2."name" = 'email_opened' THEN 1 END) > 5
   )
-  AND t1."subscribed_at" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY';
+  AND t1."subscribed_at" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+  );
 
 -- seed002/never_engaged
 SELECT
@@ -970,14 +1020,18 @@ SELECT
 FROM "contacts" AS t1
 WHERE
   t1."opens" = 0
-  AND t1."subscribed_at" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY';
+  AND t1."subscribed_at" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  );
 
 -- seed002/recent_purchasers
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_purchase" > CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-7 DAY';
+  t1."last_purchase" > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-7 DAY'
+  );
 
 -- seed002/cart_abandoners
 SELECT
@@ -986,7 +1040,9 @@ FROM "contacts" AS t1
 WHERE
   t1."cart_value" > 0
   AND t1."last_purchase" IS NULL
-  AND t1."last_activity" > CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-24 HOUR';
+  AND t1."last_activity" > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-24 HOUR'
+  );
 
 -- seed002/browse_abandoners
 SELECT
@@ -995,7 +1051,9 @@ FROM "contacts" AS t1
 WHERE
   t1."products_viewed" > 3
   AND t1."cart_items" = 0
-  AND t1."last_visit" > CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-48 HOUR';
+  AND t1."last_visit" > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-48 HOUR'
+  );
 
 -- seed002/geographic
 SELECT
@@ -1076,7 +1134,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       (
@@ -1088,14 +1148,18 @@ WHERE
       t1."purchases" * 10
     )
   ) >= 40
-  AND CAST('2026-11-15' AS DATE) - t1."last_purchase_date" > 30;
+  AND (
+    CAST('2026-11-15' AS DATE) - t1."last_purchase_date"
+  ) > 30;
 
 -- seed002/welcome_series
 SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."subscribed_at" > CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-7 DAY'
+  t1."subscribed_at" > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-7 DAY'
+  )
   AND t1."welcome_email_sent" = FALSE;
 
 -- seed002/win_back
@@ -1103,7 +1167,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_purchase" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-180 DAY'
+  t1."last_purchase" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-180 DAY'
+  )
   AND t1."previous_customer" = TRUE;
 
 -- seed002/top_tier
@@ -1121,7 +1187,9 @@ WHERE
       AND (
         t2."name" = 'purchase'
         AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-12 MONTH'
+          t2."occurred_at" >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-12 MONTH'
+          )
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
@@ -1136,7 +1204,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_open" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+  t1."last_open" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+  )
   AND t1."subscription_status" = 'Active';
 
 -- seed002/active_last_30_days
@@ -1153,7 +1223,9 @@ WHERE
       AND (
         t2."name" = 'email_opened'
         AND (
-          t2."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+          t2."occurred_at" >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+          )
           AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
@@ -1201,7 +1273,9 @@ WHERE
         AND (
           t3."name" = 'email_opened'
           AND (
-            t3."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            t3."occurred_at" >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+            )
             AND t3."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
           )
         )
@@ -1238,7 +1312,9 @@ FROM "contacts" AS t1
 WHERE
   t1."lifetime_value" > 500
   AND (
-    t1."last_activity" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+    t1."last_activity" >= (
+      CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+    )
     AND t1."last_activity" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
   );
 
@@ -1286,7 +1362,9 @@ WHERE
       )
   )
   AND t3."industry" IN ('Software', 'Fintech')
-  AND t1."last_purchase" > CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  AND t1."last_purchase" > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  )
   AND t1."id" IN (
     SELECT
       t4."contact_id"
@@ -1297,7 +1375,9 @@ WHERE
         t4."name" = 'purchase'
         AND t4."amount" > 100
         AND (
-          t4."occurred_at" >= CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+          t4."occurred_at" >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-90 DAY'
+          )
           AND t4."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP)
         )
       )
@@ -1306,11 +1386,15 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1."lifetime_value" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  AND (
+    CAST(t1."lifetime_value" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       NOT (
-        t1."last_activity" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+        t1."last_activity" < (
+          CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+        )
       )
       OR t1."last_activity" IS NULL
     )
@@ -1348,11 +1432,15 @@ WHERE
       )
   )
   AND t3."industry" IN ('Software', 'Fintech')
-  AND CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       NOT (
-        t1."last_activity" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+        t1."last_activity" < (
+          CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+        )
       )
       OR t1."last_activity" IS NULL
     )
@@ -1364,7 +1452,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_activity" < CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+  t1."last_activity" < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-60 DAY'
+  )
   OR t1."last_activity" IS NULL;
 
 -- high_value_prospects/vip_customers
@@ -1385,5 +1475,13 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."last_purchase" > CURRENT_TIMESTAMP AT TIME ZONE 'UTC' + INTERVAL '-30 DAY'
-  AND t1."last_activity" < CURRENT_TIMESTAMP AT TIME ZONE 'UTC' + INTERVAL '-2 HOUR';
+  t1."last_purchase" > (
+    (
+      CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+    ) + INTERVAL '-30 DAY'
+  )
+  AND t1."last_activity" < (
+    (
+      CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+    ) + INTERVAL '-2 HOUR'
+  );

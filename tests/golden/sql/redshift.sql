@@ -35,8 +35,10 @@ WHERE
   )
   AND (
     NOT (
-      t1."customer_tier" || '|' = 'Gold' || '|'
-      OR t1."customer_tier" || '|' = 'Silver' || '|'
+      (
+        t1."customer_tier" || '|' = 'Gold' || '|'
+        OR t1."customer_tier" || '|' = 'Silver' || '|'
+      )
     )
     OR t1."customer_tier" IS NULL
   );
@@ -120,7 +122,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  t1."email" ~ '^[a-z]+\\.[0-9]+@'
+  t1."email" ~ (
+    '^[a-z]+' || CHR(92) || '.[0-9]+@'
+  )
   OR t1."job_title" ~ '[dD][eE][vV][eE][lL][oO][pP][eE][rR]$';
 
 -- constructs/c_not_matches
@@ -160,7 +164,9 @@ WHERE
       )
     ) - t1."purchases"
   ) > 20
-  AND CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 100;
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -169,9 +175,13 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0) > 1
+      (
+        CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0)
+      ) > 1
     )
-    OR CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0) IS NULL
+    OR (
+      CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."cart_items" AS DOUBLE PRECISION), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -188,7 +198,7 @@ FROM "contacts" AS t1
 WHERE
   LOWER(REPLACE(REPLACE(t1."country", 'İ', 'i'), 'Σ', 'σ')) || '|' = 'usa' || '|'
   AND UPPER(t1."state") || '|' = 'CA' || '|'
-  AND LENGTH(t1."first_name" || '|') - 1 = 3;
+  AND LENGTH(t1."first_name") = 3;
 
 -- constructs/c_abs_round
 SELECT
@@ -252,7 +262,9 @@ FROM "contacts" AS t1
 WHERE
   (
     CAST(EXTRACT(MONTH FROM t1."birthday") AS INTEGER) = 11
-    AND CAST(EXTRACT(ISODOW FROM t1."signup_date") AS INTEGER) IN (6, 7)
+    AND CAST((
+      EXTRACT(DOW FROM t1."signup_date") + 6
+    ) % 7 + 1 AS INTEGER) IN (6, 7)
   )
   OR CAST(EXTRACT(YEAR FROM t1."signup_date") AS INTEGER) = 2025;
 
@@ -721,7 +733,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       (
@@ -841,12 +855,17 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      t1."email" || '|' = 'o\'brien"s@x.com' || '|'
-    ) OR t1."email" IS NULL
+      t1."email" || '|' = (
+        'o' || CHR(39) || 'brien"s@x.com'
+      ) || '|'
+    )
+    OR t1."email" IS NULL
   )
   AND (
     NOT (
-      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE '%\\%' ESCAPE '!'
+      LOWER(REPLACE(REPLACE(t1."job_title", 'İ', 'i'), 'Σ', 'σ')) LIKE (
+        '%' || CHR(92) || '%'
+      ) ESCAPE '!'
     )
     OR t1."job_title" IS NULL
   );
@@ -1089,7 +1108,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       (
@@ -1322,7 +1343,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1."lifetime_value" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  AND (
+    CAST(t1."lifetime_value" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1368,7 +1391,9 @@ WHERE
     t3."industry" || '|' = 'Software' || '|'
     OR t3."industry" || '|' = 'Fintech' || '|'
   )
-  AND CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0) > 50
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE PRECISION) / NULLIF(CAST(t1."order_count" AS DOUBLE PRECISION), 0)
+  ) > 50
   AND (
     (
       NOT (

@@ -155,7 +155,9 @@ WHERE
       )
     ) - t1."purchases"
   ) > 20
-  AND CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 100;
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -164,9 +166,13 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0) > 1
+      (
+        CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0)
+      ) > 1
     )
-    OR CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0) IS NULL
+    OR (
+      CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -710,7 +716,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -1073,7 +1081,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -1311,7 +1321,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1."lifetime_value" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1."lifetime_value" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1353,7 +1365,9 @@ WHERE
       )
   )
   AND t3."industry" IN ('Software', 'Fintech')
-  AND CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (

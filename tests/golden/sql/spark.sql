@@ -156,7 +156,9 @@ WHERE
       )
     ) - t1.`purchases`
   ) > 20
-  AND CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 100;
+  AND (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -165,9 +167,13 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0) > 1
+      (
+        CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0)
+      ) > 1
     )
-    OR CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0) IS NULL
+    OR (
+      CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`cart_items` AS DOUBLE), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -249,8 +255,10 @@ WHERE
   (
     MONTH(t1.`birthday`) = 11
     AND (
-      DAYOFWEEK(t1.`signup_date`) + 5
-    ) % 7 + 1 IN (6, 7)
+      (
+        DAYOFWEEK(t1.`signup_date`) + 5
+      ) % 7 + 1
+    ) IN (6, 7)
   )
   OR YEAR(t1.`signup_date`) = 2025;
 
@@ -259,8 +267,12 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_purchase` > CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
-  AND t1.`last_activity` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, -2, 0, 0);
+  t1.`last_purchase` > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
+  AND t1.`last_activity` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, -2, 0, 0)
+  );
 
 -- constructs/c_ago_date
 SELECT
@@ -275,8 +287,12 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_activity` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-10, 0, 0, 0)
-  AND t1.`last_activity` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-3, 0, 0, 0);
+  t1.`last_activity` >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-10, 0, 0, 0)
+  )
+  AND t1.`last_activity` <= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-3, 0, 0, 0)
+  );
 
 -- constructs/c_in_last
 SELECT
@@ -284,7 +300,9 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   (
-    t1.`last_activity` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+    t1.`last_activity` >= (
+      CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+    )
     AND t1.`last_activity` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
   )
   AND (
@@ -339,7 +357,9 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   t1.`signup_date` > ADD_MONTHS(CAST('2026-11-15' AS DATE), -1)
-  AND t1.`last_open` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_YM_INTERVAL(0, -3);
+  AND t1.`last_open` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_YM_INTERVAL(0, -3)
+  );
 
 -- constructs/c_before_after
 SELECT
@@ -565,7 +585,9 @@ WHERE
     FROM `deals` AS t3
     WHERE
       t3.`contact_id` = t1.`id`
-  ) < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0);
+  ) < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+  );
 
 -- constructs/c_performed
 SELECT
@@ -594,7 +616,9 @@ WHERE
       AND (
         t2.`name` = 'email_opened'
         AND (
-          t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+          t2.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+          )
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
         )
       )
@@ -683,7 +707,9 @@ WHERE
       AND (
         t2.`name` = 'purchase'
         AND (
-          t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+          t2.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+          )
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
         )
       )
@@ -703,8 +729,12 @@ WHERE
       AND (
         t2.`name` = 'page_view'
         AND (
-          t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
-          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+          t2.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+          )
+          AND t2.`occurred_at` <= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+          )
         )
       )
   );
@@ -714,7 +744,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -815,7 +847,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_purchase` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-10, 0, 0, 0)
+  t1.`last_purchase` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-10, 0, 0, 0)
+  )
   AND t1.`country` = 'France';
 
 -- constructs/c_unicode
@@ -872,7 +906,9 @@ WHERE
   (
     t1.`location` = 'USA' OR t1.`location` = 'Canada'
   )
-  AND t1.`last_purchase` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  AND t1.`last_purchase` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
   AND t1.`total_spent` > 500
   AND t1.`email_opens` > 5;
 
@@ -891,14 +927,18 @@ WHERE
         (
           t2.`name` = 'email_opened'
           AND (
-            t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            t2.`occurred_at` >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            )
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
           )
         )
         OR (
           t2.`name` = 'email_clicked'
           AND (
-            t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            t2.`occurred_at` >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            )
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
           )
         )
@@ -910,7 +950,9 @@ WHERE
         CASE
           WHEN t2.`name` = 'email_opened'
           AND (
-            t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            t2.`occurred_at` >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            )
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
           )
           THEN 1
@@ -920,7 +962,9 @@ WHERE
         CASE
           WHEN t2.`name` = 'email_clicked'
           AND (
-            t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            t2.`occurred_at` >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            )
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
           )
           THEN 1
@@ -943,7 +987,9 @@ WHERE
         (
           t2.`name` = 'email_opened'
           AND (
-            t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+            t2.`occurred_at` >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+            )
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
           )
         )
@@ -956,7 +1002,9 @@ WHERE
         CASE
           WHEN t2.`name` = 'email_opened'
           AND (
-            t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+            t2.`occurred_at` >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+            )
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
           )
           THEN 1
@@ -964,7 +1012,9 @@ WHERE
       ) < 2
       AND COUNT(CASE WHEN t2.`name` = 'email_opened' THEN 1 END) > 5
   )
-  AND t1.`subscribed_at` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0);
+  AND t1.`subscribed_at` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+  );
 
 -- seed002/never_engaged
 SELECT
@@ -972,14 +1022,18 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   t1.`opens` = 0
-  AND t1.`subscribed_at` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0);
+  AND t1.`subscribed_at` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  );
 
 -- seed002/recent_purchasers
 SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_purchase` > CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-7, 0, 0, 0);
+  t1.`last_purchase` > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-7, 0, 0, 0)
+  );
 
 -- seed002/cart_abandoners
 SELECT
@@ -988,7 +1042,9 @@ FROM `contacts` AS t1
 WHERE
   t1.`cart_value` > 0
   AND t1.`last_purchase` IS NULL
-  AND t1.`last_activity` > CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, -24, 0, 0);
+  AND t1.`last_activity` > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, -24, 0, 0)
+  );
 
 -- seed002/browse_abandoners
 SELECT
@@ -997,7 +1053,9 @@ FROM `contacts` AS t1
 WHERE
   t1.`products_viewed` > 3
   AND t1.`cart_items` = 0
-  AND t1.`last_visit` > CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, -48, 0, 0);
+  AND t1.`last_visit` > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(0, -48, 0, 0)
+  );
 
 -- seed002/geographic
 SELECT
@@ -1078,7 +1136,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       (
@@ -1097,7 +1157,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`subscribed_at` > CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-7, 0, 0, 0)
+  t1.`subscribed_at` > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-7, 0, 0, 0)
+  )
   AND t1.`welcome_email_sent` = FALSE;
 
 -- seed002/win_back
@@ -1105,7 +1167,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_purchase` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-180, 0, 0, 0)
+  t1.`last_purchase` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-180, 0, 0, 0)
+  )
   AND t1.`previous_customer` = TRUE;
 
 -- seed002/top_tier
@@ -1123,7 +1187,9 @@ WHERE
       AND (
         t2.`name` = 'purchase'
         AND (
-          t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_YM_INTERVAL(0, -12)
+          t2.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_YM_INTERVAL(0, -12)
+          )
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
         )
       )
@@ -1138,7 +1204,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_open` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+  t1.`last_open` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+  )
   AND t1.`subscription_status` = 'Active';
 
 -- seed002/active_last_30_days
@@ -1155,7 +1223,9 @@ WHERE
       AND (
         t2.`name` = 'email_opened'
         AND (
-          t2.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+          t2.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+          )
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
         )
       )
@@ -1203,7 +1273,9 @@ WHERE
         AND (
           t3.`name` = 'email_opened'
           AND (
-            t3.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            t3.`occurred_at` >= (
+              CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+            )
             AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
           )
         )
@@ -1240,7 +1312,9 @@ FROM `contacts` AS t1
 WHERE
   t1.`lifetime_value` > 500
   AND (
-    t1.`last_activity` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+    t1.`last_activity` >= (
+      CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+    )
     AND t1.`last_activity` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
   );
 
@@ -1288,7 +1362,9 @@ WHERE
       )
   )
   AND t3.`industry` IN ('Software', 'Fintech')
-  AND t1.`last_purchase` > CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  AND t1.`last_purchase` > (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
   AND t1.`id` IN (
     SELECT
       t4.`contact_id`
@@ -1299,7 +1375,9 @@ WHERE
         t4.`name` = 'purchase'
         AND t4.`amount` > 100
         AND (
-          t4.`occurred_at` >= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+          t4.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+          )
           AND t4.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
         )
       )
@@ -1308,11 +1386,15 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1.`lifetime_value` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1.`lifetime_value` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (
-        t1.`last_activity` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+        t1.`last_activity` < (
+          CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+        )
       )
       OR t1.`last_activity` IS NULL
     )
@@ -1350,11 +1432,15 @@ WHERE
       )
   )
   AND t3.`industry` IN ('Software', 'Fintech')
-  AND CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0) > 50
+  AND (
+    CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
+  ) > 50
   AND (
     (
       NOT (
-        t1.`last_activity` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+        t1.`last_activity` < (
+          CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+        )
       )
       OR t1.`last_activity` IS NULL
     )
@@ -1366,7 +1452,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_activity` < CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+  t1.`last_activity` < (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+  )
   OR t1.`last_activity` IS NULL;
 
 -- high_value_prospects/vip_customers
@@ -1387,5 +1475,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  t1.`last_purchase` > CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
-  AND t1.`last_activity` < CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(0, -2, 0, 0);
+  t1.`last_purchase` > (
+    CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
+  AND t1.`last_activity` < (
+    CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(0, -2, 0, 0)
+  );

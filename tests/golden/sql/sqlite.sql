@@ -155,7 +155,9 @@ WHERE
       )
     ) - t1."purchases"
   ) > 20
-  AND CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 100;
+  AND (
+    CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -164,9 +166,13 @@ FROM "contacts" AS t1
 WHERE
   (
     NOT (
-      CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."cart_items" AS REAL), 0) > 1
+      (
+        CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."cart_items" AS REAL), 0)
+      ) > 1
     )
-    OR CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."cart_items" AS REAL), 0) IS NULL
+    OR (
+      CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."cart_items" AS REAL), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -236,8 +242,10 @@ WHERE
   (
     CAST(STRFTIME('%m', DATE(t1."birthday")) AS INTEGER) = 11
     AND (
-      CAST(STRFTIME('%w', DATE(t1."signup_date")) AS INTEGER) + 6
-    ) % 7 + 1 IN (6, 7)
+      (
+        CAST(STRFTIME('%w', DATE(t1."signup_date")) AS INTEGER) + 6
+      ) % 7 + 1
+    ) IN (6, 7)
   )
   OR CAST(STRFTIME('%Y', DATE(t1."signup_date")) AS INTEGER) = 2025;
 
@@ -548,17 +556,19 @@ WHERE
     ),
     DATE('2026-11-15', 'start of month', '+0 months', '-1 day')
   )
-  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") < MIN(
-    DATE(
-      '2026-11-15 12:00:00.000',
-      'start of month',
-      '-3 months',
-      '+' || (
-        CAST(STRFTIME('%d', '2026-11-15 12:00:00.000') AS INTEGER) - 1
-      ) || ' days'
-    ),
-    DATE('2026-11-15 12:00:00.000', 'start of month', '-2 months', '-1 day')
-  ) || STRFTIME(' %H:%M:%f', '2026-11-15 12:00:00.000');
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") < (
+    MIN(
+      DATE(
+        '2026-11-15 12:00:00.000',
+        'start of month',
+        '-3 months',
+        '+' || (
+          CAST(STRFTIME('%d', '2026-11-15 12:00:00.000') AS INTEGER) - 1
+        ) || ' days'
+      ),
+      DATE('2026-11-15 12:00:00.000', 'start of month', '-2 months', '-1 day')
+    ) || STRFTIME(' %H:%M:%f', '2026-11-15 12:00:00.000')
+  );
 
 -- constructs/c_before_after
 SELECT
@@ -946,7 +956,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  (
+    CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0)
+  ) > 50
   AND (
     (
       (
@@ -1309,7 +1321,9 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  (
+    CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0)
+  ) > 50
   AND (
     (
       (
@@ -1354,17 +1368,19 @@ WHERE
       AND (
         t2."name" = 'purchase'
         AND (
-          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= MIN(
-            DATE(
-              '2026-11-15 12:00:00.000',
-              'start of month',
-              '-12 months',
-              '+' || (
-                CAST(STRFTIME('%d', '2026-11-15 12:00:00.000') AS INTEGER) - 1
-              ) || ' days'
-            ),
-            DATE('2026-11-15 12:00:00.000', 'start of month', '-11 months', '-1 day')
-          ) || STRFTIME(' %H:%M:%f', '2026-11-15 12:00:00.000')
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= (
+            MIN(
+              DATE(
+                '2026-11-15 12:00:00.000',
+                'start of month',
+                '-12 months',
+                '+' || (
+                  CAST(STRFTIME('%d', '2026-11-15 12:00:00.000') AS INTEGER) - 1
+                ) || ' days'
+              ),
+              DATE('2026-11-15 12:00:00.000', 'start of month', '-11 months', '-1 day')
+            ) || STRFTIME(' %H:%M:%f', '2026-11-15 12:00:00.000')
+          )
           AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
         )
       )
@@ -1595,7 +1611,9 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1."lifetime_value" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  AND (
+    CAST(t1."lifetime_value" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0)
+  ) > 50
   AND (
     (
       NOT (
@@ -1637,7 +1655,9 @@ WHERE
       )
   )
   AND t3."industry" IN ('Software', 'Fintech')
-  AND CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0) > 50
+  AND (
+    CAST(t1."total_revenue" AS REAL) / NULLIF(CAST(t1."order_count" AS REAL), 0)
+  ) > 50
   AND (
     (
       NOT (

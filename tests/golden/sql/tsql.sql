@@ -18,10 +18,10 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[country] + N'|' = 'USA' + N'|' COLLATE Latin1_General_100_BIN2
+  t1.[country] + N'|' = N'USA' + N'|' COLLATE Latin1_General_100_BIN2
   OR (
     NOT (
-      t1.[country] + N'|' = 'usa' + N'|' COLLATE Latin1_General_100_BIN2
+      t1.[country] + N'|' = N'usa' + N'|' COLLATE Latin1_General_100_BIN2
     )
     OR t1.[country] IS NULL
   );
@@ -32,13 +32,15 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   (
-    t1.[state] + N'|' = 'CA' + N'|' COLLATE Latin1_General_100_BIN2
-    OR t1.[state] + N'|' = 'NY' + N'|' COLLATE Latin1_General_100_BIN2
+    t1.[state] + N'|' = N'CA' + N'|' COLLATE Latin1_General_100_BIN2
+    OR t1.[state] + N'|' = N'NY' + N'|' COLLATE Latin1_General_100_BIN2
   )
   AND (
     NOT (
-      t1.[customer_tier] + N'|' = 'Gold' + N'|' COLLATE Latin1_General_100_BIN2
-      OR t1.[customer_tier] + N'|' = 'Silver' + N'|' COLLATE Latin1_General_100_BIN2
+      (
+        t1.[customer_tier] + N'|' = N'Gold' + N'|' COLLATE Latin1_General_100_BIN2
+        OR t1.[customer_tier] + N'|' = N'Silver' + N'|' COLLATE Latin1_General_100_BIN2
+      )
     )
     OR t1.[customer_tier] IS NULL
   );
@@ -80,13 +82,13 @@ FROM [contacts] AS t1
 WHERE
   (
     t1.[email] IS NULL
-    OR t1.[email] + N'|' = '' + N'|' COLLATE Latin1_General_100_BIN2
+    OR t1.[email] + N'|' = N'' + N'|' COLLATE Latin1_General_100_BIN2
   )
   OR (
     NOT t1.[job_title] IS NULL
     AND (
       NOT (
-        t1.[job_title] + N'|' = '' + N'|' COLLATE Latin1_General_100_BIN2
+        t1.[job_title] + N'|' = N'' + N'|' COLLATE Latin1_General_100_BIN2
       )
       OR t1.[job_title] IS NULL
     )
@@ -97,9 +99,15 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%100!%!_real%' ESCAPE '!'
-  OR LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE 'senior%' ESCAPE '!'
-  OR LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%.org' ESCAPE '!';
+  (
+    LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+  ) LIKE N'%100!%!_real%' ESCAPE N'!'
+  OR (
+    LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+  ) LIKE N'senior%' ESCAPE N'!'
+  OR (
+    LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+  ) LIKE N'%.org' ESCAPE N'!';
 
 -- constructs/c_not_contains
 SELECT
@@ -108,13 +116,17 @@ FROM [contacts] AS t1
 WHERE
   (
     NOT (
-      LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%@company.com%' ESCAPE '!'
+      (
+        LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+      ) LIKE N'%@company.com%' ESCAPE N'!'
     )
     OR t1.[email] IS NULL
   )
   AND (
     NOT (
-      LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE 'ceo%' ESCAPE '!'
+      (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE N'ceo%' ESCAPE N'!'
     )
     OR t1.[job_title] IS NULL
   );
@@ -149,7 +161,9 @@ WHERE
       )
     ) - t1.[purchases]
   ) > 20
-  AND CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 100;
+  AND (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 100;
 
 -- constructs/c_div_zero
 SELECT
@@ -158,9 +172,13 @@ FROM [contacts] AS t1
 WHERE
   (
     NOT (
-      CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0) > 1
+      (
+        CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0)
+      ) > 1
     )
-    OR CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0) IS NULL
+    OR (
+      CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[cart_items] AS FLOAT), 0)
+    ) IS NULL
   );
 
 -- constructs/c_money
@@ -175,9 +193,11 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  LOWER(t1.[country]) + N'|' = 'usa' + N'|' COLLATE Latin1_General_100_BIN2
-  AND UPPER(t1.[state]) + N'|' = 'CA' + N'|' COLLATE Latin1_General_100_BIN2
-  AND LEN(t1.[first_name] + N'|') - 1 = 3;
+  LOWER(t1.[country]) + N'|' = N'usa' + N'|' COLLATE Latin1_General_100_BIN2
+  AND UPPER(t1.[state]) + N'|' = N'CA' + N'|' COLLATE Latin1_General_100_BIN2
+  AND (
+    LEN(t1.[first_name] + N'|') - 1
+  ) = 3;
 
 -- constructs/c_abs_round
 SELECT
@@ -241,7 +261,9 @@ FROM [contacts] AS t1
 WHERE
   (
     MONTH(t1.[birthday]) = 11
-    AND DATEDIFF(DAY, CAST('19000101' AS DATETIME2), CAST(t1.[signup_date] AS DATETIME2)) % 7 + 1 IN (6, 7)
+    AND (
+      DATEDIFF(DAY, CAST(N'19000101' AS DATETIME2), CAST(t1.[signup_date] AS DATETIME2)) % 7 + 1
+    ) IN (6, 7)
   )
   OR YEAR(t1.[signup_date]) = 2025;
 
@@ -250,24 +272,24 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_purchase] > DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-  AND t1.[last_activity] < DATEADD(HOUR, -2, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  t1.[last_purchase] > DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND t1.[last_activity] < DATEADD(HOUR, -2, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- constructs/c_ago_date
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[signup_date] < DATEADD(DAY, -30, CAST('2026-11-15' AS DATE))
-  AND t1.[signup_date] > DATEADD(DAY, -400, CAST('2026-11-15' AS DATE));
+  t1.[signup_date] < DATEADD(DAY, -30, CAST(N'2026-11-15' AS DATE))
+  AND t1.[signup_date] > DATEADD(DAY, -400, CAST(N'2026-11-15' AS DATE));
 
 -- constructs/c_between_ago
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_activity] >= DATEADD(DAY, -10, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-  AND t1.[last_activity] <= DATEADD(DAY, -3, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  t1.[last_activity] >= DATEADD(DAY, -10, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND t1.[last_activity] <= DATEADD(DAY, -3, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- constructs/c_in_last
 SELECT
@@ -275,12 +297,12 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   (
-    t1.[last_activity] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-    AND t1.[last_activity] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+    t1.[last_activity] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+    AND t1.[last_activity] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
   )
   AND (
-    t1.[signup_date] > DATEADD(DAY, -7, CAST('2026-11-15' AS DATE))
-    AND t1.[signup_date] <= CAST('2026-11-15' AS DATE)
+    t1.[signup_date] > DATEADD(DAY, -7, CAST(N'2026-11-15' AS DATE))
+    AND t1.[signup_date] <= CAST(N'2026-11-15' AS DATE)
   );
 
 -- constructs/c_calendar
@@ -289,11 +311,11 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   (
-    t1.[signup_date] >= DATEFROMPARTS(YEAR(CAST('2026-11-15' AS DATE)), MONTH(CAST('2026-11-15' AS DATE)), 1)
+    t1.[signup_date] >= DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1)
     AND t1.[signup_date] < DATEADD(
       MONTH,
       1,
-      DATEFROMPARTS(YEAR(CAST('2026-11-15' AS DATE)), MONTH(CAST('2026-11-15' AS DATE)), 1)
+      DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1)
     )
   )
   OR (
@@ -301,9 +323,9 @@ WHERE
       MONTH,
       -3,
       DATEFROMPARTS(
-        YEAR(CAST('2026-11-15' AS DATE)),
+        YEAR(CAST(N'2026-11-15' AS DATE)),
         (
-          DATEPART(QUARTER, CAST('2026-11-15' AS DATE)) - 1
+          DATEPART(QUARTER, CAST(N'2026-11-15' AS DATE)) - 1
         ) * 3 + 1,
         1
       )
@@ -315,9 +337,9 @@ WHERE
         MONTH,
         -3,
         DATEFROMPARTS(
-          YEAR(CAST('2026-11-15' AS DATE)),
+          YEAR(CAST(N'2026-11-15' AS DATE)),
           (
-            DATEPART(QUARTER, CAST('2026-11-15' AS DATE)) - 1
+            DATEPART(QUARTER, CAST(N'2026-11-15' AS DATE)) - 1
           ) * 3 + 1,
           1
         )
@@ -325,8 +347,8 @@ WHERE
     ) AS DATETIME2(6))
   )
   OR (
-    t1.[birthday] >= DATEFROMPARTS(YEAR(CAST('2026-11-15' AS DATE)), 1, 1)
-    AND t1.[birthday] < DATEADD(MONTH, 12, DATEFROMPARTS(YEAR(CAST('2026-11-15' AS DATE)), 1, 1))
+    t1.[birthday] >= DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), 1, 1)
+    AND t1.[birthday] < DATEADD(MONTH, 12, DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), 1, 1))
   );
 
 -- constructs/c_today
@@ -334,16 +356,16 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_purchase_date] = CAST('2026-11-15' AS DATE)
-  OR t1.[last_activity] > CAST(DATEADD(DAY, -7, CAST('2026-11-15' AS DATE)) AS DATETIME2(6));
+  t1.[last_purchase_date] = CAST(N'2026-11-15' AS DATE)
+  OR t1.[last_activity] > CAST(DATEADD(DAY, -7, CAST(N'2026-11-15' AS DATE)) AS DATETIME2(6));
 
 -- constructs/c_date_literals
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[signup_date] >= CAST('2026-01-01' AS DATE)
-  AND t1.[last_purchase] < CAST('2026-06-01 10:00:00' AS DATETIME2(6));
+  t1.[signup_date] >= CAST(N'2026-01-01' AS DATE)
+  AND t1.[last_purchase] < CAST(N'2026-06-01 10:00:00' AS DATETIME2(6));
 
 -- constructs/c_date_minus
 SELECT
@@ -353,7 +375,7 @@ WHERE
   DATEDIFF(
     DAY,
     CAST(t1.[last_purchase_date] AS DATETIME2),
-    CAST(CAST('2026-11-15' AS DATE) AS DATETIME2)
+    CAST(CAST(N'2026-11-15' AS DATE) AS DATETIME2)
   ) > 60;
 
 -- constructs/c_month_math
@@ -361,16 +383,16 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[signup_date] > DATEADD(MONTH, -1, CAST('2026-11-15' AS DATE))
-  AND t1.[last_open] < DATEADD(MONTH, -3, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  t1.[signup_date] > DATEADD(MONTH, -1, CAST(N'2026-11-15' AS DATE))
+  AND t1.[last_open] < DATEADD(MONTH, -3, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- constructs/c_before_after
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[signup_date] < CAST('2026-01-01' AS DATE)
-  AND t1.[last_open] > CAST('2026-01-01 00:00:00' AS DATETIME2(6));
+  t1.[signup_date] < CAST(N'2026-01-01' AS DATE)
+  AND t1.[last_open] > CAST(N'2026-01-01 00:00:00' AS DATETIME2(6));
 
 -- constructs/c_anniversary
 SELECT
@@ -379,28 +401,28 @@ FROM [contacts] AS t1
 WHERE
   (
     (
-      MONTH(t1.[signup_date]) = MONTH(CAST('2026-11-15' AS DATE))
-      AND DAY(t1.[signup_date]) = DAY(CAST('2026-11-15' AS DATE))
+      MONTH(t1.[signup_date]) = MONTH(CAST(N'2026-11-15' AS DATE))
+      AND DAY(t1.[signup_date]) = DAY(CAST(N'2026-11-15' AS DATE))
     )
     OR (
       MONTH(t1.[signup_date]) = 2
       AND DAY(t1.[signup_date]) = 29
-      AND MONTH(CAST('2026-11-15' AS DATE)) = 2
-      AND DAY(CAST('2026-11-15' AS DATE)) = 28
-      AND DAY(DATEADD(DAY, 1, CAST('2026-11-15' AS DATE))) = 1
+      AND MONTH(CAST(N'2026-11-15' AS DATE)) = 2
+      AND DAY(CAST(N'2026-11-15' AS DATE)) = 28
+      AND DAY(DATEADD(DAY, 1, CAST(N'2026-11-15' AS DATE))) = 1
     )
   )
   OR (
     (
-      MONTH(t1.[birthday]) = MONTH(CAST('2026-11-15' AS DATE))
-      AND DAY(t1.[birthday]) = DAY(CAST('2026-11-15' AS DATE))
+      MONTH(t1.[birthday]) = MONTH(CAST(N'2026-11-15' AS DATE))
+      AND DAY(t1.[birthday]) = DAY(CAST(N'2026-11-15' AS DATE))
     )
     OR (
       MONTH(t1.[birthday]) = 2
       AND DAY(t1.[birthday]) = 29
-      AND MONTH(CAST('2026-11-15' AS DATE)) = 2
-      AND DAY(CAST('2026-11-15' AS DATE)) = 28
-      AND DAY(DATEADD(DAY, 1, CAST('2026-11-15' AS DATE))) = 1
+      AND MONTH(CAST(N'2026-11-15' AS DATE)) = 2
+      AND DAY(CAST(N'2026-11-15' AS DATE)) = 28
+      AND DAY(DATEADD(DAY, 1, CAST(N'2026-11-15' AS DATE))) = 1
     )
   );
 
@@ -411,7 +433,7 @@ FROM [contacts] AS t1
 LEFT JOIN [organizations] AS t2
   ON t2.[id] = t1.[organization_id]
 WHERE
-  t2.[industry] + N'|' = 'Software' + N'|' COLLATE Latin1_General_100_BIN2
+  t2.[industry] + N'|' = N'Software' + N'|' COLLATE Latin1_General_100_BIN2
   AND t2.[employees] > 100;
 
 -- constructs/c_to_one_null
@@ -441,7 +463,7 @@ WHERE
     FROM [deals] AS t3
     WHERE
       NOT t3.[contact_id] IS NULL
-      AND t3.[stage] + N'|' = 'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
+      AND t3.[stage] + N'|' = N'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
   );
 
 -- constructs/c_to_many_negated
@@ -455,7 +477,7 @@ WHERE
     FROM [deals] AS t2
     WHERE
       t2.[contact_id] = t1.[id]
-      AND t2.[stage] + N'|' = 'Won' + N'|' COLLATE Latin1_General_100_BIN2
+      AND t2.[stage] + N'|' = N'Won' + N'|' COLLATE Latin1_General_100_BIN2
   );
 
 -- constructs/c_to_many_null
@@ -491,7 +513,7 @@ WHERE
       NOT t2.[contact_id] IS NULL
       AND (
         t2.[value] >= 10000
-        AND t2.[stage] + N'|' = 'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
+        AND t2.[stage] + N'|' = N'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
       )
   );
 
@@ -508,7 +530,7 @@ WHERE
       t2.[contact_id] = t1.[id]
       AND (
         NOT (
-          t2.[stage] + N'|' = 'Won' + N'|' COLLATE Latin1_General_100_BIN2
+          t2.[stage] + N'|' = N'Won' + N'|' COLLATE Latin1_General_100_BIN2
         )
         OR t2.[stage] IS NULL
       )
@@ -525,7 +547,7 @@ WHERE
     FROM [deals] AS t2
     WHERE
       t2.[contact_id] = t1.[id]
-      AND t2.[stage] + N'|' = 'Lost' + N'|' COLLATE Latin1_General_100_BIN2
+      AND t2.[stage] + N'|' = N'Lost' + N'|' COLLATE Latin1_General_100_BIN2
   )
   AND t1.[id] IN (
     SELECT
@@ -552,7 +574,7 @@ WHERE
       COUNT(*) >= 2
       AND COUNT(
         CASE
-          WHEN t2.[stage] + N'|' = 'Won' + N'|' COLLATE Latin1_General_100_BIN2
+          WHEN t2.[stage] + N'|' = N'Won' + N'|' COLLATE Latin1_General_100_BIN2
           THEN 1
         END
       ) = 0
@@ -580,7 +602,7 @@ WHERE
     FROM [deals] AS t3
     WHERE
       t3.[contact_id] = t1.[id]
-      AND t3.[stage] + N'|' = 'Won' + N'|' COLLATE Latin1_General_100_BIN2
+      AND t3.[stage] + N'|' = N'Won' + N'|' COLLATE Latin1_General_100_BIN2
   ) > 5000;
 
 -- constructs/c_min_max
@@ -601,7 +623,7 @@ WHERE
     FROM [deals] AS t3
     WHERE
       t3.[contact_id] = t1.[id]
-  ) < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  ) < DATEADD(DAY, -90, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- constructs/c_performed
 SELECT
@@ -614,7 +636,7 @@ WHERE
     FROM [events] AS t2
     WHERE
       NOT t2.[contact_id] IS NULL
-      AND t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+      AND t2.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
   );
 
 -- constructs/c_performed_count
@@ -629,10 +651,10 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
-          t2.[occurred_at] >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          t2.[occurred_at] >= DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
     GROUP BY
@@ -653,7 +675,7 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND t2.[amount] > 100
       )
     GROUP BY
@@ -676,13 +698,13 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
-          t2.[occurred_at] >= CAST(DATEFROMPARTS(YEAR(CAST('2026-11-15' AS DATE)), MONTH(CAST('2026-11-15' AS DATE)), 1) AS DATETIME2(6))
+          t2.[occurred_at] >= CAST(DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1) AS DATETIME2(6))
           AND t2.[occurred_at] < CAST(DATEADD(
             MONTH,
             1,
-            DATEFROMPARTS(YEAR(CAST('2026-11-15' AS DATE)), MONTH(CAST('2026-11-15' AS DATE)), 1)
+            DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1)
           ) AS DATETIME2(6))
         )
       )
@@ -703,7 +725,7 @@ WHERE
     FROM [events] AS t2
     WHERE
       NOT t2.[contact_id] IS NULL
-      AND t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+      AND t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
     GROUP BY
       t2.[contact_id]
     HAVING
@@ -724,10 +746,10 @@ WHERE
     WHERE
       t2.[contact_id] = t1.[id]
       AND (
-        t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
-          t2.[occurred_at] >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          t2.[occurred_at] >= DATEADD(DAY, -90, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
   );
@@ -744,10 +766,10 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'page_view' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'page_view' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
-          t2.[occurred_at] >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t2.[occurred_at] <= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+          t2.[occurred_at] >= DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t2.[occurred_at] <= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
         )
       )
   );
@@ -757,7 +779,9 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       (
@@ -819,7 +843,7 @@ WHERE
       t2.[member_key]
     FROM [list_members] AS t2
     WHERE
-      t2.[list_slug] + N'|' = 'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
+      t2.[list_slug] + N'|' = N'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t2.[member_key] IS NULL
   )
   OR t1.[id] IN (
@@ -827,7 +851,7 @@ WHERE
       t3.[member_key]
     FROM [list_members] AS t3
     WHERE
-      t3.[list_slug] + N'|' = 'beta_testers' + N'|' COLLATE Latin1_General_100_BIN2
+      t3.[list_slug] + N'|' = N'beta_testers' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t3.[member_key] IS NULL
   );
 
@@ -838,8 +862,8 @@ FROM [contacts] AS t1
 WHERE
   (
     (
-      t1.[country] + N'|' = 'USA' + N'|' COLLATE Latin1_General_100_BIN2
-      OR t1.[country] + N'|' = 'Canada' + N'|' COLLATE Latin1_General_100_BIN2
+      t1.[country] + N'|' = N'USA' + N'|' COLLATE Latin1_General_100_BIN2
+      OR t1.[country] + N'|' = N'Canada' + N'|' COLLATE Latin1_General_100_BIN2
     )
     AND (
       (
@@ -861,17 +885,19 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_purchase] < DATEADD(DAY, -10, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-  AND t1.[country] + N'|' = 'France' + N'|' COLLATE Latin1_General_100_BIN2;
+  t1.[last_purchase] < DATEADD(DAY, -10, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND t1.[country] + N'|' = N'France' + N'|' COLLATE Latin1_General_100_BIN2;
 
 -- constructs/c_unicode
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[first_name] + N'|' = 'Zoë' + N'|' COLLATE Latin1_General_100_BIN2
-  OR LOWER(t1.[first_name]) COLLATE Latin1_General_100_BIN2 LIKE '%é%' ESCAPE '!'
-  OR t1.[first_name] + N'|' = '李' + N'|' COLLATE Latin1_General_100_BIN2;
+  t1.[first_name] + N'|' = N'Zoë' + N'|' COLLATE Latin1_General_100_BIN2
+  OR (
+    LOWER(t1.[first_name]) COLLATE Latin1_General_100_BIN2
+  ) LIKE N'%é%' ESCAPE N'!'
+  OR t1.[first_name] + N'|' = N'李' + N'|' COLLATE Latin1_General_100_BIN2;
 
 -- constructs/c_quotes
 SELECT
@@ -880,13 +906,15 @@ FROM [contacts] AS t1
 WHERE
   (
     NOT (
-      t1.[email] + N'|' = 'o''brien"s@x.com' + N'|' COLLATE Latin1_General_100_BIN2
+      t1.[email] + N'|' = N'o''brien"s@x.com' + N'|' COLLATE Latin1_General_100_BIN2
     )
     OR t1.[email] IS NULL
   )
   AND (
     NOT (
-      LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE '%\%' ESCAPE '!'
+      (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE N'%\%' ESCAPE N'!'
     )
     OR t1.[job_title] IS NULL
   );
@@ -901,7 +929,7 @@ WHERE
       t2.[member_key]
     FROM [list_members] AS t2
     WHERE
-      t2.[list_slug] + N'|' = 'c_static' + N'|' COLLATE Latin1_General_100_BIN2
+      t2.[list_slug] + N'|' = N'c_static' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t2.[member_key] IS NULL
   );
 
@@ -910,7 +938,9 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2 LIKE '%@company.com%' ESCAPE '!';
+  (
+    LOWER(t1.[email]) COLLATE Latin1_General_100_BIN2
+  ) LIKE N'%@company.com%' ESCAPE N'!';
 
 -- seed002/complex_example
 SELECT
@@ -918,10 +948,10 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   (
-    t1.[location] + N'|' = 'USA' + N'|' COLLATE Latin1_General_100_BIN2
-    OR t1.[location] + N'|' = 'Canada' + N'|' COLLATE Latin1_General_100_BIN2
+    t1.[location] + N'|' = N'USA' + N'|' COLLATE Latin1_General_100_BIN2
+    OR t1.[location] + N'|' = N'Canada' + N'|' COLLATE Latin1_General_100_BIN2
   )
-  AND t1.[last_purchase] < DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND t1.[last_purchase] < DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
   AND t1.[total_spent] > 500
   AND t1.[email_opens] > 5;
 
@@ -938,17 +968,17 @@ WHERE
       NOT t2.[contact_id] IS NULL
       AND (
         (
-          t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
-            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
           )
         )
         OR (
-          t2.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
+          t2.[name] + N'|' = N'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
-            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
           )
         )
       )
@@ -957,20 +987,20 @@ WHERE
     HAVING
       COUNT(
         CASE
-          WHEN t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          WHEN t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
-            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
           )
           THEN 1
         END
       ) >= 5
       AND COUNT(
         CASE
-          WHEN t2.[name] + N'|' = 'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
+          WHEN t2.[name] + N'|' = N'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
-            t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+            t2.[occurred_at] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
           )
           THEN 1
         END
@@ -990,35 +1020,35 @@ WHERE
       NOT t2.[contact_id] IS NULL
       AND (
         (
-          t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
-            t2.[occurred_at] >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+            t2.[occurred_at] >= DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
           )
         )
-        OR t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+        OR t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
       )
     GROUP BY
       t2.[contact_id]
     HAVING
       COUNT(
         CASE
-          WHEN t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          WHEN t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
-            t2.[occurred_at] >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-            AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+            t2.[occurred_at] >= DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
           )
           THEN 1
         END
       ) < 2
       AND COUNT(
         CASE
-          WHEN t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          WHEN t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
           THEN 1
         END
       ) > 5
   )
-  AND t1.[subscribed_at] < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  AND t1.[subscribed_at] < DATEADD(DAY, -90, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- seed002/never_engaged
 SELECT
@@ -1026,14 +1056,14 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   t1.[opens] = 0
-  AND t1.[subscribed_at] < DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  AND t1.[subscribed_at] < DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- seed002/recent_purchasers
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_purchase] > DATEADD(DAY, -7, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  t1.[last_purchase] > DATEADD(DAY, -7, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- seed002/cart_abandoners
 SELECT
@@ -1042,7 +1072,7 @@ FROM [contacts] AS t1
 WHERE
   t1.[cart_value] > 0
   AND t1.[last_purchase] IS NULL
-  AND t1.[last_activity] > DATEADD(HOUR, -24, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  AND t1.[last_activity] > DATEADD(HOUR, -24, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- seed002/browse_abandoners
 SELECT
@@ -1051,35 +1081,35 @@ FROM [contacts] AS t1
 WHERE
   t1.[products_viewed] > 3
   AND t1.[cart_items] = 0
-  AND t1.[last_visit] > DATEADD(HOUR, -48, CAST('2026-11-15 12:00:00' AS DATETIME2(6)));
+  AND t1.[last_visit] > DATEADD(HOUR, -48, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)));
 
 -- seed002/geographic
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[country] + N'|' = 'USA' + N'|' COLLATE Latin1_General_100_BIN2
+  t1.[country] + N'|' = N'USA' + N'|' COLLATE Latin1_General_100_BIN2
   AND (
-    t1.[state] + N'|' = 'CA' + N'|' COLLATE Latin1_General_100_BIN2
-    OR t1.[state] + N'|' = 'NY' + N'|' COLLATE Latin1_General_100_BIN2
-    OR t1.[state] + N'|' = 'TX' + N'|' COLLATE Latin1_General_100_BIN2
+    t1.[state] + N'|' = N'CA' + N'|' COLLATE Latin1_General_100_BIN2
+    OR t1.[state] + N'|' = N'NY' + N'|' COLLATE Latin1_General_100_BIN2
+    OR t1.[state] + N'|' = N'TX' + N'|' COLLATE Latin1_General_100_BIN2
   )
-  AND t1.[timezone] + N'|' = 'PST' + N'|' COLLATE Latin1_General_100_BIN2;
+  AND t1.[timezone] + N'|' = N'PST' + N'|' COLLATE Latin1_General_100_BIN2;
 
 -- seed002/birthday_month
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  MONTH(t1.[birthday]) = MONTH(CAST('2026-11-15' AS DATE));
+  MONTH(t1.[birthday]) = MONTH(CAST(N'2026-11-15' AS DATE));
 
 -- seed002/customer_lifecycle
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[signup_date] < DATEADD(DAY, -365, CAST('2026-11-15' AS DATE))
-  AND t1.[customer_tier] + N'|' = 'Gold' + N'|' COLLATE Latin1_General_100_BIN2;
+  t1.[signup_date] < DATEADD(DAY, -365, CAST(N'2026-11-15' AS DATE))
+  AND t1.[customer_tier] + N'|' = N'Gold' + N'|' COLLATE Latin1_General_100_BIN2;
 
 -- seed002/nested_example
 SELECT
@@ -1088,12 +1118,16 @@ FROM [contacts] AS t1
 WHERE
   (
     (
-      t1.[product_interest] + N'|' = 'Software' + N'|' COLLATE Latin1_General_100_BIN2
-      AND LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE '%developer%' ESCAPE '!'
+      t1.[product_interest] + N'|' = N'Software' + N'|' COLLATE Latin1_General_100_BIN2
+      AND (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE N'%developer%' ESCAPE N'!'
     )
     OR (
-      t1.[product_interest] + N'|' = 'Marketing' + N'|' COLLATE Latin1_General_100_BIN2
-      AND LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2 LIKE '%marketing%' ESCAPE '!'
+      t1.[product_interest] + N'|' = N'Marketing' + N'|' COLLATE Latin1_General_100_BIN2
+      AND (
+        LOWER(t1.[job_title]) COLLATE Latin1_General_100_BIN2
+      ) LIKE N'%marketing%' ESCAPE N'!'
     )
   )
   AND (
@@ -1105,7 +1139,7 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_activity] > CAST(DATEADD(DAY, -30, CAST('2026-11-15' AS DATE)) AS DATETIME2(6));
+  t1.[last_activity] > CAST(DATEADD(DAY, -30, CAST(N'2026-11-15' AS DATE)) AS DATETIME2(6));
 
 -- seed002/signup_anniversary
 SELECT
@@ -1113,15 +1147,15 @@ SELECT
 FROM [contacts] AS t1
 WHERE
   (
-    MONTH(t1.[signup_date]) = MONTH(CAST('2026-11-15' AS DATE))
-    AND DAY(t1.[signup_date]) = DAY(CAST('2026-11-15' AS DATE))
+    MONTH(t1.[signup_date]) = MONTH(CAST(N'2026-11-15' AS DATE))
+    AND DAY(t1.[signup_date]) = DAY(CAST(N'2026-11-15' AS DATE))
   )
   OR (
     MONTH(t1.[signup_date]) = 2
     AND DAY(t1.[signup_date]) = 29
-    AND MONTH(CAST('2026-11-15' AS DATE)) = 2
-    AND DAY(CAST('2026-11-15' AS DATE)) = 28
-    AND DAY(DATEADD(DAY, 1, CAST('2026-11-15' AS DATE))) = 1
+    AND MONTH(CAST(N'2026-11-15' AS DATE)) = 2
+    AND DAY(CAST(N'2026-11-15' AS DATE)) = 28
+    AND DAY(DATEADD(DAY, 1, CAST(N'2026-11-15' AS DATE))) = 1
   );
 
 -- seed002/holiday_season
@@ -1129,14 +1163,16 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  MONTH(CAST('2026-11-15' AS DATE)) IN (11, 12);
+  MONTH(CAST(N'2026-11-15' AS DATE)) IN (11, 12);
 
 -- seed002/calculated_fields
 SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       (
@@ -1151,7 +1187,7 @@ WHERE
   AND DATEDIFF(
     DAY,
     CAST(t1.[last_purchase_date] AS DATETIME2),
-    CAST(CAST('2026-11-15' AS DATE) AS DATETIME2)
+    CAST(CAST(N'2026-11-15' AS DATE) AS DATETIME2)
   ) > 30;
 
 -- seed002/welcome_series
@@ -1159,7 +1195,7 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[subscribed_at] > DATEADD(DAY, -7, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+  t1.[subscribed_at] > DATEADD(DAY, -7, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
   AND t1.[welcome_email_sent] = 0;
 
 -- seed002/win_back
@@ -1167,7 +1203,7 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_purchase] < DATEADD(DAY, -180, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+  t1.[last_purchase] < DATEADD(DAY, -180, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
   AND t1.[previous_customer] = 1;
 
 -- seed002/top_tier
@@ -1183,10 +1219,10 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
-          t2.[occurred_at] >= DATEADD(MONTH, -12, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          t2.[occurred_at] >= DATEADD(MONTH, -12, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
     GROUP BY
@@ -1200,8 +1236,8 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_open] < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-  AND t1.[subscription_status] + N'|' = 'Active' + N'|' COLLATE Latin1_General_100_BIN2;
+  t1.[last_open] < DATEADD(DAY, -90, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND t1.[subscription_status] + N'|' = N'Active' + N'|' COLLATE Latin1_General_100_BIN2;
 
 -- seed002/active_last_30_days
 SELECT
@@ -1215,10 +1251,10 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
-          t2.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t2.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          t2.[occurred_at] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
   );
@@ -1235,14 +1271,14 @@ WHERE
     WHERE
       NOT t2.[contact_id] IS NULL
       AND (
-        t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        t2.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND (
           t2.[occurred_at] >= CAST(DATEADD(
             DAY,
             -(
-              DATEDIFF(DAY, CAST('19000101' AS DATETIME2), CAST(CAST('2026-11-15' AS DATE) AS DATETIME2)) % 7
+              DATEDIFF(DAY, CAST(N'19000101' AS DATETIME2), CAST(CAST(N'2026-11-15' AS DATE) AS DATETIME2)) % 7
             ),
-            CAST('2026-11-15' AS DATE)
+            CAST(N'2026-11-15' AS DATE)
           ) AS DATETIME2(6))
           AND t2.[occurred_at] < CAST(DATEADD(
             DAY,
@@ -1250,9 +1286,9 @@ WHERE
             DATEADD(
               DAY,
               -(
-                DATEDIFF(DAY, CAST('19000101' AS DATETIME2), CAST(CAST('2026-11-15' AS DATE) AS DATETIME2)) % 7
+                DATEDIFF(DAY, CAST(N'19000101' AS DATETIME2), CAST(CAST(N'2026-11-15' AS DATE) AS DATETIME2)) % 7
               ),
-              CAST('2026-11-15' AS DATE)
+              CAST(N'2026-11-15' AS DATE)
             )
           ) AS DATETIME2(6))
         )
@@ -1269,7 +1305,7 @@ WHERE
       t2.[member_key]
     FROM [list_members] AS t2
     WHERE
-      t2.[list_slug] + N'|' = 'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
+      t2.[list_slug] + N'|' = N'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t2.[member_key] IS NULL
   )
   AND (
@@ -1280,10 +1316,10 @@ WHERE
       WHERE
         NOT t3.[contact_id] IS NULL
         AND (
-          t3.[name] + N'|' = 'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+          t3.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
-            t3.[occurred_at] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-            AND t3.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+            t3.[occurred_at] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+            AND t3.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
           )
         )
     )
@@ -1303,14 +1339,14 @@ WHERE
       WHERE
         t2.[contact_id] = t1.[id]
         AND (
-          t2.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+          t2.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
           AND (
             t2.[occurred_at] >= CAST(DATEADD(
               DAY,
               -(
-                DATEDIFF(DAY, CAST('19000101' AS DATETIME2), CAST(CAST('2026-11-15' AS DATE) AS DATETIME2)) % 7
+                DATEDIFF(DAY, CAST(N'19000101' AS DATETIME2), CAST(CAST(N'2026-11-15' AS DATE) AS DATETIME2)) % 7
               ),
-              CAST('2026-11-15' AS DATE)
+              CAST(N'2026-11-15' AS DATE)
             ) AS DATETIME2(6))
             AND t2.[occurred_at] < CAST(DATEADD(
               DAY,
@@ -1318,9 +1354,9 @@ WHERE
               DATEADD(
                 DAY,
                 -(
-                  DATEDIFF(DAY, CAST('19000101' AS DATETIME2), CAST(CAST('2026-11-15' AS DATE) AS DATETIME2)) % 7
+                  DATEDIFF(DAY, CAST(N'19000101' AS DATETIME2), CAST(CAST(N'2026-11-15' AS DATE) AS DATETIME2)) % 7
                 ),
-                CAST('2026-11-15' AS DATE)
+                CAST(N'2026-11-15' AS DATE)
               )
             ) AS DATETIME2(6))
           )
@@ -1335,8 +1371,8 @@ FROM [contacts] AS t1
 WHERE
   t1.[lifetime_value] > 500
   AND (
-    t1.[last_activity] >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-    AND t1.[last_activity] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+    t1.[last_activity] >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+    AND t1.[last_activity] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
   );
 
 -- seed002/vip_customers
@@ -1349,7 +1385,7 @@ WHERE
       t2.[member_key]
     FROM [list_members] AS t2
     WHERE
-      t2.[list_slug] + N'|' = 'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
+      t2.[list_slug] + N'|' = N'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t2.[member_key] IS NULL
   );
 
@@ -1363,7 +1399,7 @@ WHERE
       t2.[member_key]
     FROM [list_members] AS t2
     WHERE
-      t2.[list_slug] + N'|' = 'beta_testers' + N'|' COLLATE Latin1_General_100_BIN2
+      t2.[list_slug] + N'|' = N'beta_testers' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t2.[member_key] IS NULL
   );
 
@@ -1382,14 +1418,14 @@ WHERE
       NOT t2.[contact_id] IS NULL
       AND (
         t2.[value] >= 10000
-        AND t2.[stage] + N'|' = 'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
+        AND t2.[stage] + N'|' = N'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
       )
   )
   AND (
-    t3.[industry] + N'|' = 'Software' + N'|' COLLATE Latin1_General_100_BIN2
-    OR t3.[industry] + N'|' = 'Fintech' + N'|' COLLATE Latin1_General_100_BIN2
+    t3.[industry] + N'|' = N'Software' + N'|' COLLATE Latin1_General_100_BIN2
+    OR t3.[industry] + N'|' = N'Fintech' + N'|' COLLATE Latin1_General_100_BIN2
   )
-  AND t1.[last_purchase] > DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND t1.[last_purchase] > DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
   AND t1.[id] IN (
     SELECT
       t4.[contact_id]
@@ -1397,11 +1433,11 @@ WHERE
     WHERE
       NOT t4.[contact_id] IS NULL
       AND (
-        t4.[name] + N'|' = 'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        t4.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
         AND t4.[amount] > 100
         AND (
-          t4.[occurred_at] >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
-          AND t4.[occurred_at] <= CAST('2026-11-15 12:00:00' AS DATETIME2(6))
+          t4.[occurred_at] >= DATEADD(DAY, -90, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t4.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
         )
       )
     GROUP BY
@@ -1409,11 +1445,13 @@ WHERE
     HAVING
       COUNT(*) >= 2
   )
-  AND CAST(t1.[lifetime_value] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  AND (
+    CAST(t1.[lifetime_value] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       NOT (
-        t1.[last_activity] < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+        t1.[last_activity] < DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
       )
       OR t1.[last_activity] IS NULL
     )
@@ -1430,7 +1468,7 @@ WHERE
       t2.[member_key]
     FROM [list_members] AS t2
     WHERE
-      t2.[list_slug] + N'|' = 'beta_testers_spec' + N'|' COLLATE Latin1_General_100_BIN2
+      t2.[list_slug] + N'|' = N'beta_testers_spec' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t2.[member_key] IS NULL
   );
 
@@ -1449,18 +1487,20 @@ WHERE
       NOT t2.[contact_id] IS NULL
       AND (
         t2.[value] >= 10000
-        AND t2.[stage] + N'|' = 'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
+        AND t2.[stage] + N'|' = N'Negotiation' + N'|' COLLATE Latin1_General_100_BIN2
       )
   )
   AND (
-    t3.[industry] + N'|' = 'Software' + N'|' COLLATE Latin1_General_100_BIN2
-    OR t3.[industry] + N'|' = 'Fintech' + N'|' COLLATE Latin1_General_100_BIN2
+    t3.[industry] + N'|' = N'Software' + N'|' COLLATE Latin1_General_100_BIN2
+    OR t3.[industry] + N'|' = N'Fintech' + N'|' COLLATE Latin1_General_100_BIN2
   )
-  AND CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0) > 50
+  AND (
+    CAST(t1.[total_revenue] AS FLOAT) / NULLIF(CAST(t1.[order_count] AS FLOAT), 0)
+  ) > 50
   AND (
     (
       NOT (
-        t1.[last_activity] < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+        t1.[last_activity] < DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
       )
       OR t1.[last_activity] IS NULL
     )
@@ -1472,7 +1512,7 @@ SELECT
   t1.[id] AS [id]
 FROM [contacts] AS t1
 WHERE
-  t1.[last_activity] < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS DATETIME2(6)))
+  t1.[last_activity] < DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
   OR t1.[last_activity] IS NULL;
 
 -- high_value_prospects/vip_customers
@@ -1485,7 +1525,7 @@ WHERE
       t2.[member_key]
     FROM [list_members] AS t2
     WHERE
-      t2.[list_slug] + N'|' = 'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
+      t2.[list_slug] + N'|' = N'vip_customers' + N'|' COLLATE Latin1_General_100_BIN2
       AND NOT t2.[member_key] IS NULL
   );
 

@@ -79,7 +79,33 @@ def _parse_template(sql: str, dialect: str) -> exp.Expression:
     return sqlglot.parse_one(sql, read=dialect)
 
 
+@functools.lru_cache(maxsize=None)
+def _template_is_atomic(sql: str, dialect: str) -> bool:
+    """Whether the template's SQL stays ONE operand wherever the lowering puts it (`WEEKDAY(x) + 1` does
+    not: `WEEKDAY(x) + 1 * 2`). sqlglot renders a tree as it is, without precedence parentheses, so this
+    is asked of the dialect's parser once per template: a value must parse back as an operand of `*` (the
+    tightest binary operator the lowering builds), a condition as the operand of NOT and AND."""
+    tree = _parse_template(sql, dialect)
+    if isinstance(tree, (exp.Paren, exp.Column, exp.Literal)):
+        return True
+    t = tree.sql(dialect=dialect)
+    if isinstance(tree, exp.Predicate):
+        probes = ((f"NOT {t}", exp.Not, "this"), (f"__l AND {t}", exp.And, "expression"),
+                  (f"{t} AND __r", exp.And, "this"))
+    else:
+        probes = ((f"__l * {t}", exp.Mul, "expression"), (f"{t} * __r", exp.Mul, "this"))
+    for probe, kind, side in probes:
+        try:
+            back = sqlglot.parse_one(probe, read=dialect)
+        except sqlglot.errors.ParseError:
+            return False
+        if not isinstance(back, kind) or back.args[side].sql(dialect=dialect) != t:
+            return False
+    return True
+
+
 PARAM_META = "segql_param"  # marks a literal holding a user's value: `--params` makes it a bind parameter
+VALUE_META = "segql_value"  # the value of a PARAM_META node that `Ops.finish` respelled (no longer a Literal)
 
 
 def param(value: str) -> exp.Expression:
@@ -87,6 +113,14 @@ def param(value: str) -> exp.Expression:
     lit = exp.Literal.string(value)
     lit.meta[PARAM_META] = "string"
     return lit
+
+
+def _unparen(e: exp.Expression) -> exp.Expression:
+    """`e` without the parentheses that only make it atomic (sqlglot's `unnest` would also strip a
+    subquery's own: `CAST(SELECT …)`)."""
+    while type(e) is exp.Paren and not isinstance(e.this, exp.Query):
+        e = e.this
+    return e
 
 
 def _lit(v) -> exp.Expression:
@@ -97,6 +131,21 @@ def _lit(v) -> exp.Expression:
     if isinstance(v, (int, float)):
         return exp.Literal.number(v)
     return exp.Literal.string(v)
+
+
+def respell_strings(tree: exp.Expression, needs, make) -> exp.Expression:
+    """Replace every string literal whose value `needs(value)` by `make(value)`, keeping its PARAM_META
+    (and its value, for `--params`)."""
+    def swap(node):
+        if isinstance(node, exp.Literal) and node.is_string and needs(node.this):
+            new = make(node.this)
+            if PARAM_META in node.meta:
+                new.meta[PARAM_META] = node.meta[PARAM_META]
+                new.meta[VALUE_META] = node.this
+            return new
+        return node
+
+    return tree.transform(swap, copy=False)
 
 
 def _check(value, allowed, what):
@@ -147,23 +196,35 @@ class Ops:
     def tpl(self, sql: str, **args) -> exp.Expression:
         """A tree from SQL written in this dialect; `__name` columns are replaced by `args[name]`.
 
-        Arguments may be sqlglot expressions or plain Python ints/strs (turned into literals).
+        Arguments may be sqlglot expressions or plain Python ints/strs (turned into literals). The result
+        is atomic: a template that is not one operand by itself (`WEEKDAY(__x) + 1`, `__a - __b`) comes
+        back in parentheses, so it keeps its meaning wherever the lowering puts it.
         """
         tree = _parse_template(sql, self.name).copy()
+        if not _template_is_atomic(sql, self.name):
+            tree = exp.Paren(this=tree)
         subs = {k: _lit(v) for k, v in args.items()}
 
         def sub(node):
             if isinstance(node, exp.Column) and not node.table and node.name.startswith("__"):
-                return subs[node.name[2:]].copy()
+                arg = subs[node.name[2:]].copy()
+                # a plain call's argument list and CAST(… AS t) delimit an argument: no parentheses needed
+                return _unparen(arg) if isinstance(node.parent, (exp.Anonymous, exp.Cast)) else arg
             return node
 
         return tree.transform(sub, copy=False)
+
+    def finish(self, tree: exp.Expression) -> exp.Expression:
+        """The last pass over a whole statement (the lowering calls it): how this dialect must spell the
+        string literals in it. sqlglot's own quoting is right here."""
+        return tree
 
     def unsupported(self, construct: str, hint: str | None = None):
         raise UnsupportedError(construct, self.name, hint)
 
     def cast(self, x, type_sql: str) -> exp.Expression:
-        return exp.Cast(this=_lit(x), to=_datatype(type_sql, self.name).copy())
+        # CAST(… AS t) delimits its operand: an atomic argument needs no parentheses of its own here
+        return exp.Cast(this=_unparen(_lit(x)), to=_datatype(type_sql, self.name).copy())
 
     @staticmethod
     def is_utc(tz: str) -> bool:
@@ -217,7 +278,7 @@ class Ops:
         return exp.Interval(this=exp.Literal.string(str(n)), unit=exp.var(unit.upper()))
 
     def _add_ts(self, ts, n: int, unit: str) -> exp.Expression:
-        return exp.Add(this=ts, expression=self._interval(n, unit))
+        return exp.Paren(this=exp.Add(this=ts, expression=self._interval(n, unit)))
 
     def _add_date(self, d, n: int, unit: str) -> exp.Expression:
         # via a naive TIMESTAMP: DuckDB (ICU) turns DATE + INTERVAL into a TIMESTAMPTZ in the session zone
@@ -316,9 +377,9 @@ class Ops:
 
     def divide(self, a, b) -> exp.Expression:
         """Double division; NULL when b = 0 (never an error or inf) or when either side is NULL."""
-        return exp.Div(this=self.to_double(a),
-                       expression=exp.Nullif(this=self.to_double(b), expression=exp.Literal.number(0)),
-                       typed=False, safe=False)
+        return exp.Paren(this=exp.Div(this=self.to_double(a),
+                                      expression=exp.Nullif(this=self.to_double(b), expression=exp.Literal.number(0)),
+                                      typed=False, safe=False))
 
     def round_half_away(self, x, digits: int = 0) -> exp.Expression:
         """Round half away from zero, computed the same way on every engine (IEEE doubles).

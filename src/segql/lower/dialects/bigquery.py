@@ -12,6 +12,7 @@ class BigQueryOps(Ops):
     order = 2  # position in DIALECTS
     regex_flavor = "re2"
     double_type = "FLOAT64"
+    prefold_lower = True  # LOWER uses the full Unicode mapping: 'İ' -> 'i̇', a final 'Σ' -> 'ς'
 
     def now(self, tz):
         return self.tpl("CURRENT_DATETIME(__tz)", tz=tz)

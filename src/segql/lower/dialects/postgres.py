@@ -1,7 +1,9 @@
 """PostgreSQL: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
-from segql.lower.dialects.base import Ops
+from sqlglot import exp
+
+from segql.lower.dialects.base import Ops, respell_strings
 
 
 class PostgresOps(Ops):
@@ -10,6 +12,12 @@ class PostgresOps(Ops):
     verified = True
     aliases = ("postgresql",)
     prefold_lower = True  # LOWER follows the database's libc/ICU locale; 'C' would be ASCII-only
+
+    def finish(self, tree):
+        """With `standard_conforming_strings = off` a backslash in '…' is an escape, so `'\' OR 1=1 --'`
+        would end the literal early. A string holding a backslash is written E'…' (backslashes and quotes
+        escaped: sqlglot's postgres escape-string node), which reads the same under either setting."""
+        return respell_strings(tree, lambda v: "\\" in v, lambda v: exp.ByteString(this=v))
 
     def regex_search(self, s, pattern):
         import segql.semantic.regex as regex

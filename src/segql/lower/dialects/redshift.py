@@ -1,14 +1,36 @@
 """Amazon Redshift: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
+from segql.lower.dialects.base import respell_strings
 from segql.lower.dialects.postgres import PostgresOps
+
+_QUOTE_OR_BACKSLASH = re.compile(r"(['\\])")
+
+
+def _chr_concat(value: str) -> exp.Expression:
+    """`value` with every quote and backslash written as CHR(39) / CHR(92): a literal that holds neither
+    reads the same whether or not the server treats backslashes as escapes."""
+    parts = [exp.Anonymous(this="CHR", expressions=[exp.Literal.number(ord(p))]) if p in ("'", "\\")
+             else exp.Literal.string(p) for p in _QUOTE_OR_BACKSLASH.split(value) if p]
+    node = parts[0]
+    for part in parts[1:]:
+        node = exp.DPipe(this=node, expression=part, safe=True)
+    return exp.Paren(this=node)
 
 
 class RedshiftOps(PostgresOps):
     name = "redshift"
     order = 4  # position in DIALECTS
+
+    def finish(self, tree):
+        """sqlglot writes Redshift literals with backslash escapes (`'it\\'s'`), which are only right
+        while the server reads backslashes as escapes, and Redshift has no documented E'…'. A string with
+        a quote or a backslash is built from plain pieces and CHR() instead: exact under either reading."""
+        return respell_strings(tree, lambda v: "'" in v or "\\" in v, _chr_concat)
 
     def now(self, tz):
         # GETDATE() is the session zone's wall clock; as TIMESTAMPTZ it is the instant again, and
@@ -29,7 +51,9 @@ class RedshiftOps(PostgresOps):
         return self.tpl("__a || '|' = __b || '|'", a=a, b=b)
 
     def string_in(self, a, values):
-        return exp.or_(*[self.string_equals(a.copy(), v) for v in values]) if values else exp.false()
+        return exp.Paren(this=exp.or_(*[self.string_equals(a.copy(), v) for v in values])) if values else exp.false()
 
-    def length(self, s):
-        return self.tpl("LENGTH(__s || '|') - 1", s=s)  # LENGTH ignores trailing blanks
+    def _extract(self, part, x):
+        if part == "isodow":  # Redshift has no ISODOW date part; DOW is Sunday 0 .. Saturday 6
+            return self.tpl("CAST((EXTRACT(DOW FROM __x) + 6) % 7 + 1 AS INTEGER)", x=x)
+        return super()._extract(part, x)

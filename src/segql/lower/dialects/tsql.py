@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.lower.dialects.base import Ops
+from segql.lower.dialects.base import Ops, respell_strings
 
 
 class TSQLOps(Ops):
@@ -14,6 +14,11 @@ class TSQLOps(Ops):
     double_type = "FLOAT"
     like_specials = "%_["  # '[' starts a character class in T-SQL LIKE
     _BIN = "Latin1_General_100_BIN2"
+
+    def finish(self, tree):
+        """A plain '…' literal is VARCHAR in the database's code page: text outside it (日本, Ω) is lost.
+        Every string literal is written N'…' (NVARCHAR)."""
+        return respell_strings(tree, lambda v: True, lambda v: exp.National(this=v))
 
     def now(self, tz):
         if not self.is_utc(tz):
@@ -53,7 +58,7 @@ class TSQLOps(Ops):
         return self.tpl(f"__a + N'|' = __b + N'|' COLLATE {self._BIN}", a=a, b=b)
 
     def string_in(self, a, values):
-        return exp.or_(*[self.string_equals(a.copy(), v) for v in values]) if values else exp.false()
+        return exp.Paren(this=exp.or_(*[self.string_equals(a.copy(), v) for v in values])) if values else exp.false()
 
     def _like_subject(self, lowered):
         return self.tpl(f"__s COLLATE {self._BIN}", s=lowered)
