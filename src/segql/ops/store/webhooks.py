@@ -188,11 +188,12 @@ class Webhooks:
 
 
 # ---- the outbox ---------------------------------------------------------------------------------------
-def enqueue(db: StoreDb, segment, change, member_keys, *, batch: int = BATCH) -> int:
+def enqueue(db: StoreDb, segment, change, member_keys, *, batch: int | None = None) -> int:
     """Write the refresh's events for every matching webhook, in the caller's (the refresh's) transaction.
 
     `member_keys()` → (entered keys, left keys), all of them; called only when some webhook wants member
     events. Returns the number of outbox rows written."""
+    batch = batch or BATCH
     hooks = [h for h in Webhooks(db).list(organization=segment.organization)
              if h.segments is None or segment.id in h.segments]
     if not hooks:
