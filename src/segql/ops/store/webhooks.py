@@ -237,7 +237,7 @@ class Retry:
 
     base: float = 1.0
     cap: float = 3600.0
-    attempts: int = 12
+    attempts: int = 15
     jitter: float = 0.25
 
     def delay(self, attempt: int) -> float:
