@@ -4,6 +4,7 @@ restarted: every event arrives at least once, retries share the idempotency key,
 back writes no event, the outbox survives a restart, two dispatchers never send one row at the same time."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -231,7 +232,7 @@ def test_back_off_grows_and_gives_up_after_n_attempts(project, receiver):
     drain(segments.db, retry=retry)
     times = [r["at"] for r in receiver.requests]
     assert len(times) == 5 and all(r["status"] == 500 for r in receiver.requests)
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     for n, gap in enumerate(gaps, start=1):  # 0.05, 0.1, 0.2, 0.4 s (+ up to 25% jitter)
         assert gap >= 0.05 * 2 ** (n - 1), gaps
     assert gaps[-1] > gaps[0] * 3

@@ -16,7 +16,7 @@ from segql.ops.service import errors, models
 from segql.ops.service.auth import Principal, authenticate
 from segql.ops.store import workbench
 from segql.ops.store.keys import KeyStore
-from segql.ops.store.webhooks import Retry, Webhooks
+from segql.ops.store.webhooks import DEFAULT_RETRY, Retry, Webhooks
 
 READ, WRITE = "read:segments", "write:segments"
 WRITE_HOOKS, READ_HOOKS = "write:webhooks", ("read:webhooks", "write:webhooks")
@@ -28,7 +28,7 @@ ERRORS = {400: {"model": models.Error}, 401: {"model": models.Error}, 403: {"mod
 
 
 def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | None = None,
-               deliver_webhooks: bool = True, webhook_timeout: float = 5.0, webhook_retry: Retry = Retry(),
+               deliver_webhooks: bool = True, webhook_timeout: float = 5.0, webhook_retry: Retry = DEFAULT_RETRY,
                webhook_poll: float = 1.0) -> FastAPI:
     """The service over `segments` (an SDK object from `segql.open_store`; its keys live in the same store).
     With `deliver_webhooks`, a dispatcher thread delivers the webhooks' outbox while the app runs."""

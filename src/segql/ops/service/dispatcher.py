@@ -9,13 +9,13 @@ import secrets
 import threading
 
 from segql.errors import SegqlError
-from segql.ops.store.webhooks import Retry, deliver_due
+from segql.ops.store.webhooks import DEFAULT_RETRY, Retry, deliver_due
 
 log = logging.getLogger("segql.service")
 
 
 class Dispatcher:
-    def __init__(self, segments, *, timeout: float = 5.0, retry: Retry = Retry(), poll: float = 1.0,
+    def __init__(self, segments, *, timeout: float = 5.0, retry: Retry = DEFAULT_RETRY, poll: float = 1.0,
                  batch: int = 20):
         self.segments, self.timeout, self.retry, self.poll, self.batch = segments, timeout, retry, poll, batch
         self.worker = "worker_" + secrets.token_hex(6)
@@ -50,6 +50,6 @@ class Dispatcher:
                                worker=self.worker)["claimed"]
         except SegqlError as err:  # the store is away or locked: the rows wait for the next pass
             log.info("webhook delivery skipped: %s %s", err.code, err.message)
-        except Exception:  # noqa: BLE001 - keep the dispatcher alive; the log has the bug
+        except Exception:  # keep the dispatcher alive; the log has the bug
             log.exception("webhook delivery failed")
         return 0

@@ -69,8 +69,12 @@ def check_url(url) -> str:
     if not isinstance(url, str) or not url.strip():
         raise _error("E0814", "a webhook needs a url", "url", ["e.g. https://example.com/segql-hook"])
     url = url.strip()
-    parsed = urlparse(url)
-    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+    try:
+        parsed = urlparse(url)
+        host, _ = parsed.hostname, parsed.port
+    except ValueError:  # e.g. "http://[" (a broken IPv6 literal), a port over 65535
+        parsed, host = None, None
+    if parsed is None or parsed.scheme.lower() not in ("http", "https") or not host:
         raise _error("E0814", f"a webhook url must be http:// or https:// with a host, not {url[:80]!r}", "url",
                      ["e.g. https://example.com/segql-hook"])
     if len(url) > URL_MAX or not url.isprintable() or any(c.isspace() for c in url):
@@ -105,7 +109,7 @@ class Webhooks:
         return self._source if isinstance(self._source, StoreDb) else self._source.db
 
     @classmethod
-    def open(cls, url: str) -> "Webhooks":
+    def open(cls, url: str) -> Webhooks:
         db = StoreDb(url)
         migrate(db)
         return cls(db)
@@ -245,6 +249,9 @@ class Retry:
         return wait * (1 + random.uniform(0, self.jitter))
 
 
+DEFAULT_RETRY = Retry()
+
+
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """`v1=` + hex HMAC-SHA256 of "{timestamp}.{body}" with the webhook's secret."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
@@ -315,7 +322,7 @@ def claim(db: StoreDb, *, limit: int, lease: float, worker: str) -> list[tuple]:
     return sorted(rows, key=lambda r: order[r[0]])
 
 
-def deliver_due(db: StoreDb, *, limit: int = 50, timeout: float = 5.0, retry: Retry = Retry(),
+def deliver_due(db: StoreDb, *, limit: int = 50, timeout: float = 5.0, retry: Retry = DEFAULT_RETRY,
                 worker: str | None = None, send=post) -> dict:
     """Deliver the rows due now, once each (one pass): `{"claimed", "delivered", "retrying", "failed"}`.
     A 2xx marks a row delivered; any other answer, a timeout or a refused connection schedules the next
