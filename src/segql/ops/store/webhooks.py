@@ -331,23 +331,27 @@ def deliver_due(db: StoreDb, *, limit: int = 50, timeout: float = 5.0, retry: Re
     lease = (timeout + 5.0) * max(1, limit) + 30.0  # longer than sending every claimed row can take
     rows = claim(db, limit=limit, lease=lease, worker=worker)
     out = {"claimed": len(rows), "delivered": 0, "retrying": 0, "failed": 0}
+    updates = []  # written together after the batch: one store commit, not one per event
     for row_id, event, body, url, secret, attempts in rows:
         status, error = send(url, secret, event, row_id, body, timeout)
         attempts = int(attempts) + 1
+        if status is not None and 200 <= status < 300:
+            updates.append(("UPDATE segql_webhook_outbox SET status = 'delivered', attempts = ?, delivered_at = ?, "
+                            "last_status = ?, last_error = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+                            (attempts, stamp(), status, row_id, worker)))
+            out["delivered"] += 1
+        elif attempts >= retry.attempts:
+            updates.append(("UPDATE segql_webhook_outbox SET status = 'failed', attempts = ?, last_status = ?, "
+                            "last_error = ?, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+                            (attempts, status, error, row_id, worker)))
+            out["failed"] += 1
+        else:
+            updates.append(("UPDATE segql_webhook_outbox SET attempts = ?, next_attempt_at = ?, last_status = ?, "
+                            "last_error = ?, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+                            (attempts, stamp(time.time() + retry.delay(attempts)), status, error, row_id, worker)))
+            out["retrying"] += 1
+    if updates:  # a crash before this line re-sends the batch when its lease ends: a duplicate, never a loss
         with db.transaction():
-            if status is not None and 200 <= status < 300:
-                db.execute("UPDATE segql_webhook_outbox SET status = 'delivered', attempts = ?, delivered_at = ?, "
-                           "last_status = ?, last_error = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                           (attempts, stamp(), status, row_id, worker))
-                out["delivered"] += 1
-            elif attempts >= retry.attempts:
-                db.execute("UPDATE segql_webhook_outbox SET status = 'failed', attempts = ?, last_status = ?, "
-                           "last_error = ?, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                           (attempts, status, error, row_id, worker))
-                out["failed"] += 1
-            else:
-                db.execute("UPDATE segql_webhook_outbox SET attempts = ?, next_attempt_at = ?, last_status = ?, "
-                           "last_error = ?, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                           (attempts, stamp(time.time() + retry.delay(attempts)), status, error, row_id, worker))
-                out["retrying"] += 1
+            for sql, params in updates:
+                db.execute(sql, params)
     return out
