@@ -377,13 +377,15 @@ def test_cli_delivers_the_outbox(project, receiver):
     register(segments, receiver)
     segments.refresh(s.id)
     segments.close()
+    code, out, err = run_cli("webhooks", "list", "--store", f"sqlite:///{project / 'store.db'}", "--format", "json")
+    assert code == 0 and (json.loads(out)[0]["pending"], json.loads(out)[0]["failed"]) == (2, 0)
     code, out, err = run_cli("webhooks", "deliver", "--store", f"sqlite:///{project / 'store.db'}",
                              "--format", "json")
     assert code == 0, err
     assert json.loads(out) == {"claimed": 2, "delivered": 2, "retrying": 0, "failed": 0}
     assert len(receiver.delivered()) == 2 and all(r["valid"] for r in receiver.requests)
     code, out, err = run_cli("webhooks", "list", "--store", f"sqlite:///{project / 'store.db'}", "--format", "json")
-    assert code == 0 and json.loads(out)[0]["pending"] == 0
+    assert code == 0 and (json.loads(out)[0]["pending"], json.loads(out)[0]["failed"]) == (0, 0)
     code, out, err = run_cli("webhooks", "deliver", "--store", "ftp://nowhere")
     assert code == 1 and "E0808" in err and "Traceback" not in err
 

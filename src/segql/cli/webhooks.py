@@ -32,11 +32,8 @@ def run(args) -> int:
         if args.action == "list":
             rows = []
             for hook in hooks.list(organization=args.organization):
-                pending = len(hooks.deliveries(hook.id, status="pending", limit=100_000,
-                                               organization=args.organization))
-                failed = len(hooks.deliveries(hook.id, status="failed", limit=100_000,
-                                              organization=args.organization))
-                rows.append({**hook.to_dict(), "pending": pending, "failed": failed})
+                counts = hooks.status_counts(hook.id, organization=args.organization)
+                rows.append({**hook.to_dict(), "pending": counts["pending"], "failed": counts["failed"]})
             if args.format == "json":
                 dump_json(rows)
             else:

@@ -176,6 +176,13 @@ class Webhooks:
             self.db.execute("DELETE FROM segql_webhooks WHERE id = ?", (hook.id,))
         return hook
 
+    def status_counts(self, webhook_id, *, organization: str = "default") -> dict[str, int]:
+        """How many of the webhook's events are pending, delivered and failed."""
+        hook = self.get(webhook_id, organization=organization)
+        rows = self.db.execute("SELECT status, COUNT(*) FROM segql_webhook_outbox WHERE webhook_id = ? "
+                               "GROUP BY status", (hook.id,))
+        return {"pending": 0, "delivered": 0, "failed": 0, **{r[0]: int(r[1]) for r in rows}}
+
     def deliveries(self, webhook_id, *, limit: int = 100, status: str | None = None,
                    organization: str = "default") -> list[dict]:
         """The webhook's events, newest first: status (pending, delivered, failed), attempts, last answer."""
