@@ -27,7 +27,7 @@ def served(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'store.db'}"
     segments = segql.open_store(url, schema=str(EXAMPLES / "schema.yml"))
     keys = KeyStore.open(url)
-    raw, _ = keys.create("org_fuzz", ["read:segments", "write:segments"])
+    raw, _ = keys.create("org_fuzz", ["read:segments", "write:segments", "write:webhooks"])
     keys.close()
     app = create_app(segments)
     client = TestClient(app, raise_server_exceptions=False)
@@ -74,11 +74,13 @@ def test_no_request_yields_a_500(served):
 
 BODY_ENDPOINTS = [("POST", "/v1/segments"), ("PATCH", "/v1/segments/country-usa"), ("POST", "/v1/segments/counts"),
                   ("POST", "/v1/compile"), ("POST", "/v1/validate"), ("POST", "/v1/import"),
-                  ("POST", "/v1/segments/is-vip/members"), ("DELETE", "/v1/segments/is-vip/members")]
+                  ("POST", "/v1/segments/is-vip/members"), ("DELETE", "/v1/segments/is-vip/members"),
+                  ("POST", "/v1/webhooks")]
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
                        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
                            st.sampled_from(["name", "criteria", "conditions", "object_type", "type", "ids", "keys",
-                                            "$and", "$or", "country", "dialect", "is_dynamic", "query", "data"])
+                                            "$and", "$or", "country", "dialect", "is_dynamic", "query", "data", "url",
+                                            "events", "segments"])
                            | st.text(max_size=8), inner, max_size=4), max_leaves=12)
 
 

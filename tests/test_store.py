@@ -295,7 +295,7 @@ def test_upgrade_from_a_version_1_store(project, tmp_path):
     conn.commit()
     conn.close()
     segments = segql.open_store(f"sqlite:///{path}", schema=str(project / "schema.yml"))
-    assert segments.version == LATEST == 2
+    assert segments.version == LATEST == 3
     assert segments.get("old").id == "segment_OLD00001"
     tables = {r[0] for r in segments.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"segql_api_keys", "segql_static_members", "segql_refresh_history", "segql_store_membership"} <= tables

@@ -7,7 +7,7 @@ import sys
 from segql.cli.common import UsageError
 from segql.cli.output import dump_json, table
 
-SCOPES = ("read:segments", "write:segments", "write:webhooks")
+SCOPES = ("read:segments", "write:segments", "read:webhooks", "write:webhooks")
 
 
 def add(sub) -> None:

@@ -16,8 +16,10 @@ from segql.ops.service import errors, models
 from segql.ops.service.auth import Principal, authenticate
 from segql.ops.store import workbench
 from segql.ops.store.keys import KeyStore
+from segql.ops.store.webhooks import DEFAULT_RETRY, Retry, Webhooks
 
 READ, WRITE = "read:segments", "write:segments"
+WRITE_HOOKS, READ_HOOKS = "write:webhooks", ("read:webhooks", "write:webhooks")
 MAX_BODY = 1_000_000  # bytes; a segment document is far smaller (the text limit is in characters)
 _bearer = HTTPBearer(auto_error=False, description="an API key from `segql keys create`")
 ERRORS = {400: {"model": models.Error}, 401: {"model": models.Error}, 403: {"model": models.Error},
@@ -25,8 +27,11 @@ ERRORS = {400: {"model": models.Error}, 401: {"model": models.Error}, 403: {"mod
           413: {"model": models.Error}, 422: {"model": models.Error}, 503: {"model": models.Error}}
 
 
-def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | None = None) -> FastAPI:
-    """The service over `segments` (an SDK object from `segql.open_store`; its keys live in the same store)."""
+def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | None = None,
+               deliver_webhooks: bool = True, webhook_timeout: float = 5.0, webhook_retry: Retry = DEFAULT_RETRY,
+               webhook_poll: float = 1.0) -> FastAPI:
+    """The service over `segments` (an SDK object from `segql.open_store`; its keys live in the same store).
+    With `deliver_webhooks`, a dispatcher thread delivers the webhooks' outbox while the app runs."""
     from segql import __version__
 
     app = FastAPI(title="segql", version=__version__, openapi_url="/openapi.json", docs_url="/docs",
@@ -35,6 +40,7 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
                   '`{"error": {"code", "message", "diagnostics"}}`.')
     app.state.segments = segments
     keys = KeyStore(segments)
+    hooks = Webhooks(segments)
     _install_errors(app)
     app.add_middleware(_BodyLimit, limit=max_body)
 
@@ -120,6 +126,37 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
         """Records passing each condition (a funnel), computed now."""
         return segments.explain(segment_id, organization=p.organization)
 
+    # ---- webhooks (docs/webhooks.md) -------------------------------------------------------------
+    @app.post("/v1/webhooks", status_code=201, response_model=models.WebhookCreated, responses=ERRORS,
+              tags=["webhooks"])
+    def create_webhook(body: models.WebhookIn, p: Principal = scoped(WRITE_HOOKS)):
+        """Register a webhook; 201 with its signing `secret`, shown only in this answer."""
+        hook, secret = hooks.create(body.url, events=body.events, segments=body.segments,
+                                    organization=p.organization)
+        return {**hook.to_dict(), "secret": secret}
+
+    @app.get("/v1/webhooks", response_model=models.WebhookList, responses=ERRORS, tags=["webhooks"])
+    def list_webhooks(p: Principal = scoped(READ_HOOKS)):
+        """The organization's webhooks (never their secrets)."""
+        return {"data": [h.to_dict() for h in hooks.list(organization=p.organization)]}
+
+    @app.get("/v1/webhooks/{webhook_id}", response_model=models.Webhook, responses=ERRORS, tags=["webhooks"])
+    def read_webhook(webhook_id: str, p: Principal = scoped(READ_HOOKS)):
+        return hooks.get(webhook_id, organization=p.organization).to_dict()
+
+    @app.delete("/v1/webhooks/{webhook_id}", status_code=204, responses=ERRORS, tags=["webhooks"])
+    def delete_webhook(webhook_id: str, p: Principal = scoped(WRITE_HOOKS)):
+        """Remove the webhook and its undelivered events."""
+        hooks.delete(webhook_id, organization=p.organization)
+        return Response(status_code=204)
+
+    @app.get("/v1/webhooks/{webhook_id}/deliveries", response_model=models.Deliveries, responses=ERRORS,
+             tags=["webhooks"])
+    def deliveries(webhook_id: str, p: Principal = scoped(READ_HOOKS), limit: int = Query(100, ge=1, le=1000),
+                   status: str | None = Query(None, pattern="^(pending|delivered|failed)$")):
+        """The webhook's events, newest first: pending (with the next attempt), delivered or failed."""
+        return {"data": hooks.deliveries(webhook_id, limit=limit, status=status, organization=p.organization)}
+
     # ---- stateless ------------------------------------------------------------------------------
     @app.post("/v1/compile", response_model=models.CompileOut, responses=ERRORS, tags=["segments"])
     def compile_segment(body: models.CompileIn, p: Principal = scoped(READ)):
@@ -184,6 +221,14 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
         scheduler = Scheduler(segments, refresh_every)
         app.router.on_startup.append(scheduler.start)
         app.router.on_shutdown.append(scheduler.stop)
+    if deliver_webhooks:
+        from segql.ops.service.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher(segments, timeout=webhook_timeout, retry=webhook_retry, poll=webhook_poll)
+        segments.refreshed(lambda segment, change: dispatcher.wake())  # deliver right after a refresh
+        app.state.dispatcher = dispatcher
+        app.router.on_startup.append(dispatcher.start)
+        app.router.on_shutdown.append(dispatcher.stop)
     return app
 
 

@@ -14,14 +14,16 @@ class Principal:
     key_id: str
 
 
-def authenticate(keys, raw: str | None, scope: str) -> Principal:
+def authenticate(keys, raw: str | None, scope: str | tuple[str, ...]) -> Principal:
+    """The key's principal; `scope` is the one the endpoint needs (a tuple: any of them)."""
+    wanted = (scope,) if isinstance(scope, str) else tuple(scope)
     if not raw:
         raise SegqlError("E0901", "an API key is required: send `Authorization: Bearer <key>`",
                          hints=["make one with `segql keys create --organization ORG --scopes read:segments`"])
     key = keys.verify(raw)
     if key is None:
         raise SegqlError("E0902", "the API key is not valid (unknown or revoked)")
-    if scope not in key.scopes:
-        raise SegqlError("E0903", f"the API key lacks the scope {scope}",
+    if not set(wanted) & set(key.scopes):
+        raise SegqlError("E0903", f"the API key lacks the scope {' or '.join(wanted)}",
                          hints=[f"its scopes: {', '.join(sorted(key.scopes)) or 'none'}"])
     return Principal(key.organization, frozenset(key.scopes), key.id)

@@ -209,3 +209,48 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     store: str
     warehouse: str
+
+
+# ---- webhooks (docs/webhooks.md) --------------------------------------------------------------------
+class WebhookIn(Strict):
+    """Register a webhook: where to POST, which events (default: all), which segments (default: all)."""
+
+    url: str = Field(..., max_length=2000, description="http:// or https:// URL that receives the events")
+    events: list[str] | None = Field(None, max_length=10, description="segment.refreshed, "
+                                     "segment.member_entered, segment.member_left (default: all three)")
+    segments: list[str] | None = Field(None, max_length=100, description="segment ids or slugs (default: all)")
+
+
+class Webhook(BaseModel):
+    object: Literal["webhook"] = "webhook"
+    id: str
+    organization: str
+    url: str
+    events: list[str]
+    segments: list[str] | None = None
+    created_at: str
+
+
+class WebhookCreated(Webhook):
+    secret: str = Field(..., description="signs every delivery (X-Segql-Signature); shown only now")
+
+
+class WebhookList(BaseModel):
+    data: list[Webhook]
+
+
+class Delivery(BaseModel):
+    id: str = Field(..., description="the event's idempotency key (X-Segql-Delivery)")
+    event: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    created_at: str
+    next_attempt_at: str | None = None
+    delivered_at: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    segment_id: str
+
+
+class Deliveries(BaseModel):
+    data: list[Delivery]

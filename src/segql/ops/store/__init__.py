@@ -5,6 +5,7 @@
     sdk.py         `open_store` → `Segments`: create/get/find/update/delete/refresh/…, with hooks
     seeds.py       export/import in seed 001's shape
     plan.py        what applying segment files would change, and who would enter and leave
+    webhooks.py    webhooks: registration, the outbox a refresh writes, signed delivery with retries
 """
 from segql.ops.store.sdk import Change, Segment, Segments, open_store
 

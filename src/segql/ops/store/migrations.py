@@ -37,6 +37,21 @@ MIGRATIONS: list[tuple[int, str, tuple[str, ...]]] = [
         " id TEXT PRIMARY KEY, organization TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL,"
         " created_at TEXT NOT NULL, revoked_at TEXT)"),
     )),
+    (3, "webhooks and their outbox (docs/webhooks.md)", (
+        ("CREATE TABLE IF NOT EXISTS segql_webhooks ("
+        " id TEXT PRIMARY KEY, organization TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,"
+        " segments TEXT, secret TEXT NOT NULL, created_at TEXT NOT NULL)"),
+        "CREATE INDEX IF NOT EXISTS segql_webhooks_organization ON segql_webhooks (organization, created_at)",
+        ("CREATE TABLE IF NOT EXISTS segql_webhook_outbox ("
+        " id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, organization TEXT NOT NULL, segment_id TEXT NOT NULL,"
+        " event TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL,"
+        " created_at TEXT NOT NULL, next_attempt_at TEXT NOT NULL, seq BIGINT NOT NULL, claimed_until TEXT,"
+        " claimed_by TEXT, delivered_at TEXT, last_status BIGINT, last_error TEXT)"),
+        ("CREATE INDEX IF NOT EXISTS segql_webhook_outbox_due"
+        " ON segql_webhook_outbox (status, next_attempt_at)"),
+        ("CREATE INDEX IF NOT EXISTS segql_webhook_outbox_webhook"
+        " ON segql_webhook_outbox (webhook_id, created_at)"),
+    )),
 ]
 LATEST = MIGRATIONS[-1][0]
 META = ("CREATE TABLE IF NOT EXISTS segql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -43,6 +43,7 @@ from segql.ops.run import list_rows, open_engine, resolve_columns
 from segql.ops.store.db import StoreDb
 from segql.ops.store.migrations import migrate
 from segql.ops.store.seeds import export_items, import_items, raise_all
+from segql.ops.store.webhooks import enqueue as enqueue_webhooks
 from segql.schema import did_you_mean
 from segql.semantic.library import Library
 from segql.syntax import ast
@@ -626,9 +627,10 @@ class Segments:
                 raise SegqlError("E0806", f"now ({stamp}) is earlier than the last refresh of {seg.slug!r} "
                                  f"({last})", hints=["pass force=True (--force) to record it anyway"])
             if self.db_url is None:
-                change = self._refresh_in_store(seg, item, at, stamp)
+                change, all_keys = self._refresh_in_store(seg, item, at, stamp)
             else:
                 change = self._refresh_in_warehouse(seg, item, at, stamp)
+                all_keys = lambda: self._warehouse_changes(seg)  # noqa: E731 - read only when a webhook wants them
             if sleep:
                 print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
                       file=sys.stderr, flush=True)
@@ -636,6 +638,8 @@ class Segments:
             self.db.execute("INSERT INTO segql_refresh_history (segment_id, refreshed_at, member_count, entered, "
                             "exited) VALUES (?, ?, ?, ?, ?)",
                             (seg.id, stamp, change.member_count, change.entered, change.left))
+            # the webhooks' outbox, in THIS transaction: events exist exactly when the change committed
+            enqueue_webhooks(self.db, seg, change, all_keys)
             self.db.execute("UPDATE segql_segments SET member_count = ?, member_count_at = ? WHERE id = ?",
                             (change.member_count, stamp, seg.id))
         self._fire("refreshed", self.get(seg.id, organization=organization), change)
@@ -660,8 +664,9 @@ class Segments:
         self.db.executemany("INSERT INTO segql_store_membership_events (segment_id, member_key, kind, changed_at) "
                             "VALUES (?, ?, ?, ?)", [(seg.id, k, "left", stamp) for k in left]
                             + [(seg.id, k, "entered", stamp) for k in entered])
-        return Change(len(keys), len(entered), len(left), self._typed(seg, entered[:SAMPLE]),
-                      self._typed(seg, left[:SAMPLE]), stamp)
+        change = Change(len(keys), len(entered), len(left), self._typed(seg, entered[:SAMPLE]),
+                        self._typed(seg, left[:SAMPLE]), stamp)
+        return change, lambda: (self._typed(seg, entered), self._typed(seg, left))
 
     def _refresh_in_warehouse(self, seg: Segment, item: Loaded, at, stamp: str) -> Change:
         engine = open_engine(self.db_url, self.schema)
@@ -673,6 +678,23 @@ class Segments:
         return Change(result["members"], result["entered"], result["left"],
                       self._typed(seg, result.get("entered_keys", [])), self._typed(seg, result.get("left_keys", [])),
                       stamp)
+
+    def _warehouse_changes(self, seg: Segment) -> tuple[list, list]:
+        """Every key that entered and left at the segment's last warehouse refresh (for webhooks)."""
+        segment = exp.column("segment").eq(exp.Literal.string(seg.id))
+        last = exp.select(exp.Max(this=exp.column("refreshed_at"))).from_(REFRESHES).where(segment.copy())
+        query = (exp.select("member_key", "kind").from_(EVENTS)
+                 .where(segment.and_(exp.column("changed_at").eq(last.subquery())))
+                 .order_by("member_key"))
+        engine = open_engine(self.db_url, self.schema)
+        try:
+            rows = engine.execute(query.sql(dialect=engine.dialect))
+        finally:
+            engine.close()
+        order = self._sort_key(seg)
+        entered = sorted((str(r[0]) for r in rows if r[1] == "entered"), key=order)
+        left = sorted((str(r[0]) for r in rows if r[1] == "left"), key=order)
+        return self._typed(seg, entered), self._typed(seg, left)
 
     def _sort_key(self, seg: Segment):
         entity = self.schema.entities[seg.object_type]
