@@ -163,8 +163,8 @@ REDSHIFT_SHIMS = [
          IF lower(part) <> 'day' THEN RAISE EXCEPTION 'DATEDIFF shim: % is not shimmed', part; END IF;
          RETURN CAST(b AS date) - CAST(a AS date); END $$""",
     # GETDATE(): the session zone's wall clock, whole seconds
-    "CREATE FUNCTION {s}.getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$ "
-    "SELECT CAST(date_trunc('second', LOCALTIMESTAMP) AS timestamp) $$",
+    ("CREATE FUNCTION {s}.getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$ "
+     "SELECT CAST(date_trunc('second', LOCALTIMESTAMP) AS timestamp) $$"),
 ]
 _REDSHIFT_PART = re.compile(r"\b(DATEADD|DATEDIFF)\((SECOND|MINUTE|HOUR|DAY|WEEK|MONTH|QUARTER|YEAR),")
 

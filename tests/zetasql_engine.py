@@ -61,10 +61,8 @@ def compiled_module(engine: Engine) -> tuple[Module, bool]:
     digest = hashlib.sha256(wasm.read_bytes()).hexdigest()[:16]
     path = cache_dir() / f"zetasql-{digest}-wasmtime{importlib.metadata.version('wasmtime')}.cwasm"
     if path.exists():
-        try:
+        with contextlib.suppress(Exception):  # a stale or truncated file: compile again below
             return Module.deserialize_file(engine, str(path)), True
-        except Exception:  # noqa: BLE001 - a stale or truncated file: compile again below
-            pass
     module = Module.from_file(engine, str(wasm))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
