@@ -321,10 +321,10 @@ def run_one_row(engine, tree) -> dict:
     return {n: (int(v) if v is not None else 0) for n, v in zip(names, rows[0])}
 
 
-def record_query(schema, dialect: str, entity: str, key, conditions, values, samples, now=None, *,
+def record_query(schema, dialect: str, entity: str, keys, conditions, values, samples, now=None, *,
                  sample_size: int = 3) -> exp.Select:
-    """ONE record's flags and deciding values in one statement (`segql why`): for the record whose key is
-    `key`, a 0/1 column `f<i>` per condition, a column `v<i>` per value expression (the operands a
+    """Records' flags and deciding values in one statement (`segql why`): for each record whose key is in
+    `keys` (one row each, column `k` the key), a 0/1 column `f<i>` per condition, a column `v<i>` per value expression (the operands a
     condition compared), and for each `(rel, condition)` in `samples` the count of related records
     meeting it (`c<i>`, all related records `t<i>`) and the first `sample_size` of their keys in key order
     (`s<i>_<j>`). No pre-aggregation: for one record the correlated subqueries read only its rows."""
@@ -343,11 +343,14 @@ def record_query(schema, dialect: str, entity: str, key, conditions, values, sam
             for j in range(sample_size):
                 projections.append(exp.alias_(_related_key(lw, scan.frame, rel, cond, j), f"s{i}_{j}", quoted=True))
         key_col = lw.column(scan.frame, scan.entity.key)
-        key_lit = lw.literal(key, scan.entity.properties[scan.entity.key].type)
+        kind = scan.entity.properties[scan.entity.key].type
+        literals = [lw.literal(k, kind) for k in keys]
     finally:
         lw.frames.pop()
     projections.insert(0, exp.alias_(key_col.copy(), "k", quoted=True))
-    return scan.select(projections).where(exp.EQ(this=key_col, expression=key_lit), copy=False)
+    only = exp.EQ(this=key_col, expression=literals[0]) if len(literals) == 1 else exp.In(
+        this=key_col, expressions=literals)
+    return scan.select(projections).where(only, copy=False)
 
 
 def _related_key(lw: Lowerer, outer: _Frame, rel, cond, offset: int) -> exp.Expression:

@@ -42,10 +42,17 @@ def record_key(entity, key):
 def why(segment, definition, schema, engine, key, now=None) -> dict:
     """`{"segment", "entity", "key", "member", "kind", "tree"}`; tree nodes are `{"kind": and|or|not|
     condition, "condition": text, "value": bool, "line", "column", "children": [...]}` and a condition may
-    have `"values": [{"name", "value"}]`, `"now"`/`"today"`, `"age"`, `"missing": [names]`, `"note"` and
-    `"related": {"relationship", "label", "count", "of", "keys"}`. E0710 when no record has `key`."""
+    have `"values": [{"name", "value", "type"}]`, `"now"`/`"today"`, `"age"`, `"missing": [names]`,
+    `"note"` and `"related": {"relationship", "label", "count", "of", "keys"}`. One statement; E0710 when
+    no record has `key`."""
+    return why_records(segment, definition, schema, engine, [key], now=now)[0]
+
+
+def why_records(segment, definition, schema, engine, keys, now=None) -> list[dict]:
+    """`why` for several records in one statement (the same statement as for one, with `IN (...)`): what
+    the tests use to compare every record's tree with the segment's members. In the order of `keys`."""
     entity = schema.entities[segment.entity]
-    key = record_key(entity, key)
+    keys = [record_key(entity, k) for k in keys]
     if segment.condition is None or definition.condition is None:  # a static list: membership only
         root, leaves = None, []
         conditions = [segment]
@@ -56,25 +63,32 @@ def why(segment, definition, schema, engine, key, now=None) -> dict:
     values: list = []  # IR values, deduplicated
     samples: list = []  # (relationship, condition)
     plans = [_plan(leaf, values, samples) for leaf in leaves]
-    tree = record_query(schema, engine.dialect, entity.name, key, conditions, values, samples, now,
+    tree = record_query(schema, engine.dialect, entity.name, keys, conditions, values, samples, now,
                         sample_size=SAMPLE)
-    rows = engine.execute(tree.sql(dialect=engine.dialect, copy=False))
-    if not rows:
-        raise SegqlError("E0710", f"no {entity.name} record has {entity.key} {key!r}",
-                         hints=[f"keys are values of {entity.key}; `segql run` lists the keys of a segment's members"])
     names = [e.alias_or_name for e in tree.expressions]
-    row = dict(zip(names, rows[0]))
-    out = {"segment": segment.slug, "entity": entity.name, "key": _plain(row["k"]),
-           "kind": "list" if root is None else "segment"}
-    if root is None:
-        out["member"] = bool(int(row["f0"]))
-        out["tree"] = None
-        return out
-    flags = {id(leaf): bool(int(row[f"f{i}"])) for i, leaf in enumerate(leaves)}
-    by_leaf = {id(leaf): plan for leaf, plan in zip(leaves, plans)}
-    out["tree"] = _fill(root, flags, by_leaf, row)
-    out["member"] = out["tree"]["value"]
-    return out
+    rows = {}
+    for found in engine.execute(tree.sql(dialect=engine.dialect, copy=False)):
+        row = dict(zip(names, found))
+        rows[_plain(row["k"])] = row
+    results = []
+    for key in keys:
+        row = rows.get(_plain(key))
+        if row is None:
+            raise SegqlError("E0710", f"no {entity.name} record has {entity.key} {key!r}",
+                             hints=[f"keys are values of {entity.key}; `segql run` lists the keys of a "
+                                    "segment's members"])
+        out = {"segment": segment.slug, "entity": entity.name, "key": _plain(row["k"]),
+               "kind": "list" if root is None else "segment"}
+        if root is None:
+            out["member"] = bool(int(row["f0"]))
+            out["tree"] = None
+        else:
+            flags = {id(leaf): bool(int(row[f"f{i}"])) for i, leaf in enumerate(leaves)}
+            by_leaf = {id(leaf): plan for leaf, plan in zip(leaves, plans)}
+            out["tree"] = _fill(root, flags, by_leaf, row)
+            out["member"] = out["tree"]["value"]
+        results.append(out)
+    return results
 
 
 # ---- what each leaf shows -----------------------------------------------------------------------
