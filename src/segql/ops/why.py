@@ -85,8 +85,9 @@ def why_records(segment, definition, schema, engine, keys, now=None) -> list[dic
         else:
             flags = {id(leaf): bool(int(row[f"f{i}"])) for i, leaf in enumerate(leaves)}
             by_leaf = {id(leaf): plan for leaf, plan in zip(leaves, plans)}
-            out["tree"] = _fill(root, flags, by_leaf, row)
-            out["member"] = out["tree"]["value"]
+            tree = _fill(root, flags, by_leaf, row)
+            out["member"] = tree["value"]  # the root, combined here from the leaves' flags
+            out["tree"] = tree
         results.append(out)
     return results
 
@@ -116,6 +117,8 @@ def _plan(leaf: nodes.Node, values: list, samples: list) -> dict:
             label = "not meeting the condition"
         elif cond is None:
             label = "related records"
+        elif negated and not isinstance(syntax, ast.Quantified):  # `deals.stage != "Won"`: the positive test
+            label = "meeting the condition without its negation"
         else:
             label = "meeting the condition"
         plan["related"] = (core.rel.name, label, len(samples))
@@ -154,7 +157,8 @@ def _syntax_names(syntax, core, operands) -> dict:
         return {ir_side: format_condition(written) for ir_side, written in
                 ((core.left, syntax.left), (core.right, syntax.right)) if ir_side in operands}
     if isinstance(syntax, ast.Performed):
-        return {o: f'times performed "{syntax.event}"' for o in operands if isinstance(o, ir.Aggregate)}
+        which = " as counted here" if syntax.where is not None or syntax.window is not None else ""
+        return {o: f'times performed "{syntax.event}"{which}' for o in operands if isinstance(o, ir.Aggregate)}
     written = syntax if isinstance(syntax, (ast.Path, ast.Call)) else getattr(syntax, "operand", None)
     if written is not None and len(operands) == 1:
         return {operands[0]: format_condition(written)}
