@@ -19,7 +19,6 @@ from test_differential import SCHEMA as DIFF_SCHEMA
 from test_differential import SETTINGS, STATS, DuckDB, _assert_share_accepted, cases, document, show
 from test_differential import to_ir as diff_to_ir
 from test_operations import Counting, engine, loaded  # noqa: F401 - fixtures
-from test_service import service  # noqa: F401 - a fixture: the service with keys of two organizations
 
 from segql import api
 from segql.errors import SegqlError
@@ -31,8 +30,8 @@ HVP = EXAMPLES / "segments" / "high_value_prospects.segql"
 SEED = EXAMPLES / "segments" / "seed002.segql"
 
 
-def all_keys(engine):
-    return [r[0] for r in engine.execute('SELECT "id" FROM "contacts" ORDER BY "id"')]
+def all_keys(eng):
+    return [r[0] for r in eng.execute('SELECT "id" FROM "contacts" ORDER BY "id"')]
 
 
 def nodes_of(tree):
@@ -87,8 +86,8 @@ def test_one_record_is_one_statement(schema, engine):  # noqa: F811
 
 
 # ---- the deciding values --------------------------------------------------------------------------
-def _row(engine, sql):
-    return engine.execute(sql)[0]
+def _row(eng, sql):
+    return eng.execute(sql)[0]
 
 
 def test_values_match_the_tables(schema, demo_engine):
@@ -163,7 +162,7 @@ def test_all_and_no_show_the_records_that_decided(schema, demo_engine):
     for key in all_keys(demo_engine)[:60]:
         all_won, no_big = why(item.segment, item.definition, schema, demo_engine, key, now=DEMO_NOW)["tree"]["children"]
         deals = demo_engine.execute(f"SELECT id, value, stage FROM deals WHERE contact_id = {int(key)} ORDER BY id")
-        failing = [d for d, v, s in deals if not s == "Won"]
+        failing = [d for d, v, s in deals if s != "Won"]
         big = [d for d, v, s in deals if v is not None and v > 1000]
         assert all_won["related"]["keys"] == failing[:3] and all_won["related"]["count"] == len(failing)
         assert all_won["related"]["label"] == "not meeting the condition"
@@ -234,9 +233,9 @@ def test_cli_bad_keys_are_diagnostics():
     assert code == 1 and "error[E0710]" in err and "987654" in err and "Traceback" not in err
     code, out, err = run_cli("why", HVP, "--segment", "churned", "--key", "abc")
     assert code == 1 and "error[E0703]" in err and "integer" in err and "Traceback" not in err
-    code, out, err = run_cli("why", HVP, "--key", "1")
+    code, _, err = run_cli("why", HVP, "--key", "1")
     assert code == 2 and "E0003" in err
-    code, out, err = run_cli("why", HVP, "--segment", "churned")
+    code, _, err = run_cli("why", HVP, "--segment", "churned")
     assert code == 2 and "--key" in err
 
 
@@ -257,71 +256,3 @@ def test_key_types(schema, demo_engine):
     with pytest.raises(SegqlError) as err:
         why(item.segment, item.definition, schema, demo_engine, 0, now=DEMO_NOW)
     assert err.value.code == "E0710"
-
-
-# ---- HTTP: GET /v1/segments/{id}/why and POST /v1/why ---------------------------------------------------
-def _auth(client, who="rw"):
-    return {"Authorization": f"Bearer {client.keys[who]}"}
-
-
-def test_http_why_equals_the_cli_answer(service, schema, demo_engine):
-    text = 'any deals (value >= $10,000 and stage = "Negotiation") and organization.industry in ("Software", "Fintech")'
-    r = service.post("/v1/segments", json={"name": "Big deals", "object_type": "contacts", "criteria": text},
-                     headers=_auth(service))
-    assert r.status_code == 201, r.text
-    seg = r.json()
-    item = api.load_segments([f"segment big_deals on contacts where {text}"], schema)[0]
-    members = {r[0] for r in list_rows(item.segment, schema, demo_engine, now=DEMO_NOW)}
-    assert members and len(members) < 200
-    for key in [min(members), max(members), 1, 2, 3]:
-        got = service.get(f"/v1/segments/{seg['id']}/why", params={"key": str(key), "now": DEMO_NOW},
-                          headers=_auth(service, "ro"))
-        assert got.status_code == 200, got.text
-        body = got.json()
-        assert body["member"] == (key in members) == body["tree"]["value"]
-        want = why(item.segment, item.definition, schema, demo_engine, key, now=DEMO_NOW)
-        assert body["tree"]["children"][0]["related"] == want["tree"]["children"][0]["related"]
-        assert [c["value"] for c in body["tree"]["children"]] == [c["value"] for c in want["tree"]["children"]]
-        by_slug = service.get(f"/v1/segments/{seg['slug']}/why", params={"key": key, "now": DEMO_NOW},
-                              headers=_auth(service))
-        assert by_slug.json() == body
-        unsaved = service.post("/v1/why", json={"criteria": text, "object_type": "contacts", "key": key,
-                                                "now": DEMO_NOW}, headers=_auth(service, "ro"))
-        assert unsaved.status_code == 200, unsaved.text
-        assert unsaved.json()["tree"]["children"] == body["tree"]["children"]
-
-
-def _error(r, status, code):
-    assert r.status_code == status, r.text
-    assert r.json()["error"]["code"] == code, r.text
-    assert "Traceback" not in r.text
-
-
-def test_http_why_errors_and_tenants(service):
-    r = service.post("/v1/segments", json={"name": "VIP", "object_type": "contacts", "criteria": "is_vip"},
-                     headers=_auth(service))
-    seg = r.json()
-    path = f"/v1/segments/{seg['id']}/why"
-    _error(service.get(path, params={"key": "1"}, headers=_auth(service, "other")), 404, "E0801")
-    _error(service.get(f"/v1/segments/{seg['slug']}/why", params={"key": "1"}, headers=_auth(service, "other")),
-           404, "E0801")
-    _error(service.get(path, params={"key": "abc"}, headers=_auth(service)), 422, "E0703")
-    _error(service.get(path, params={"key": "424242"}, headers=_auth(service)), 404, "E0710")
-    _error(service.get(path, headers=_auth(service)), 400, "E0904")  # no key
-    _error(service.get(path, params={"key": "1"}), 401, "E0901")
-    body = {"criteria": "is_vip", "object_type": "contacts"}
-    _error(service.post("/v1/why", json={**body, "key": "abc"}, headers=_auth(service)), 422, "E0703")
-    _error(service.post("/v1/why", json={**body, "key": [1]}, headers=_auth(service)), 400, "E0904")
-    _error(service.post("/v1/why", json={"criteria": "contry = 1", "object_type": "contacts", "key": 1},
-                        headers=_auth(service)), 422, "E0301")
-    ok = service.post("/v1/why", json={**body, "key": 1}, headers=_auth(service, "ro"))
-    assert ok.status_code == 200 and ok.json()["tree"]["condition"] == "is_vip"
-
-
-def test_http_why_static_segment(service):
-    seg = service.post("/v1/segments", json={"name": "Hand picked", "object_type": "contacts", "is_dynamic": False},
-                       headers=_auth(service)).json()
-    service.post(f"/v1/segments/{seg['id']}/members", json={"keys": [3]}, headers=_auth(service))
-    one = service.get(f"/v1/segments/{seg['id']}/why", params={"key": "3"}, headers=_auth(service)).json()
-    other = service.get(f"/v1/segments/{seg['id']}/why", params={"key": "4"}, headers=_auth(service)).json()
-    assert (one["member"], other["member"]) == (True, False) and one["kind"] == "list" and "tree" not in one
