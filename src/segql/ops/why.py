@@ -123,8 +123,8 @@ def _plan(leaf: nodes.Node, values: list, samples: list) -> dict:
             label = "meeting the condition"
         plan["related"] = (core.rel.name, label, len(samples))
         samples.append((core.rel, cond))
-    if not isinstance(core, (ir.Exists, ir.SegmentRef, ir.InList)):
-        uses = {type(n) for n in ir.walk(core, into=lambda n: not isinstance(n, _ELSEWHERE))}
+    if not isinstance(core, (ir.SegmentRef, ir.InList)):  # a window of `performed` counts too
+        uses = {type(n) for n in ir.walk(core, into=lambda n: not isinstance(n, ir.SegmentRef))}
         if ir.Now in uses:
             plan["now"] = value_index(ir.Now())
         if ir.Today in uses:
