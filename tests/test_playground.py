@@ -100,6 +100,28 @@ def expected_count(text):
         engine.close()
 
 
+def non_member(text):
+    """The smallest key of a contact that is not a member of `text`, and the conditions that fail for it
+    (what `segql why` says, computed here without the service)."""
+    from segql import api
+    from segql.ops.run import attach_sources
+    from segql.ops.why import why
+
+    schema = segql.load_schema(EXAMPLES / "schema.yml")
+    engine = segql.connect(None, schema=schema)
+    attach_sources(engine, schema)
+    try:
+        loaded = api.load_segments([f"segment s on contacts where {text}"], schema)[0]
+        for (key,) in engine.execute('SELECT "id" FROM "contacts" ORDER BY "id"'):
+            result = why(loaded.segment, loaded.definition, schema, engine, key)
+            if not result["member"]:
+                leaves = [c for c in result["tree"]["children"] if c["kind"] == "condition" and not c["value"]]
+                return key, [c["condition"] for c in leaves]
+    finally:
+        engine.close()
+    raise AssertionError("every contact is a member")
+
+
 def set_editor(page, text):
     """Clear the editor, then type `text` as a person does (completion pops up as it goes)."""
     page.eval_on_selector(".CodeMirror", "e => { e.CodeMirror.closeHint && e.CodeMirror.closeHint(); "
@@ -146,6 +168,27 @@ def test_an_analyst_goes_from_a_typo_to_a_saved_segment(browser, server, shots):
     page.wait_for_selector(f"#count:has-text('{want} member')")
     assert page.locator("#members tbody tr").count() == min(want, 100)
     page.screenshot(path=str(shots / "3-run.png"), full_page=True)
+
+    # why (not): click a member's key, see the tree with the root ✓; type a non-member's key, see the root ✗
+    # and the condition that failed marked (the expected tree computed by segql on the same data)
+    first = page.locator("#members tbody tr td:first-child button").first
+    member_key = first.inner_text()
+    first.click()
+    page.wait_for_selector(f"#why-head:has-text('key {member_key}: a member ✓')")
+    root = page.locator("#why-tree li").first
+    assert root.get_attribute("data-value") == "true" and root.locator(".mark").inner_text() == "✓"
+    assert page.locator("#why-tree li").count() == 3  # and, with its two conditions
+    assert page.locator("#why-tree li.fail").count() == 0
+    outsider, failing = non_member(text)
+    page.fill("#why-key", str(outsider))
+    page.press("#why-key", "Enter")
+    page.wait_for_selector(f"#why-head:has-text('key {outsider}: not a member ✗')")
+    root = page.locator("#why-tree li").first
+    assert root.get_attribute("data-value") == "false" and root.locator(".mark").inner_text() == "✗"
+    marked = [page.locator("#why-tree li.fail.leaf code").nth(i).inner_text()
+              for i in range(page.locator("#why-tree li.fail.leaf").count())]
+    assert marked == failing and marked
+    page.screenshot(path=str(shots / "3b-why-not.png"), full_page=True)
 
     # explain: the funnel as bars
     page.click("#tab-explain")
@@ -214,7 +257,7 @@ def test_read_only_keys_see_no_save_button_and_the_page_fits_a_phone(browser, se
 
 def test_keyboard_and_labels(browser, server):
     page = open_with_key(browser, server, server["rw"])
-    for control in ("api-key", "entity", "form", "saved", "name", "dialect", "columns"):
+    for control in ("api-key", "entity", "form", "saved", "name", "dialect", "columns", "why-key"):
         assert page.locator(f"label[for='{control}']").count() == 1, control
     page.focus("#tab-sql")
     page.keyboard.press("ArrowRight")

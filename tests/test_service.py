@@ -230,6 +230,7 @@ ENDPOINTS = [
     ("GET", "/v1/segments/{id}/members", None), ("POST", "/v1/segments/{id}/members", {"keys": [1]}),
     ("DELETE", "/v1/segments/{id}/members", {"keys": [1]}), ("GET", "/v1/segments/{id}/history", None),
     ("GET", "/v1/segments/{id}/explain", None), ("POST", "/v1/segments/counts", {"ids": ["{id}"]}),
+    ("GET", "/v1/segments/{id}/why?key=1", None),
 ]
 
 
@@ -265,7 +266,7 @@ def test_openapi_documents_every_endpoint(service):
                          ("get", "/v1/segments/{segment_id}/members"), ("post", "/v1/segments/{segment_id}/members"),
                          ("delete", "/v1/segments/{segment_id}/members"),
                          ("get", "/v1/segments/{segment_id}/history"), ("get", "/v1/segments/{segment_id}/explain"),
-                         ("post", "/v1/compile"), ("post", "/v1/validate"), ("get", "/v1/export"),
+                         ("get", "/v1/segments/{segment_id}/why"), ("post", "/v1/why"), ("post", "/v1/compile"), ("post", "/v1/validate"), ("get", "/v1/export"),
                          ("post", "/v1/import"), ("get", "/healthz")]:
         assert method in paths[path], (method, path)
     assert service.get("/docs").status_code == 200

@@ -75,7 +75,7 @@ def test_no_request_yields_a_500(served):
 BODY_ENDPOINTS = [("POST", "/v1/segments"), ("PATCH", "/v1/segments/country-usa"), ("POST", "/v1/segments/counts"),
                   ("POST", "/v1/compile"), ("POST", "/v1/validate"), ("POST", "/v1/import"),
                   ("POST", "/v1/segments/is-vip/members"), ("DELETE", "/v1/segments/is-vip/members"),
-                  ("POST", "/v1/webhooks")]
+                  ("POST", "/v1/webhooks"), ("POST", "/v1/why")]
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
                        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
                            st.sampled_from(["name", "criteria", "conditions", "object_type", "type", "ids", "keys",

@@ -66,3 +66,30 @@ test("the syntax mode marks keywords, strings, numbers and comments", () => {
   for (const t of ["keyword", "string", "number", "comment", "operator"]) assert.ok(tokens.includes(t), t);
   assert.ok(L.isJsonText('  {"a": 1}') && !L.isJsonText("a = 1"));
 });
+
+test("a why answer becomes rows with ✓/✗ and the values that decided each condition", () => {
+  const result = { segment: "s", entity: "contacts", key: 5, member: false, kind: "segment", tree: {
+    kind: "and", condition: "a and b", value: false, children: [
+      { kind: "condition", condition: 'any deals (stage = "Won")', value: true,
+        related: { relationship: "deals", label: "meeting the condition", count: 4, of: 6, keys: [1, 2, 3] } },
+      { kind: "not", condition: "not (x > 1)", value: false, children: [
+        { kind: "condition", condition: "x > 1", value: true, values: [{ name: "x", value: 2, type: "integer" }] }] },
+      { kind: "condition", condition: "last_purchase > 30 days ago", value: false, values: [
+        { name: "last_purchase", value: null, type: "timestamp" }], now: "2026-11-15T12:00:00", missing: ["last_purchase"],
+        note: "last_purchase is missing, which makes this test false" },
+      { kind: "condition", condition: 'country = "US"', value: false, values: [{ name: "country", value: "USA", type: "string" }] },
+    ] } };
+  const rows = L.whyRows(result);
+  assert.deepStrictEqual(rows.map(r => [r.depth, r.mark, r.label]), [
+    [0, "✗", "and"], [1, "✓", 'any deals (stage = "Won")'], [1, "✗", "not"], [2, "✓", "x > 1"],
+    [1, "✗", "last_purchase > 30 days ago"], [1, "✗", 'country = "US"']]);
+  assert.deepStrictEqual(rows[1].details, ["deals: 4 of 6 meeting the condition (keys 1, 2, 3, …)"]);
+  assert.deepStrictEqual(rows[3].details, ["x = 2"]);
+  assert.deepStrictEqual(rows[4].details, ["last_purchase = missing, now = 2026-11-15T12:00:00",
+    "note: last_purchase is missing, which makes this test false"]);
+  assert.deepStrictEqual(rows[5].details, ['country = "USA"']);
+  assert.strictEqual(rows.filter(r => !r.ok && r.kind === "condition").length, 2);
+  assert.strictEqual(L.whyHead(result), "s on contacts, key 5: not a member ✗");
+  assert.strictEqual(L.whyHead({ ...result, key: "a7", member: true, tree: null }), 's on contacts, key "a7": a member ✓ (a static list)');
+  assert.deepStrictEqual(L.whyRows({ tree: null }), []);
+});

@@ -319,3 +319,51 @@ def run_one_row(engine, tree) -> dict:
         rows = engine.execute(sql)
     names = [e.alias_or_name for e in tree.expressions]
     return {n: (int(v) if v is not None else 0) for n, v in zip(names, rows[0])}
+
+
+def record_query(schema, dialect: str, entity: str, keys, conditions, values, samples, now=None, *,
+                 sample_size: int = 3) -> exp.Select:
+    """Records' flags and deciding values in one statement (`segql why`): for each record whose key is in
+    `keys` (one row each, column `k` the key), a 0/1 column `f<i>` per condition, a column `v<i>` per value expression (the operands a
+    condition compared), and for each `(rel, condition)` in `samples` the count of related records
+    meeting it (`c<i>`, all related records `t<i>`) and the first `sample_size` of their keys in key order
+    (`s<i>_<j>`). No pre-aggregation: for one record the correlated subqueries read only its rows."""
+    scan = Scan(schema, dialect, entity, now)
+    lw = scan.lowerer
+    projections = [_flag(scan.condition(c), f"f{i}") for i, c in enumerate(conditions)]
+    lw.frames.append(scan.frame)
+    try:
+        for i, v in enumerate(values):
+            projections.append(exp.alias_(lw.value(v), f"v{i}", quoted=True))
+        for i, (rel, cond) in enumerate(samples):
+            projections.append(exp.alias_(lw.aggregate(ir.Aggregate("count", rel, None, cond, "integer")),
+                                          f"c{i}", quoted=True))
+            projections.append(exp.alias_(lw.aggregate(ir.Aggregate("count", rel, None, None, "integer")),
+                                          f"t{i}", quoted=True))
+            for j in range(sample_size):
+                projections.append(exp.alias_(_related_key(lw, scan.frame, rel, cond, j), f"s{i}_{j}", quoted=True))
+        key_col = lw.column(scan.frame, scan.entity.key)
+        kind = scan.entity.properties[scan.entity.key].type
+        literals = [lw.literal(k, kind) for k in keys]
+    finally:
+        lw.frames.pop()
+    projections.insert(0, exp.alias_(key_col.copy(), "k", quoted=True))
+    only = exp.EQ(this=key_col, expression=literals[0]) if len(literals) == 1 else exp.In(
+        this=key_col, expressions=literals)
+    return scan.select(projections).where(only, copy=False)
+
+
+def _related_key(lw: Lowerer, outer: _Frame, rel, cond, offset: int) -> exp.Expression:
+    """`(SELECT key FROM related WHERE fk = outer.local AND cond ORDER BY key LIMIT 1 OFFSET n)`."""
+    with lw.scope(lw.schema.entities[rel.target]) as frame:
+        inner = lw.condition(cond, True) if cond is not None else None
+        remote = lw.column(frame, rel.remote)
+        key = lw.column(frame, frame.entity.key)
+    filters = [exp.EQ(this=remote, expression=lw.column(outer, rel.local))]
+    if inner is not None:
+        filters.append(inner)
+    sub = lw.from_(exp.Select(expressions=[key]), frame).where(Lowerer._connect(filters, exp.And), copy=False)
+    sub = sub.order_by(exp.Ordered(this=key.copy()), copy=False).limit(1, copy=False)
+    if offset:
+        sub = sub.offset(offset, copy=False)
+    return exp.Subquery(this=sub)

@@ -156,6 +156,12 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
                    status: str | None = Query(None, pattern="^(pending|delivered|failed)$")):
         """The webhook's events, newest first: pending (with the next attempt), delivered or failed."""
         return {"data": hooks.deliveries(webhook_id, limit=limit, status=status, organization=p.organization)}
+    @app.get("/v1/segments/{segment_id}/why", response_model=models.WhyOut, response_model_exclude_none=True,
+             responses=ERRORS, tags=["segments"])
+    def why(segment_id: str, p: Principal = scoped(READ), key: str = Query(..., max_length=200),
+            now: str | None = Query(None, max_length=40)):
+        """Why (not): one record's condition tree, each node true or false with the values that decided it."""
+        return segments.why(segment_id, key, now=now, organization=p.organization)
 
     # ---- stateless ------------------------------------------------------------------------------
     @app.post("/v1/compile", response_model=models.CompileOut, responses=ERRORS, tags=["segments"])
@@ -178,6 +184,12 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
         """Run a segment without saving it: its count, a page of members and (with `explain`) the funnel."""
         return workbench.preview(segments, **_source(body), columns=body.columns, limit=body.limit,
                                  explain=body.explain, now=body.now, organization=p.organization)
+
+    @app.post("/v1/why", response_model=models.WhyOut, response_model_exclude_none=True, responses=ERRORS,
+              tags=["segments"])
+    def why_unsaved(body: models.WhyIn, p: Principal = scoped(READ)):
+        """Why (not) for a segment that is not saved (the playground): `/v1/preview`'s body plus `key`."""
+        return workbench.why(segments, body.key, **_source(body), now=body.now, organization=p.organization)
 
     @app.post("/v1/segments/overlap", response_model=models.OverlapOut, responses=ERRORS, tags=["segments"])
     def overlap(body: models.CountsIn, p: Principal = scoped(READ)):

@@ -21,6 +21,7 @@ STATUS = {
     "E0805": 409,  # a refresh of this segment is running
     "E0806": 409,  # now earlier than the last refresh
     "E0807": 409,  # an operation for static segments only (or dynamic only)
+    "E0710": 404,  # `why`: no record has this key
     "E0602": 503,  # the warehouse refused the connection
     "E0603": 503,
     "E0901": 401, "E0902": 401, "E0903": 403,  # no key, a bad key, a missing scope

@@ -149,6 +149,53 @@ class PreviewOut(BaseModel):
     explain: dict[str, Any] | None = None
 
 
+class WhyIn(SourceIn):
+    """`/v1/preview`'s segment (unsaved) and the key of the record to explain."""
+
+    key: str | int = Field(..., description="the record's key (a string is read as the key's type)")
+    now: str | None = None
+
+
+class WhyValue(BaseModel):
+    name: str
+    value: Any = None
+    type: str
+
+
+class WhyRelated(BaseModel):
+    relationship: str
+    label: str = Field(description="what the counted records are: meeting (or, for `all`, not meeting) the condition")
+    count: int
+    of: int = Field(description="all related records of this record")
+    keys: list[Any] = Field(description="the first few of the counted records' keys, in key order")
+
+
+class WhyNode(BaseModel):
+    kind: Literal["and", "or", "not", "condition"]
+    condition: str
+    value: bool
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None
+    values: list[WhyValue] | None = None
+    now: str | None = None
+    today: str | None = None
+    age: str | None = None
+    missing: list[str] | None = None
+    note: str | None = None
+    related: WhyRelated | None = None
+    children: list["WhyNode"] | None = None
+
+
+class WhyOut(BaseModel):
+    segment: str
+    entity: str
+    key: Any
+    kind: Literal["segment", "list"]
+    member: bool
+    tree: WhyNode | None = None
+
+
 class OverlapBlock(BaseModel):
     object_type: str
     records: int

@@ -44,6 +44,8 @@ from segql.ops.store.db import StoreDb
 from segql.ops.store.migrations import migrate
 from segql.ops.store.seeds import export_items, import_items, raise_all
 from segql.ops.store.webhooks import enqueue as enqueue_webhooks
+from segql.ops.why import record_key
+from segql.ops.why import why as why_record
 from segql.schema import did_you_mean
 from segql.semantic.library import Library
 from segql.syntax import ast
@@ -826,6 +828,23 @@ class Segments:
         engine = open_engine(self.db_url, self.schema)
         try:
             return explain_segment(item.segment, item.definition, self.schema, engine, now=now)
+        finally:
+            engine.close()
+
+    def why(self, id: str, key, *, now=None, organization: str = "default") -> dict:
+        """One record's condition tree with each node's truth and deciding values (`segql why`). A static
+        segment has no conditions: whether the key is among its members."""
+        seg = self.get(id, organization=organization)
+        if not seg.is_dynamic:
+            value = record_key(self.schema.entities[seg.object_type], key)
+            found = self.db.one("SELECT 1 FROM segql_static_members WHERE segment_id = ? AND member_key = ?",
+                                (seg.id, self._keys(seg, [value])[0]))
+            return {"segment": seg.slug, "entity": seg.object_type, "key": value, "kind": "list",
+                    "member": found is not None, "tree": None}
+        item = self.loaded(seg)
+        engine = open_engine(self.db_url, self.schema)
+        try:
+            return why_record(item.segment, item.definition, self.schema, engine, key, now=now)
         finally:
             engine.close()
 

@@ -16,6 +16,7 @@ from segql.ops.explain import explain as explain_segment
 from segql.ops.load import Loaded, check_documents
 from segql.ops.run import count_members, list_rows, open_engine, resolve_columns
 from segql.ops.store.sdk import SELECT, SORTABLE, Segment, _sort_items, criteria_text, utc_stamp
+from segql.ops.why import why as why_record
 from segql.syntax import ast
 
 
@@ -113,6 +114,17 @@ def preview(segments, *, criteria=None, conditions=None, object_type=None, name=
     data = [{h: (v.isoformat() if hasattr(v, "isoformat") else v) for h, v in zip(header, r)} for r in rows]
     return {"object_type": entity.name, "member_count": int(count), "columns": header, "data": data,
             "explain": funnel}
+
+
+def why(segments, key, *, criteria=None, conditions=None, object_type=None, name=None, description=None, now=None,
+        organization: str = "default") -> dict:
+    """One record's condition tree for an unsaved segment (the playground's "Why?"): `segql why`'s answer."""
+    item = _checked(segments, criteria, conditions, object_type, name, description, organization)
+    engine = open_engine(segments.db_url, segments.schema)
+    try:
+        return why_record(item.segment, item.definition, segments.schema, engine, key, now=now)
+    finally:
+        engine.close()
 
 
 def overlap(segments, ids, *, now=None, organization: str = "default") -> list[dict]:
@@ -239,5 +251,5 @@ def due_for_refresh(segments, every: float) -> list[Segment]:
     return [segments._segment(r) for r in rows]
 
 
-__all__ = ["validate", "compile_source", "preview", "overlap", "find_page", "schema_summary", "health",
+__all__ = ["validate", "compile_source", "preview", "why", "overlap", "find_page", "schema_summary", "health",
            "due_for_refresh", "SORTABLE"]

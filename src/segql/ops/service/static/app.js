@@ -1,6 +1,6 @@
 /* The playground page: an editor checked as you type (/v1/validate), completion from the schema
    (/v1/schema), SQL for every dialect (/v1/compile), run and explain (/v1/preview), save/update/delete
-   (/v1/segments), size over time (/v1/segments/{id}/history) and overlap (/v1/segments/overlap).
+   (/v1/segments), why one record is or is not a member (/v1/why), size over time (/v1/segments/{id}/history) and overlap (/v1/segments/overlap).
    The API key lives in sessionStorage only and travels in the Authorization header, never in a URL. */
 (function () {
   "use strict";
@@ -167,6 +167,7 @@
       $("count").textContent = r.member_count + " member" + (r.member_count === 1 ? "" : "s")
         + (r.data.length < r.member_count ? " (first " + r.data.length + " shown)" : "");
       table($("members"), r.columns, r.data.map(function (m) { return r.columns.map(function (c) { return m[c]; }); }), [0]);
+      keyButtons($("members"));
       showExplain(r.explain);
       if (selectedTab() !== "explain") selectTab("run");
     }).catch(function (e) {
@@ -175,6 +176,50 @@
     });
   }
   $("run").addEventListener("click", run);
+
+  // ---- why (not): one record's condition tree --------------------------------------------------------
+  function keyButtons(el) {  // each member's key becomes a button: keyboard and screen readers reach it
+    Array.prototype.forEach.call(el.querySelectorAll("tbody tr td:first-child"), function (td) {
+      var key = td.textContent, b = document.createElement("button");
+      b.type = "button"; b.className = "key-link"; b.textContent = key;
+      b.setAttribute("aria-label", "why is " + key + " a member?");
+      b.addEventListener("click", function () { $("why-key").value = key; why(key); });
+      td.textContent = ""; td.appendChild(b);
+    });
+  }
+
+  function why(key) {
+    var body = source();
+    body.key = key;
+    $("why").hidden = false;
+    $("why-head").textContent = "asking why…";
+    $("why-tree").innerHTML = "";
+    return api("POST", "/v1/why", body).then(function (r) {
+      $("why-head").textContent = L.whyHead(r);
+      L.whyRows(r).forEach(function (row) {
+        var li = document.createElement("li");
+        li.className = "why-node " + (row.ok ? "pass" : "fail") + (row.kind === "condition" ? " leaf" : "");
+        li.setAttribute("data-value", row.ok ? "true" : "false");
+        li.style.paddingLeft = (row.depth * 1.2) + "rem";
+        var mark = document.createElement("span"); mark.className = "mark"; mark.textContent = row.mark;
+        mark.setAttribute("aria-label", row.ok ? "true" : "false");
+        var label = document.createElement("code"); label.textContent = row.label;
+        li.appendChild(mark); li.appendChild(document.createTextNode(" ")); li.appendChild(label);
+        row.details.forEach(function (d) {
+          var div = document.createElement("div"); div.className = "detail"; div.textContent = d; li.appendChild(div);
+        });
+        $("why-tree").appendChild(li);
+      });
+    }).catch(function (e) {
+      $("why-head").textContent = e.message;
+      if (e.body && e.body.error && e.status === 422 && e.body.error.code !== "E0703") showDiagnostics(e.body.error.diagnostics);
+    });
+  }
+  $("why-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var key = $("why-key").value.trim();
+    if (key) why(key);
+  });
 
   function showExplain(result) {
     var list = $("funnel");

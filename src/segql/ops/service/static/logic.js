@@ -125,6 +125,42 @@
     return rows;
   }
 
+  /* A "why (not)" answer (/v1/why) as rows of a tree: depth, ✓/✗, the condition (or and/or/not) and the
+     values that decided it as short lines — the same lines as `segql why`'s text. */
+  function show(value, type) {
+    if (value === null || value === undefined) return "missing";
+    if (typeof value === "string" && (type === undefined || type === "string")) return JSON.stringify(value);
+    return String(value);
+  }
+  function whyDetails(node) {
+    var out = [], values = (node.values || []).map(function (v) { return v.name + " = " + show(v.value, v.type); });
+    ["now", "today"].forEach(function (clock) { if (node[clock] != null) values.push(clock + " = " + node[clock]); });
+    if (node.age != null) values.push("age " + node.age);
+    if (values.length) out.push(values.join(", "));
+    var rel = node.related;
+    if (rel) {
+      var keys = (rel.keys || []).join(", "), more = rel.count > (rel.keys || []).length ? ", …" : "";
+      out.push(rel.relationship + ": " + rel.count + " of " + rel.of + " " + rel.label + (keys ? " (keys " + keys + more + ")" : ""));
+    }
+    if (node.note) out.push("note: " + node.note);
+    return out;
+  }
+  function whyRows(result) {
+    var rows = [];
+    function visit(node, depth) {
+      rows.push({ depth: depth, ok: !!node.value, mark: node.value ? "✓" : "✗", kind: node.kind,
+        label: node.kind === "condition" ? node.condition : node.kind, details: whyDetails(node), line: node.line || null });
+      (node.children || []).forEach(function (c) { visit(c, depth + 1); });
+    }
+    if (result && result.tree) visit(result.tree, 0);
+    return rows;
+  }
+  function whyHead(result) {
+    var key = typeof result.key === "string" ? JSON.stringify(result.key) : String(result.key);
+    return result.segment + " on " + result.entity + ", key " + key + ": " + (result.member ? "a member ✓" : "not a member ✗")
+      + (result.tree ? "" : " (a static list)");
+  }
+
   /* Refresh history → points of a size-over-time chart in a width × height box (oldest at the left). */
   function historyPoints(history, width, height) {
     if (!history || !history.length) return [];
@@ -146,5 +182,5 @@
   }
 
   return { segqlMode: segqlMode, isJsonText: isJsonText, namesAt: namesAt, completions: completions,
-    toMarks: toMarks, funnelRows: funnelRows, historyPoints: historyPoints, heat: heat, KEYWORDS: KEYWORDS };
+    toMarks: toMarks, funnelRows: funnelRows, whyRows: whyRows, whyHead: whyHead, historyPoints: historyPoints, heat: heat, KEYWORDS: KEYWORDS };
 });
