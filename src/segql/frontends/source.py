@@ -7,21 +7,17 @@ from pathlib import Path
 
 from segql import limits
 from segql.errors import SegqlError, Span
+from segql.files import read_bytes
 from segql.syntax import ast
 from segql.syntax.parser import looks_like_definitions, parse_condition, parse_document
 
 
 def read_text(path: str) -> str:
+    """A segment file's text: a regular file of bounded size (`segql.files.read_bytes`), UTF-8, with a
+    leading byte-order mark dropped (editors on Windows write one)."""
+    data = read_bytes(path, limits.MAX_INPUT_CHARS * 4, what="file")
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SegqlError("E0001", f"file {path} not found", path=path) from None
-    except OSError as err:
-        raise SegqlError("E0001", f"cannot read {path}: {err.strerror}", path=path) from None
-    if len(data) > limits.MAX_INPUT_CHARS * 4:
-        raise SegqlError("E0111", f"{path} is over the input size limit", path=path)
-    try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         before = data[:err.start]
         line = before.count(b"\n") + 1

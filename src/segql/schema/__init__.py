@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from segql import limits
 from segql.errors import SchemaError, Span
+from segql.files import read_bytes
 
 TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
 
@@ -172,13 +174,13 @@ def load_schema(path: str | os.PathLike) -> Schema:
     """Read and validate a schema file's structure; raises `SchemaError` pointing at the offending line.
     Calculated fields are type-checked by `segql.semantic.load_schema` (what `segql.load_schema` is)."""
     path = str(path)
+    data = read_bytes(path, limits.MAX_SCHEMA_BYTES, what="schema file", code="E0200", missing_hints=[
+        "pass --schema PATH, or put schema.yml beside the segment file"])
     try:
-        text = FsPath(path).read_text("utf-8")
-    except FileNotFoundError:
-        raise SchemaError("E0200", f"schema file {path} not found", hints=[
-            "pass --schema PATH, or put schema.yml beside the segment file"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SchemaError("E0200", f"cannot read schema file {path}: {err}") from None
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        raise SchemaError("E0200", f"cannot read schema file {path}: it is not valid UTF-8 "
+                          f"(byte 0x{data[err.start]:02x} at offset {err.start})", path=path) from None
     return parse_schema(text, path)
 
 
