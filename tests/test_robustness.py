@@ -64,3 +64,110 @@ def test_symlink_loop_and_directory_are_diagnostics(tmp_path):
     assert "symbolic link loop" in diagnosed(cli("check", tmp_path / "a.segql", "--schema", SCHEMA), "E0001")
     assert "symbolic link loop" in diagnosed(cli("check", SCHEMA, "--schema", tmp_path / "a.segql"), "E0200")
     assert "a directory" in diagnosed(cli("compile", tmp_path, "--schema", SCHEMA), "E0001")
+
+
+# ---- 2. internal errors where a diagnostic belongs -------------------------------------------------
+def inproc(*args):
+    """The CLI in this process: (exit code, stdout + stderr)."""
+    import contextlib
+    import io
+
+    from segql.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code
+    return code, out.getvalue() + err.getvalue()
+
+
+def refused(code_and_text, code):
+    rc, text = code_and_text
+    assert rc == 1 and f"error[{code}]" in text and "internal error" not in text, (rc, text)
+    return text
+
+
+@pytest.mark.parametrize("source, code", [
+    ('segment a on contacts where email = "\\uD800"\n', "E0104"),
+    ('{"type": "contacts", "filter": {"email": "\\uD800"}}', "E0151"),
+    ('{"type": "contacts", "filter": {"\\udc00": 1}}', "E0151"),
+    ("segment a on contacts where opens > " + "9" * 4400 + "\n", "E0114"),
+    ("segment a on contacts where signup_date > " + "9" * 4400 + " days ago\n", "E0114"),
+    ('{"type": "contacts", "filter": {"opens": ' + "9" * 4400 + "}}", "E0114"),
+    ('{"type": "contacts", "filter": {"opens": 1e99999999999999999999}}', "E0114"),
+    ('{"type": "contacts", "criteria": "{\\"opens\\": 1e99999999999999999999}"}', "E0150"),
+])
+def test_unicode_and_number_extremes_are_diagnostics(tmp_path, source, code):
+    path = tmp_path / ("s.json" if source.startswith("{") else "s.segql")
+    path.write_text(source, "utf-8", errors="surrogatepass") if False else path.write_bytes(
+        source.encode("utf-8", "surrogatepass"))
+    refused(inproc("compile", path, "--schema", SCHEMA), code)
+
+
+def test_surrogate_pairs_escape_one_character(tmp_path):
+    (tmp_path / "s.segql").write_text('segment a on contacts where email = "\\uD83D\\uDE00"\n')
+    code, text = inproc("compile", tmp_path / "s.segql", "--schema", SCHEMA)
+    assert code == 0 and "'\U0001F600'" in text, text
+
+
+def test_to_many_in_list_reads_other_items_in_the_outer_record():
+    """`deals.value in (opens, 5)` was a KeyError in lowering: `opens` is the contact's, one scope up."""
+    code, text = inproc("compile", "-e", "deals.value in (opens, 5)", "--on", "contacts", "--schema", SCHEMA)
+    assert code == 0, text
+    assert 't2."value" IN (t1."opens", 5)' in text
+
+
+@pytest.mark.parametrize("yaml_text, code, words", [
+    ("entities:\n  contacts:\n    properties:\n      [a, b]: string\n", "E0202", "a key must be a name"),
+    ("entities:\n  contacts:\n    aliases: [1]\n    properties: {opens: integer}\n", "E0202", "alias"),
+    ("entities:\n  contacts:\n    properties: {opens: integer}\n    relationships: [a]\n", "E0202",
+     "relationships must be a mapping"),
+    ("entities:\n  c:\n    properties: {n: string, t: timestamp}\n    event: {name: [n], time: t}\n", "E0202",
+     "event name"),
+    ("entities:\n  c:\n    properties: {opens: integer}\n    relationships: {r: {entity: c, local: [a]}}\n",
+     "E0202", "local"),
+    ("entities:\n  c:\n    properties: {opens: integer}\nlists: {table: {a: 1}}\n", "E0202", "lists.table"),
+    ("entities:\n  c:\n    properties: {opens: !foo integer}\n", "E0201", "!foo"),
+    ("entities:\n  c:\n    properties: {opens: !!python/object:os.system integer}\n", "E0201", "tag"),
+    ("a: &a [*a]\nentities:\n  c:\n    properties: {opens: integer}\n", "E0201", "cycle"),
+    ("x: " + "[" * 3000 + "]" * 3000 + "\n", "E0201", "levels deep"),
+])
+def test_schema_shapes_are_diagnostics(tmp_path, yaml_text, code, words):
+    (tmp_path / "schema.yml").write_text(yaml_text)
+    text = refused(inproc("check", EXAMPLES / "segments" / "seed002.segql", "--schema", tmp_path / "schema.yml"),
+                   code)
+    assert words in text and "schema.yml:" in text
+
+
+@pytest.mark.parametrize("url, words", [
+    ("", "empty"), ("postgresql://[::1", "IPv6"), ("mysql://h:99999/x", "port"),
+])
+def test_bad_database_urls_are_diagnostics(url, words):
+    assert words in refused(inproc("run", "-e", "opens > 1", "--on", "contacts", "--count", "--db", url,
+                                   "--schema", SCHEMA), "E0600")
+
+
+def test_sqlite_errors_in_refresh_and_list_add_are_diagnostics(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "t.db"
+    seg = tmp_path / "a.segql"
+    seg.write_text("segment a on contacts where opens > 1\n")
+    (tmp_path / "schema.yml").write_text("entities:\n  contacts:\n    properties: {opens: integer}\n"
+                                         "lists: {table: list_members}\n")
+    schema = tmp_path / "schema.yml"
+    assert "no such table: contacts" in refused(inproc("refresh", seg, "--db", f"sqlite:///{db}", "--schema", schema),
+                                                "E0604")
+    assert "no such table" in refused(inproc("list", "add", "vip", "1", "--db", f"sqlite:///{db}",
+                                             "--schema", schema), "E0604")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE contacts (id INTEGER, opens INTEGER)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        rc, out, err = cli("refresh", seg, "--db", f"sqlite:///{db}", "--schema", schema)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert rc == 1 and "E0604" in err and "locked" in err, err

@@ -396,10 +396,20 @@ def _file_path(parsed) -> str | None:
 
 def connect(url: str | None = None, *, schema=None) -> Engine:
     """Connect to `url` (None: in-memory DuckDB). `schema` is accepted for the caller's convenience."""
+    if url is not None and not url.strip():
+        raise SegqlError("E0600", "the database URL is empty",
+                         hints=["leave out --db for the embedded DuckDB over the schema's source files",
+                                "or give one: duckdb:///path, postgresql://..., mysql://..., sqlite:///path"])
     if not url or url in ("duckdb://", "duckdb:", "duckdb:///:memory:"):
         import duckdb
         return DuckDBEngine(duckdb.connect(":memory:"))
-    parsed = urlparse(url)
+    try:  # urlparse refuses `postgresql://[::1`; `.port` refuses `:99999` only when read
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - validates the port now, not inside a driver call
+    except ValueError as err:
+        raise SegqlError("E0600", f"malformed database URL {url!r}: {err}", hints=[
+            "an IPv6 host is written in brackets: postgresql://[::1]:5432/db" if "IPv6" in str(err)
+            else "a port is a number from 1 to 65535"]) from None
     scheme = parsed.scheme.lower()
     if scheme == "duckdb":
         import duckdb

@@ -59,20 +59,23 @@ class Db:
             engine.conn.isolation_level = None  # we say BEGIN and COMMIT ourselves
 
     def run(self, sql: str) -> list[tuple]:
-        if self.dialect == "sqlite":  # the engine would commit after every statement
-            cur = self.engine.conn.cursor()
-            try:
-                cur.execute(sql)
-                return [tuple(r) for r in cur.fetchall()] if cur.description else []
-            finally:
-                cur.close()
         try:
+            if self.dialect == "sqlite":  # the engine would commit after every statement
+                return self._sqlite(sql)
             return self.engine.execute(sql)
         except SegqlError:
             raise
         except Exception as err:  # the driver's error, as a diagnostic
             msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise SegqlError("E0604", f"{self.dialect} error: {msg}") from err
+
+    def _sqlite(self, sql: str) -> list[tuple]:
+        cur = self.engine.conn.cursor()
+        try:
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+        finally:
+            cur.close()
 
     execute = run  # so helpers written for an engine (`list_members`) run inside this transaction
 

@@ -656,6 +656,8 @@ class Checker:
 
         if isinstance(operand, Multi):
             self._need_value(operand, node)
+            # the items are read inside the related record's scope, as `_Between` does for its bounds
+            values = [ir.shift_scopes(v, len(operand.steps)) for v in values]
             cond = self._lift(operand, build, 0)
         else:
             cond = build(operand)
