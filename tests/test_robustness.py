@@ -171,3 +171,57 @@ def test_sqlite_errors_in_refresh_and_list_add_are_diagnostics(tmp_path):
         holder.execute("ROLLBACK")
         holder.close()
     assert rc == 1 and "E0604" in err and "locked" in err, err
+
+
+# ---- 5. small inconsistencies ----------------------------------------------------------------------
+def test_nul_is_refused_in_every_form(tmp_path):
+    """One rule (SPEC §2.7): strings are Unicode without U+0000 — text, JSON values, JSON titles, keys."""
+    for name, body, code in [
+        ("a.segql", 'segment a on contacts where email = "a\\u0000b"\n', "E0104"),
+        ("b.json", '{"type": "contacts", "filter": {"email": "a\\u0000b"}}', "E0151"),
+        ("c.json", '{"type": "contacts", "title": "a\\u0000b", "filter": {"opens": 1}}', "E0151"),
+        ("d.json", '[{"type": "contacts", "name": "x", "conditions": [{"field": "email", "operator": "equals", '
+                   '"value": "\\u0000"}]}]', "E0151"),
+    ]:
+        (tmp_path / name).write_text(body)
+        refused(inproc("fmt", "--to", "text", tmp_path / name, "--schema", SCHEMA), code)
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    (tmp_path / "a.segql").write_bytes(b"\xef\xbb\xbfsegment a on contacts where opens > 1\n")
+    (tmp_path / "b.json").write_bytes(b'\xef\xbb\xbf{"type": "contacts", "filter": {"opens": 1}}')
+    code, text = inproc("check", tmp_path / "a.segql", tmp_path / "b.json", "--schema", SCHEMA)
+    assert code == 0, text
+
+
+def test_empty_db_url_and_empty_expression_say_so():
+    assert "empty" in refused(inproc("run", "-e", "opens > 1", "--on", "contacts", "--db", "", "--schema", SCHEMA),
+                              "E0600")
+    assert "expression is empty" in refused(inproc("compile", "-e", "", "--on", "contacts", "--schema", SCHEMA),
+                                            "E0106")
+
+
+def test_limits_on_row_limits_and_time_amounts_are_checked_before_the_engine():
+    rc, text = inproc("run", "-e", "opens > 1", "--on", "contacts", "--limit", "99999999999999999999",
+                      "--schema", SCHEMA)
+    assert rc == 2 and "E0004" in text and "DuckDB" not in text, text
+    for expr in ("signup_date > 99999999999999999999 days ago", "signup_date in last 9999999 days",
+                 "last_visit > 99999999999 hours ago", 'performed "x" in last 400000 days'):
+        assert "1,000 years" in refused(inproc("run", "-e", expr, "--on", "contacts", "--count",
+                                               "--schema", SCHEMA), "E0115")
+    rc, text = inproc("run", "-e", "signup_date < 365000 days ago", "--on", "contacts", "--count",
+                      "--schema", SCHEMA)
+    assert rc == 0 and int(text) > 0, text  # near the bound it runs: younger than 999 years is everyone
+
+
+def test_qualified_table_with_source_on_embedded_duckdb(tmp_path):
+    """`table: crm.contacts` + `source:` — the embedded DuckDB creates the schema `crm` for the view."""
+    (tmp_path / "schema.yml").write_text(
+        "entities:\n  contacts:\n    table: crm.contacts\n"
+        f"    source: {EXAMPLES / 'data' / 'contacts.parquet'}\n    properties: {{opens: integer}}\n")
+    counts = []
+    for schema in (tmp_path / "schema.yml", SCHEMA):
+        rc, text = inproc("run", "-e", "opens > 3", "--on", "contacts", "--count", "--schema", schema)
+        assert rc == 0, text
+        counts.append(int(text))
+    assert counts[0] == counts[1] > 0

@@ -13,6 +13,15 @@ MAX_SCHEMA_BYTES = 4_000_000     # a schema file
 MAX_SCHEMA_NODES = 200_000       # YAML nodes of a schema, every use of an alias counted ("billion laughs")
 MAX_SCHEMA_DEPTH = 50            # levels of YAML nesting in a schema (a real one has about 6)
 MAX_NUMBER_DIGITS = 100          # digits of a number literal, written out in full (no engine holds more)
+MAX_DURATION_YEARS = 1_000       # `N days ago`, `in last N days`: a point within 1,000 years of today
+_UNIT_PER_YEAR = {"second": 31_557_600, "minute": 525_960, "hour": 8_766, "day": 365.25, "week": 365.25 / 7,
+                  "month": 12, "quarter": 4, "year": 1}
+
+
+def max_time_amount(unit: str) -> int | None:
+    """The largest amount of `unit` a duration or period may have (None: not a time unit)."""
+    per_year = _UNIT_PER_YEAR.get(unit)
+    return None if per_year is None else int(MAX_DURATION_YEARS * per_year)
 
 
 def number_problem(value) -> str | None:

@@ -95,15 +95,21 @@ def json_document_from_text(text: str, *, path: str | None = None, on: str | Non
                          Span(1, 1, 1, 2), path=path, source=text) from None
     ctx = Ctx(schema, text=body, path=path)
     ctx.text = text
-    _check_value(value, ctx)
-    return _document(value, ctx, on)
+    return _checked_document(value, ctx, on)
 
 
 def json_document(value, *, path: str | None = None, on: str | None = None, schema=None) -> ast.Document:
     """A decoded JSON value (dict or list) → Document; spans carry JSON pointers."""
-    ctx = Ctx(schema, path=path)
+    return _checked_document(value, Ctx(schema, path=path), on)
+
+
+def _checked_document(value, ctx: Ctx, on) -> ast.Document:
     _check_value(value, ctx)
-    return _document(value, ctx, on)
+    try:
+        return _document(value, ctx, on)
+    except SegqlError as err:  # raised by a syntax node itself (a time amount over its limit)
+        err.path, err.source = err.path or ctx.path, err.source or ctx.text
+        raise
 
 
 _BAD_CHAR = re.compile("[\x00\ud800-\udfff]")

@@ -43,6 +43,12 @@ def parse_source(source, *, path: str | None = None, on: str | None = None, sche
         from segql.frontends import json_document_from_text
 
         return json_document_from_text(source, path=path, on=on, schema=schema)
+    if on is not None and not any(line.strip() and not line.lstrip().startswith("#")
+                                  for line in source.splitlines()):
+        what = "the expression" if path in (None, "<expr>") else f"{path}"
+        raise SegqlError("E0106", f"{what} is empty: there is no condition", Span(1, 1, 1, 2),
+                         ['write a condition, e.g. -e \'country = "US"\'',
+                          "or `segment slug on ENTITY where ...` in a file"], path=path, source=source)
     if looks_like_definitions(source) or on is None:
         if not looks_like_definitions(source):
             raise SegqlError("E0106", "a bare condition needs the entity it is about", Span(1, 1, 1, 2),

@@ -44,8 +44,19 @@ def attach_sources(engine, schema) -> None:
         engine.execute(view.sql(dialect="duckdb"))
 
 
+MAX_ROW_LIMIT = 2 ** 63 - 1  # every engine's LIMIT takes a 64-bit integer
+
+
+def check_limit(limit) -> None:
+    """`--limit` / `limit=`: a whole number from 0 to 2**63 - 1, checked before any engine sees it."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or not 0 <= limit <= MAX_ROW_LIMIT):
+        raise SegqlError("E0004", f"the limit must be a whole number from 0 to {MAX_ROW_LIMIT:,}")
+
+
 def member_query(segment, schema, dialect, *, now=None, columns=(), limit=None):
     """The compiled segment, ordered by key, with extra columns joined from the entity's table."""
+    check_limit(limit)
     tree = to_sql_tree(segment, schema, dialect, now=now)
     entity = schema.entities[segment.entity]
     key = entity.key
