@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 MAX_INPUT_CHARS = 2_000_000      # a segment file or JSON document
+MAX_TOKENS = 250_000             # words and symbols in segment text: the parser's time (~15 µs each)
 MAX_NESTING = 200                # levels of and/or/not/parentheses/calls in one condition
 MAX_LEAF_CONDITIONS = 50_000     # leaf conditions in one segment, referenced segments included
 MAX_JSON_DEPTH = 200
