@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
 
 import pytest
 import sqlglot
@@ -10,9 +16,10 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from conftest_engines import open_engine
+import segql.semantic.regex as regex_mod
 from segql.errors import SegqlError
 from segql.lower.dialects import DIALECTS, get_ops
-from segql.semantic.regex import portable, python_search, to_flavor, validate
+from segql.semantic.regex import portable, python_search, search_portable, to_flavor, validate
 
 # ------------------------------------------------------------------------------------------ validation
 
@@ -172,3 +179,149 @@ def _valid(p):
         return True
     except SegqlError:
         return False
+
+
+# ------------------------------------------- the in-process matcher (a Thompson NFA, no backtracking)
+
+def _oracle(p, ic, s):
+    """Python's backtracking `re` on the python-flavor rendering: correct, only slow on adversarial input."""
+    return re.search(to_flavor(portable(p, ic), "python"), s) is not None
+
+
+class _OracleTimeout(Exception):
+    pass
+
+
+def _oracle_within(p, ic, s, seconds=1.0):
+    """_oracle, or None when it backtracks for longer than `seconds` (interrupted with SIGALRM; where that
+    is unavailable the oracle just runs to the end)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return _oracle(p, ic, s)
+    armed = [True]
+
+    def expire(signum, frame):
+        if armed[0]:
+            raise _OracleTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)  # re-fires if an alarm lands outside `re`
+        return _oracle(p, ic, s)
+    except _OracleTimeout:
+        return None
+    finally:
+        while True:  # an alarm may still land here until `armed` is cleared
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except _OracleTimeout:
+                pass
+
+
+def _rich_atom():
+    return st.one_of(_atom(), st.sampled_from(["^", "$", "[^\\n]", "\\S", "[b-é]", "[🎉a]"]))
+
+
+_BOUNDED = ["", "", "", "?", "{2}", "{1,2}", "{0}", "{0,3}"]
+_UNBOUNDED = ["*", "+", "{0,}", "{2,}"]
+
+
+@st.composite
+def rich_patterns(draw, depth=0, budget=None):
+    # at most 3 unbounded quantifiers per pattern: more nested stars make the oracle (backtracking `re`)
+    # itself take exponential time, even on these 10-character texts
+    budget = [3] if budget is None else budget
+
+    def quant():
+        q = draw(st.sampled_from(_BOUNDED + (_UNBOUNDED if budget[0] else [])))
+        budget[0] -= q in _UNBOUNDED
+        return q
+
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        if depth < 3 and draw(st.integers(0, 3)) == 0:
+            inner = draw(rich_patterns(depth=depth + 1, budget=budget))
+            parts.append("(" + inner + ")" + quant())
+        else:
+            a = draw(_rich_atom())
+            parts.append(a if a in ("^", "$") else a + quant())
+    body = "".join(parts)
+    if depth < 3 and draw(st.integers(0, 3)) == 0:
+        body += "|" + draw(rich_patterns(depth=depth + 1, budget=budget))
+    return body
+
+
+@settings(max_examples=int(os.environ.get("SEGQL_REGEX_DIFF_EXAMPLES", "400")), deadline=None,
+          suppress_health_check=list(HealthCheck), database=None)
+@given(p=rich_patterns(), ic=st.booleans(),
+       texts=st.lists(st.text(alphabet=ALPHABET, max_size=10), min_size=1, max_size=6))
+def test_matcher_agrees_with_python_re(p, ic, texts):
+    if not _valid(p):
+        return
+    f = python_search(p, ic)
+    pp = portable(p, ic)
+    for s in texts:
+        want = _oracle_within(p, ic, s)
+        if want is None:  # Python's `re` is the one that backtracks exponentially here
+            continue
+        assert f(s) is want, (p, ic, s, pp)
+        assert search_portable(pp, s) is want, (p, ic, s, pp)
+
+
+@pytest.mark.parametrize("pattern,text,hit", [
+    ("a$", "a", True), ("a$", "a\n", False), ("^$", "", True), ("^$", "\n", False), ("$", "", True),
+    ("$", "abc", True), ("^", "x", True), ("$^", "", True), ("$^", "a", False), ("a^", "a", False),
+    ("(a|^)b", "b", True), ("(a|^)b", "ab", True), ("(a|^)b", "cb", False), ("a(b|$)", "a", True),
+    ("a(b|$)", "a\n", False), ("a(b|$)", "ac", False), ("(^|x)$", "", True), ("(^|x)$", "\n", False),
+    (".", "\n", False), (".", "\r", True), ("\\n", "\n", True), ("[^a]", "\n", True), ("a.*$", "ab\ncd", False),
+    ("a[^b]*$", "a\n\n", True), ("^\\s*$", "\n", True), ("^.*$", "x\n", False), ("(a*)*$", "", True),
+    ("(^)*a", "ba", True), ("(^a)+", "ba", False), ("(a{0})*b", "b", True), ("x(a{0})+", "x", True),
+    ("^b", "a\nb", False), ("a\\n^b", "a\nb", False), ("a$\\nb", "a\nb", False), ("🎉{2}$", "🎉🎉", True),
+])
+def test_matcher_anchors_and_newlines(pattern, text, hit):
+    assert python_search(pattern)(text) is hit
+    assert search_portable(portable(pattern), text) is hit
+    assert _oracle(pattern, False, text) is hit
+
+
+def test_matcher_dfa_cache_is_bounded(monkeypatch):
+    # a pattern whose DFA is exponential: the cache is dropped and rebuilt, results stay right
+    monkeypatch.setattr(regex_mod, "_DFA_BUDGET", 200)
+    regex_mod._automaton.cache_clear()
+    try:
+        rnd = random.Random(7)
+        f = python_search("[ab]*a[ab]{8}c")
+        for _ in range(20):
+            s = "".join(rnd.choice("abc") for _ in range(300))
+            assert f(s) is _oracle("[ab]*a[ab]{8}c", False, s)
+        assert regex_mod._automaton(portable("[ab]*a[ab]{8}c")).size <= 200 + 2 * 40
+    finally:
+        regex_mod._automaton.cache_clear()
+
+
+_REDOS = r"""
+import sqlite3, sys
+from segql.engines import register_sqlite_functions
+from segql.semantic.regex import portable, python_search
+conn = sqlite3.connect(":memory:")
+register_sqlite_functions(conn)
+n = 20000
+cases = [("(a+)+$", "a" * n + "b"), ("(a|a)*b", "a" * n), ("(a*)*b", "a" * n), ("(.*a){20}", "a" * 19 + "b" * n),
+         ("(A+)+$", "a" * n + "b"), ("([ab]*a){20}c", "ab" * n)]
+for p, s in cases:
+    ic = p[1] == "A"
+    assert python_search(p, ic)(s) is False, p
+    assert conn.execute("select regexp(?, ?)", (portable(p, ic), s)).fetchone()[0] == 0, p
+print("ok")
+"""
+
+
+def test_matcher_redos_patterns_finish():
+    # Python's `re` needs exponential time on these (about a second already at 24 characters); the
+    # automaton is linear. Run in a subprocess so a regression fails on the timeout instead of hanging.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = subprocess.run([sys.executable, "-c", _REDOS], env=env, capture_output=True, text=True, timeout=10,
+                         check=False)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

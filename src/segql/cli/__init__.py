@@ -12,12 +12,28 @@ import argparse
 import os
 import sys
 
-from segql.cli import check, compile, counts, explain, fmt, lists, overlap, refresh, run
-from segql.cli.common import UsageError
+from segql.cli import (
+    apply,
+    check,
+    compile,
+    counts,
+    explain,
+    fmt,
+    keys,
+    lists,
+    overlap,
+    plan,
+    refresh,
+    run,
+    segments,
+    serve,
+)
+from segql.cli.common import UsageError, apply_config
 from segql.cli.output import emit_errors
 from segql.errors import SegqlError
 
-COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists)  # in `--help` order
+COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists, segments, plan, apply, serve,
+            keys)  # in `--help` order
 USAGE_CODES = {"E0003", "E0004"}  # choices a user must make on the command line: exit 2
 
 
@@ -47,6 +63,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
+        apply_config(args)
         code = args.handler(args)
     except UsageError as err:
         print(f"segql {args.command}: error: {err}", file=sys.stderr)

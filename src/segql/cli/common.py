@@ -10,6 +10,35 @@ class UsageError(Exception):
     """A bad combination of command-line arguments: exit 2."""
 
 
+DEFAULT_STORE = "sqlite:///segql.db"
+
+
+def apply_config(args) -> None:
+    """Fill `--schema`, `--db`, `--store` and `--dialect` the user did not give from the config file
+    (`segql.toml` or `[tool.segql]` in pyproject.toml; see docs/store.md). Flags win."""
+    from segql.ops.config import (  # lazy: only commands with these options read it
+        KEYS,
+        load_config,
+    )
+
+    wanted = [k for k in KEYS if hasattr(args, k) and getattr(args, k) is None]
+    if wanted:
+        config = load_config()
+        for key in wanted:
+            if key in config:
+                setattr(args, key, config[key])
+    if hasattr(args, "store") and args.store is None:
+        args.store = DEFAULT_STORE
+    if hasattr(args, "dialect") and args.dialect is None:
+        args.dialect = "duckdb"
+
+
+def add_store(p) -> None:
+    p.add_argument("--store", help=f"the store of segments: sqlite:///path or postgresql://… (default: the "
+                   f"config file's, else {DEFAULT_STORE})")
+    p.add_argument("--organization", default="default", help="the tenant whose segments these are")
+
+
 def add_common(p, *, formats=("text", "json")) -> None:
     p.add_argument("--schema", help="schema file (default: schema.yml beside the first file, then ./schema.yml)")
     p.add_argument("--format", choices=formats, default="text", help="output for people (text) or tools")

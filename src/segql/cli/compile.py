@@ -11,7 +11,7 @@ def add(sub) -> None:
     p = sub.add_parser("compile", help="compile a segment to one SQL statement",
                        description="Compile one segment to one SQL statement for a dialect.")
     add_input(p)
-    p.add_argument("--dialect", default="duckdb", help="target dialect (default: duckdb)")
+    p.add_argument("--dialect", help="target dialect (default: the config file's, else duckdb)")
     p.add_argument("--select", choices=("keys", "count"), default="keys", help="member keys or their count")
     p.add_argument("--now", help="pin relative times to this ISO time (default: evaluated when the SQL runs)")
     p.add_argument("--params", choices=("qmark", "numeric", "named", "pyformat"),
@@ -35,7 +35,7 @@ def run(args) -> int:
     from segql.syntax import ast
 
     schema = input_schema(args)
-    get_ops(args.dialect)
+    args.dialect = get_ops(args.dialect).name  # E0500 for an unknown one; `postgresql` is postgres
     doc = load_input(args, schema)
     if args.emit == "ast":
         print(json.dumps(ast.to_dict(select_definition(doc, args.segment)), ensure_ascii=False, indent=2,

@@ -6,7 +6,7 @@ with a caret and never a traceback.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,6 @@ class Span:
 NO_SPAN = Span()
 
 
-@dataclass
-class Diagnostic:
-    code: str
-    message: str
-    span: Span = NO_SPAN
-    hints: list[str] = field(default_factory=list)
-    severity: str = "error"  # or "warning"
-    path: str | None = None  # the file the span refers to
-
-
 class SegqlError(Exception):
     """An error in the user's input (segment, schema, JSON document) or a refused request."""
 
@@ -50,10 +40,6 @@ class SegqlError(Exception):
         self.path = path
         self.source = source  # the text the span points into, for rendering the caret
 
-    @property
-    def diagnostic(self) -> Diagnostic:
-        return Diagnostic(self.code, self.message, self.span, self.hints, "error", self.path)
-
     def __str__(self) -> str:  # pragma: no cover - convenience
         where = f" at {self.span.line}:{self.span.col}" if self.span.line else (
             f" at {self.span.pointer}" if self.span.pointer else "")
@@ -62,10 +48,6 @@ class SegqlError(Exception):
 
 class SchemaError(SegqlError):
     """The schema file is invalid."""
-
-
-class SyntaxError_(SegqlError):
-    """The segment text does not parse."""
 
 
 class CheckError(SegqlError):

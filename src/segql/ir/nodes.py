@@ -5,6 +5,10 @@ builds them); lowering to SQL, the Python evaluator and the mongo printer only r
 
 Scopes: a condition is evaluated on "the current record". `ToOne`, `Exists` and `Aggregate` evaluate
 their inner expressions on related records; a `Column` with `up=k` refers to the record k scopes out.
+`ToOne`, `Exists`, `Aggregate` and `InList` also have `up`: the record they start from (0: the current
+one). An outer record's aggregate or to-one path used inside a to-many comparison (`deals.value >
+avg(deals.value)`) is evaluated on the deal's scope but starts from the contact: `up=1`. Inside them the
+scopes nest as usual: an inner `Column(up=1)` is the record current where the node stands.
 Only the positive comparison operators exist here; `!=`, `not in`, `not contains`… are `Not(...)`.
 """
 from __future__ import annotations
@@ -40,6 +44,7 @@ class ToOne(Expr):
 
     rel: Relationship
     inner: Expr
+    up: int = 0
 
     @property
     def type(self) -> str:
@@ -112,6 +117,7 @@ class Aggregate(Expr):
     value: Expr | None  # evaluated on each related record
     where: "Cond | None"
     type: str
+    up: int = 0
 
 
 # ---- conditions ---------------------------------------------------------------------------------
@@ -180,6 +186,7 @@ class Exists(Cond):
 
     rel: Relationship
     condition: Cond | None = None
+    up: int = 0
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,7 @@ class InList(Cond):
     """Membership of the current record in a static list."""
 
     slug: str
+    up: int = 0
 
 
 @dataclass(frozen=True)
@@ -208,7 +216,8 @@ class Segment:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-SCOPE_NODES = (ToOne, Exists, Aggregate)
+SCOPE_NODES = (ToOne, Exists, Aggregate)  # their inner expressions are about related records
+OUTER_NODES = (ToOne, Exists, Aggregate, InList)  # start from the record `up` scopes out
 
 
 def to_dict(node) -> Any:
@@ -222,6 +231,8 @@ def to_dict(node) -> Any:
         for f in dataclasses.fields(node):
             if f.name == "type" and isinstance(node, Cond):
                 continue
+            if f.name == "up" and isinstance(node, OUTER_NODES) and not node.up:
+                continue  # the usual case, left out so the IR of ordinary segments reads as before
             out[f.name] = to_dict(getattr(node, f.name))
         return out
     if isinstance(node, tuple):

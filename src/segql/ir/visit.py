@@ -6,7 +6,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 
-from segql.ir.nodes import SCOPE_NODES, Column, Expr
+from segql.ir.nodes import OUTER_NODES, SCOPE_NODES, Column, Expr
 
 
 @functools.cache
@@ -59,12 +59,15 @@ def rebuild(node, fn: Callable[[Expr], Expr]):
 
 
 def shift_scopes(node, by: int, depth: int = 0):
-    """Make an expression written for one scope usable `by` scopes further in (its columns that refer to
-    scopes at or outside `depth` point `by` levels further out)."""
+    """Make an expression written for one scope usable `by` scopes further in (its columns, and the
+    to-one paths, aggregates, quantifiers and list tests that start from scopes at or outside `depth`,
+    point `by` levels further out)."""
     if isinstance(node, Column):
         return dataclasses.replace(node, up=node.up + by) if node.up >= depth else node
     if not isinstance(node, Expr):
         return node
+    if isinstance(node, OUTER_NODES) and node.up >= depth:
+        node = dataclasses.replace(node, up=node.up + by)
     inner = depth + 1 if isinstance(node, SCOPE_NODES) else depth
     return rebuild(node, lambda child: shift_scopes(child, by, inner))
 
@@ -76,5 +79,7 @@ def refers_outside(node, depth: int = 0) -> bool:
         return node.up > depth
     if not isinstance(node, Expr):
         return False
+    if isinstance(node, OUTER_NODES) and node.up > depth:
+        return True
     inner = depth + 1 if isinstance(node, SCOPE_NODES) else depth
     return any(refers_outside(child, inner) for child in children(node))

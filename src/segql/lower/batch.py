@@ -34,14 +34,11 @@ anti-join, scalar subquery).
 """
 from __future__ import annotations
 
-import dataclasses
-
 from sqlglot import exp
 
 from segql import ir
 from segql.errors import SegqlError
 from segql.lower.sql import Lowerer, _Frame, _Query, pin_now, quoted, table_expr
-from segql.schema import Property, Relationship
 
 
 def preaggregable(node, rels) -> list:
@@ -50,22 +47,17 @@ def preaggregable(node, rels) -> list:
     refer to that record — in order of appearance."""
     found: list = []
 
-    def walk(n):
+    def into(n) -> bool:
         if isinstance(n, (ir.Exists, ir.Aggregate)):
             inside = (n.condition,) if isinstance(n, ir.Exists) else (n.value, n.where)
             rel = rels.get(n.rel.name)
             if rel == n.rel and rel.kind == "many" and not any(ir.refers_outside(x) for x in inside):
                 found.append(n)
-            return
-        if isinstance(n, ir.ToOne) or not dataclasses.is_dataclass(n) or isinstance(n, (Property, Relationship)):
-            return
-        for f in dataclasses.fields(n):
-            value = getattr(n, f.name)
-            for v in (value if isinstance(value, tuple) else (value,)):
-                if isinstance(v, ir.Expr):
-                    walk(v)
+            return False
+        return not isinstance(n, ir.ToOne)
 
-    walk(node)
+    for _ in ir.walk(node, into=into):
+        pass
     return found
 
 
@@ -125,9 +117,9 @@ class Scan:
 
     def __init__(self, schema, dialect: str, entity: str, now=None):
         self.schema = schema
-        self.dialect = dialect
         self.entity = schema.entities[entity]
         self.lowerer = Lowerer(schema, dialect, pin_now(now, schema.timezone))
+        self.dialect = self.lowerer.dialect  # an alias (`postgresql`) renders as its dialect
         self.query = _Query()
         self.frame = _Frame(self.lowerer._alias(), self.entity, self.query)
         self.preaggregates: dict[str, _PreAggregate] = {}  # by relationship name, in order of first use

@@ -32,6 +32,8 @@ from segql import ir
 from segql.clock import pin_now  # noqa: F401 - part of lowering's interface
 from segql.lower.dialects import PARAM_META, get_ops
 from segql.schema import Entity, Schema
+from segql.semantic import regex
+from segql.semantic.functions import CONSTANT_KINDS, FUNCTIONS
 
 
 def quoted(name: str) -> exp.Identifier:
@@ -96,8 +98,8 @@ def merge_equalities(items: tuple) -> tuple:
 class Lowerer:
     def __init__(self, schema: Schema, dialect: str, now: dt.datetime | None = None):
         self.schema = schema
-        self.dialect = dialect
         self.ops = get_ops(dialect)
+        self.dialect = self.ops.name  # an alias (`postgresql`) renders as its dialect
         self.tz = schema.timezone
         self.now = now  # naive wall-clock time in the schema's zone, or None (evaluated when the SQL runs)
         self._aliases = 0
@@ -162,7 +164,7 @@ class Lowerer:
         if isinstance(cond, ir.Exists):
             return self.exists(cond, positive)
         if isinstance(cond, ir.InList):
-            return self.in_list(cond.slug, positive)
+            return self.in_list(cond.slug, positive, cond.up)
         if isinstance(cond, ir.IsNull):
             value = self.value(cond.operand)
             test = exp.Is(this=value, expression=exp.Null())
@@ -217,8 +219,6 @@ class Lowerer:
         if isinstance(cond, ir.TextMatch):
             return ops.like_ci(self.value(cond.operand), cond.text, cond.kind), [cond.operand]
         if isinstance(cond, ir.Regex):
-            import segql.semantic.regex as regex
-
             return ops.regex_search(self.value(cond.operand), regex.portable(cond.pattern, cond.ignore_case)), [
                 cond.operand]
         raise TypeError(f"cannot lower {type(cond).__name__}")  # pragma: no cover
@@ -226,7 +226,7 @@ class Lowerer:
     def exists(self, cond: ir.Exists, positive: bool) -> exp.Expression:
         """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never NOT IN: a NULL key
         would empty it)."""
-        outer = self.frames[-1]
+        outer = self.frames[-1 - cond.up]
         rel = cond.rel
         with self.scope(self.schema.entities[rel.target]) as frame:
             inner = self.condition(cond.condition, True) if cond.condition is not None else None
@@ -250,9 +250,9 @@ class Lowerer:
         found = exp.Exists(this=sub)
         return found if positive else exp.Not(this=found)
 
-    def in_list(self, slug: str, positive: bool) -> exp.Expression:
+    def in_list(self, slug: str, positive: bool, up: int = 0) -> exp.Expression:
         lists = self.schema.lists
-        frame = self.frames[-1]
+        frame = self.frames[-1 - up]
         alias = self._alias()
         member = exp.column(quoted(lists.member_column), table=exp.Identifier(this=alias))
         list_col = exp.column(quoted(lists.list_column), table=exp.Identifier(this=alias))
@@ -327,36 +327,21 @@ class Lowerer:
         return lit
 
     def function(self, node: ir.Func) -> exp.Expression:
-        ops = self.ops
-        name = node.name
-        if name in ("year", "month", "day", "isodow"):
-            return ops.extract(name, self.value(node.args[0]))
-        if name == "trunc":
-            return ops.trunc_date(self.value(node.args[0]), node.args[1].value)
-        if name == "date_of":
-            return ops.date_of(self.value(node.args[0]))
-        if name == "to_timestamp":
-            return ops.to_timestamp(self.value(node.args[0]))
-        if name == "days_between":
-            return ops.days_between(self.value(node.args[0]), self.value(node.args[1]))
-        if name == "lower":
-            return ops.lower(self.value(node.args[0]))
-        if name == "upper":
-            return ops.upper(self.value(node.args[0]))
-        if name == "length":
-            return ops.length(self.value(node.args[0]))
-        if name == "abs":
-            return exp.Abs(this=self.value(node.args[0]))
-        if name == "round":
-            return ops.round_half_away(self.value(node.args[0]), node.args[1].value)
-        if name == "coalesce":
-            first, *rest = [self.value(a) for a in node.args]
-            return exp.Coalesce(this=first, expressions=rest)
-        raise TypeError(f"cannot lower function {name}")  # pragma: no cover
+        """The dialect operation the function catalogue names for it; constant arguments (a unit, a number
+        of digits) are passed as Python values."""
+        spec = FUNCTIONS[node.name]
+        args = [a.value if kind in CONSTANT_KINDS else self.value(a)
+                for kind, a in zip(spec.kinds(len(node.args)), node.args)]
+        if spec.sql.startswith("exp."):
+            first, *rest = args
+            node_class = getattr(exp, spec.sql[4:])
+            return node_class(this=first, expressions=rest) if rest else node_class(this=first)
+        return getattr(self.ops, spec.sql)(*spec.sql_args, *args)
 
     def to_one(self, node: ir.ToOne) -> exp.Expression:
-        """A LEFT JOIN in the current query, once per (record, relationship)."""
-        outer = self.frames[-1]
+        """A LEFT JOIN in the query of the record it starts from, once per (record, relationship); a path of
+        an outer record (`up` > 0) is joined there and read from inside as a correlated column."""
+        outer = self.frames[-1 - node.up]
         rel = node.rel
         key = (outer.alias, rel.name)
         query = outer.query
@@ -434,7 +419,7 @@ class Lowerer:
         while isinstance(cond, ir.Not):
             cond, positive = cond.item, not positive
         found = _count_test(cond)
-        if found is None or self._substitute(found[0]) is not None \
+        if found is None or found[0].up or self._substitute(found[0]) is not None \
                 or any(ir.refers_outside(x) for x in (found[0].value, found[0].where)):
             return None
         return (*found, positive)
@@ -457,7 +442,7 @@ class Lowerer:
         return parts
 
     def aggregate(self, node: ir.Aggregate) -> exp.Expression:
-        outer = self.frames[-1]
+        outer = self.frames[-1 - node.up]  # the record whose related rows it aggregates
         rel = node.rel
         with self.scope(self.schema.entities[rel.target]) as frame:
             value = self.value(node.value) if node.value is not None else None
@@ -521,7 +506,7 @@ def nullable(node: ir.Expr) -> bool:
     if isinstance(node, ir.Negate):
         return nullable(node.operand)
     if isinstance(node, ir.Func):
-        if node.name == "coalesce":
+        if not FUNCTIONS[node.name].strict:
             return all(nullable(a) for a in node.args)
         return any(nullable(a) for a in node.args)
     if isinstance(node, ir.Aggregate):

@@ -93,6 +93,9 @@ def to_sql_tree(segment: ir.Segment, schema: Schema, dialect: str = "duckdb", *,
 
 def render(tree, dialect: str, *, pretty: bool = True, params: str | None = None):
     """sqlglot tree → SQL text, or `Compiled(sql, params)` with bind parameters in style `params`."""
+    from segql.lower.dialects import get_ops  # lazy: start-up time (sqlglot)
+
+    dialect = get_ops(dialect).name  # an alias (`postgresql`) renders as its dialect
     if params is not None:
         from segql.lower.params import parameterize
 
@@ -111,7 +114,7 @@ def compile(source, schema=None, dialect: str = "duckdb", segment: str | None = 
     from segql.lower.dialects import get_ops
 
     schema = as_schema(schema)
-    get_ops(dialect)  # unknown dialect: a clear error before any work
+    dialect = get_ops(dialect).name  # unknown dialect: a clear error before any work; aliases accepted
     segment_ir = to_ir(source, schema, segment=segment, on=on, path=path)
     tree = to_sql_tree(segment_ir, schema, dialect, now=now, select=select)
     return render(tree, dialect, pretty=pretty, params=params)

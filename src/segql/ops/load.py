@@ -14,8 +14,9 @@ from segql import ir
 from segql.errors import MultipleErrors, SegqlError
 from segql.frontends.source import load_file, parse_source
 from segql.schema import Schema
-from segql.semantic.checker import Checker, check_policy
+from segql.semantic.checker import Checker
 from segql.semantic.library import library_for
+from segql.semantic.policy import check_policy
 from segql.semantic.schemas import load_schema
 from segql.syntax import ast
 

@@ -41,16 +41,18 @@ MEMBERSHIP = "segql_membership"
 EVENTS = "segql_membership_events"
 REFRESHES = "segql_refreshes"
 STAGING = "segql_refresh_new"  # temporary, per connection
-
-TRANSACTIONAL = ("duckdb", "postgres", "sqlite", "mysql")
+SAMPLE = 10  # keys of who entered / left returned with each result
 
 
 # ---- the connection, with explicit transactions --------------------------------------------------
 class Db:
-    """Statements on the engine's connection, outside the driver's own commit handling."""
+    """Statements on the engine's connection, outside the driver's own commit handling.
+
+    What differs per engine (transactions or not, the BEGIN statement, the state tables' types) is
+    declared by the engine class (segql/engines/<engine>.py)."""
 
     def __init__(self, engine, what: str):
-        if engine.dialect not in TRANSACTIONAL:
+        if not getattr(engine, "transactional", False):
             raise SegqlError("E0701", f"{what} needs transactions, which {engine.dialect} does not have",
                              hints=["use DuckDB, PostgreSQL, SQLite or MySQL/MariaDB for membership state"])
         self.engine = engine
@@ -61,21 +63,22 @@ class Db:
     def run(self, sql: str) -> list[tuple]:
         try:
             if self.dialect == "sqlite":  # the engine would commit after every statement
-                return self._sqlite(sql)
+                cur = self.engine.conn.cursor()
+                try:
+                    cur.execute(sql)
+                    return [tuple(r) for r in cur.fetchall()] if cur.description else []
+                finally:
+                    cur.close()
             return self.engine.execute(sql)
-        except SegqlError:
+        except SegqlError as err:
+            if _locked(err.message):
+                raise _busy() from err
             raise
         except Exception as err:  # the driver's error, as a diagnostic
             msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            if _locked(msg):  # another refresh holds the database (SQLite's lock timed out)
+                raise _busy() from err
             raise SegqlError("E0604", f"{self.dialect} error: {msg}") from err
-
-    def _sqlite(self, sql: str) -> list[tuple]:
-        cur = self.engine.conn.cursor()
-        try:
-            cur.execute(sql)
-            return [tuple(r) for r in cur.fetchall()] if cur.description else []
-        finally:
-            cur.close()
 
     execute = run  # so helpers written for an engine (`list_members`) run inside this transaction
 
@@ -83,8 +86,7 @@ class Db:
         return self.run(sql)[0][0]
 
     def begin(self):
-        self.run({"mysql": "START TRANSACTION", "sqlite": "BEGIN IMMEDIATE",
-                  "duckdb": "BEGIN TRANSACTION"}.get(self.dialect, "BEGIN"))
+        self.run(self.engine.begin_sql)
 
     def commit(self):
         self.run("COMMIT")
@@ -103,15 +105,43 @@ class Db:
         return get_ops(self.dialect).timestamp_literal(value).sql(dialect=self.dialect)
 
     def type(self, kind: str) -> str:
-        if kind == "text":
-            return "VARCHAR(255)" if self.dialect == "mysql" else "TEXT"
-        if kind == "timestamp":
-            return {"mysql": "DATETIME(6)", "sqlite": "TEXT"}.get(self.dialect, "TIMESTAMP")
-        return "BIGINT"
+        """The DDL type of a state-table column: kind is text, timestamp or int."""
+        return self.engine.state_types[kind]
+
+
+LOCK_WAIT = 60  # seconds a refresh waits for another one before E0805
+LOCK_NAME = "segql_refresh"
+ADVISORY_LOCK = 7_411_2027  # PostgreSQL: creating the state tables, one session at a time
+
+
+def _locked(message: str) -> bool:
+    text = message.lower()
+    return "database is locked" in text or "lock timeout" in text or "lock wait timeout" in text
+
+
+def _busy() -> SegqlError:
+    return SegqlError("E0805", "another refresh is writing membership; gave up waiting for it",
+                      hints=["try again when it has finished"])
 
 
 def ensure_tables(db: Db) -> None:
-    """Create segql's state tables if they are missing (before any transaction: MariaDB commits on DDL)."""
+    """Create segql's state tables if they are missing (before the refresh's transaction: MariaDB commits
+    on DDL). On PostgreSQL two first refreshes at once would race on CREATE TABLE IF NOT EXISTS (a
+    unique violation in the catalogue), so the creation runs in a transaction under an advisory lock."""
+    if db.dialect == "postgres":
+        db.run("BEGIN")
+        try:
+            db.run(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK})")
+            _create_tables(db)
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        return
+    _create_tables(db)
+
+
+def _create_tables(db: Db) -> None:
     t, ts, n = db.type("text"), db.type("timestamp"), db.type("int")
     db.run(f"CREATE TABLE IF NOT EXISTS {MEMBERSHIP} (segment {t} NOT NULL, member_key {t} NOT NULL, "
            f"entered_at {ts} NOT NULL, PRIMARY KEY (segment, member_key))")
@@ -178,42 +208,62 @@ class _Progress:
 
 def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[dict]:
     """Recompute the membership of the dynamic segments (ir.Segment) in ONE transaction; returns, in
-    refresh order, `{"segment", "entity", "refreshed_at", "members", "entered", "left"}` per segment."""
+    refresh order, `{"segment", "entity", "refreshed_at", "members", "entered", "left", "entered_keys",
+    "left_keys"}` per segment (the key lists: up to 10 of them, as text).
+
+    Two refreshes never interleave: PostgreSQL locks the state tables inside the transaction, MariaDB
+    takes a named lock (`GET_LOCK`) around it, SQLite's `BEGIN IMMEDIATE` holds the write lock. Waiting
+    ends after LOCK_WAIT seconds with E0805. The refresh time is taken AFTER the lock, so the refresh
+    that waited records (and evaluates its segments at) a later time: history stays in time order."""
     db = Db(engine, "refresh")
-    at = refresh_time(now, schema.timezone)
     dynamic = dependency_order([s for s in segments if s.kind == "segment"])
-    statements = []
-    for seg in dynamic:
-        entity = schema.entities[seg.entity]
-        tree = to_sql_tree(seg, schema, db.dialect, now=at, select="keys")
-        key = exp.column(exp.to_identifier(entity.key, quoted=True), table=exp.Identifier(this="m"))
-        select = exp.select(exp.cast(key, "text")).distinct().from_(
-            tree.subquery("m", copy=False)).where(exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
-        statements.append((seg, select.sql(dialect=db.dialect, copy=False)))
     sleep = float(os.environ.get("SEGQL_TEST_SLEEP_IN_REFRESH") or 0)
+    if db.dialect == "sqlite":
+        db.run(f"PRAGMA busy_timeout = {int(LOCK_WAIT * 1000)}")
     ensure_tables(db)
-    bar = progress if progress is not None else _Progress(len(statements))
+    named_lock = db.dialect == "mysql"
+    if named_lock:
+        got = db.scalar(f"SELECT GET_LOCK({db.text(LOCK_NAME)}, {LOCK_WAIT})")
+        if got != 1:
+            raise _busy()
+    bar = progress if progress is not None else _Progress(len(dynamic))
     results = []
-    db.begin()
     try:
-        if db.dialect == "postgres":  # one refresh at a time; readers are not blocked
-            db.run(f"LOCK TABLE {MEMBERSHIP}, {EVENTS}, {REFRESHES} IN EXCLUSIVE MODE")
-        db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (member_key {db.type('text')} NOT NULL)")
-        stamp = db.stamp(at)
-        for done, (seg, select_sql) in enumerate(statements):
-            bar.update(done, seg.slug)
-            results.append(_refresh_one(db, seg, select_sql, stamp, at))
-            if sleep:
-                print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
-                      file=sys.stderr, flush=True)
-                time.sleep(sleep)
-        db.run(f"DROP TABLE {STAGING}")
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+        db.begin()
+        try:
+            if db.dialect == "postgres":  # one refresh at a time; readers are not blocked
+                db.run(f"LOCK TABLE {MEMBERSHIP}, {EVENTS}, {REFRESHES} IN EXCLUSIVE MODE")
+            at = refresh_time(now, schema.timezone)  # after the lock
+            statements = []
+            for seg in dynamic:
+                entity = schema.entities[seg.entity]
+                tree = to_sql_tree(seg, schema, db.dialect, now=at, select="keys")
+                key = exp.column(exp.to_identifier(entity.key, quoted=True), table=exp.Identifier(this="m"))
+                select = exp.select(exp.cast(key, "text")).distinct().from_(
+                    tree.subquery("m", copy=False)).where(
+                    exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
+                statements.append((seg, select.sql(dialect=db.dialect, copy=False)))
+            db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (member_key {db.type('text')} NOT NULL)")
+            stamp = db.stamp(at)
+            for done, (seg, select_sql) in enumerate(statements):
+                bar.update(done, seg.slug)
+                results.append(_refresh_one(db, seg, select_sql, stamp, at))
+                if sleep:
+                    print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
+                          file=sys.stderr, flush=True)
+                    time.sleep(sleep)
+            db.run(f"DROP TABLE {STAGING}")
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
     finally:
         bar.close()
+        if named_lock:
+            try:
+                db.run(f"SELECT RELEASE_LOCK({db.text(LOCK_NAME)})")
+            except SegqlError:  # the connection is gone: the server released it
+                pass
     return results
 
 
@@ -227,6 +277,10 @@ def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> d
     members = int(db.scalar(f"SELECT COUNT(*) FROM {STAGING}"))
     entered = int(db.scalar(f"SELECT COUNT(*) FROM {STAGING} n WHERE {new_not_in_old}"))
     left = int(db.scalar(f"SELECT COUNT(*) FROM {MEMBERSHIP} WHERE segment = {slug} AND {old_not_in_new}"))
+    entered_keys = [r[0] for r in db.run(f"SELECT n.member_key FROM {STAGING} n WHERE {new_not_in_old} "
+                                         f"ORDER BY n.member_key LIMIT {SAMPLE}")] if entered else []
+    left_keys = [r[0] for r in db.run(f"SELECT member_key FROM {MEMBERSHIP} WHERE segment = {slug} AND "
+                                      f"{old_not_in_new} ORDER BY member_key LIMIT {SAMPLE}")] if left else []
     if left:
         db.run(f"INSERT INTO {EVENTS} (segment, member_key, kind, changed_at) SELECT segment, member_key, 'left', "
                f"{stamp} FROM {MEMBERSHIP} WHERE segment = {slug} AND {old_not_in_new}")
@@ -239,4 +293,4 @@ def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> d
     db.run(f"INSERT INTO {REFRESHES} (segment, refreshed_at, members, entered, exited) VALUES "
            f"({slug}, {stamp}, {members}, {entered}, {left})")
     return {"segment": seg.slug, "entity": seg.entity, "refreshed_at": at.isoformat(), "members": members,
-            "entered": entered, "left": left}
+            "entered": entered, "left": left, "entered_keys": entered_keys, "left_keys": left_keys}

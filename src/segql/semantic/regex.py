@@ -17,12 +17,20 @@ parses it, and re-renders it in a canonical form whose meaning is the same every
 `portable(p, ignore_case)` renders the canonical form: `.` becomes `[^<newline>]` (a literal newline
 character), the `i` flag (ASCII only) rewrites letters into `[aA]` sets (inside sets and ranges too), every
 group is a plain `( )`. `to_flavor(portable_pattern, flavor)` then spells `$` for an engine family so that
-it matches only at the very end of the text. `python_search` gives the same semantics in Python.
+it matches only at the very end of the text. `python_search` (and `search_portable`, SQLite's `regexp`)
+give the same semantics in-process.
+
+In-process matching does not use Python's `re`: it backtracks, so a pattern such as `(a+)+$` takes time
+exponential in the length of the text (ReDoS). Patterns are instead compiled to a Thompson NFA and
+simulated with state sets (memoized as a lazily built, size-capped DFA), which never backtracks and runs in
+time linear in the text: O(len(expanded pattern) x len(text)) at worst.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re as _re
+import threading
 
 from segql.errors import SegqlError
 
@@ -379,17 +387,193 @@ def to_flavor(portable_pattern: str, flavor: str) -> str:
     return _render(parse(portable_pattern), flavor)
 
 
-@functools.lru_cache(maxsize=512)
-def _compiled_portable(portable_pattern: str):
-    return _re.compile(to_flavor(portable_pattern, "python"))
+# ------------------------------------------------------------------------------------------- matching
+#
+# In-process matching never uses Python's backtracking `re`: the portable AST is compiled to a Thompson NFA
+# (bounded repetitions expanded, so its size is bounded by the pattern length times MAX_BOUND) and simulated
+# with state sets. Each set of NFA states is a lazily built DFA state whose transitions are memoized per
+# character (and, underneath, per character class); the cache is dropped when it outgrows _DFA_BUDGET, so a
+# search costs O(len(NFA)) per character at worst and a dictionary lookup per character when the cache hits.
+
+_CHAR, _SPLIT, _BOL, _EOS, _MATCH = range(5)
+_DFA_BUDGET = 50_000  # NFA-state entries + transitions kept per automaton before its DFA cache is dropped
+
+
+class _DState(dict):
+    """A DFA state: a set of NFA states (consuming, pending-`$` and match states); as a dict, its memoized
+    transitions character -> _DState (a miss computes and stores the transition)."""
+
+    __slots__ = ("at_end", "auto", "by_class", "final", "nfa", "result")
+
+    def __init__(self, auto, nfa):
+        super().__init__()
+        self.auto = auto
+        self.nfa = nfa
+        self.by_class = {}
+        matched = auto.match in nfa
+        self.final = matched or not nfa  # a match was found, or nothing can match any more
+        self.result = matched
+        self.at_end = None
+
+    def __missing__(self, c):
+        return self.auto._step(self, c)
+
+
+class _Automaton:
+    """A Thompson NFA for one portable pattern with a lazily built, size-capped DFA on top of it."""
+
+    def __init__(self, node):
+        self.kind, self.arg, self.out = [], [], []
+        self.match = self._state(_MATCH)
+        self.start = self._compile(node, self.match)
+        bounds = set()
+        for k, a in zip(self.kind, self.arg):
+            if k == _CHAR:
+                for lo, hi in a[1]:
+                    bounds.update((lo, hi + 1))
+        self.bounds = sorted(bounds)  # character class k is [bounds[k-1], bounds[k])
+        self.empty = self.match in self._closure([self.start], True, True)
+        self.lock = threading.Lock()
+        self.states = {}
+        self.size = 0
+        self.initial = self._intern(self._closure([self.start], True, False))
+
+    # construction: _compile(node, nxt) returns the entry state of `node` followed by state `nxt`
+
+    def _state(self, kind, arg=None, out=-1):
+        self.kind.append(kind)
+        self.arg.append(arg)
+        self.out.append(out)
+        return len(self.kind) - 1
+
+    def _compile(self, node, nxt):
+        kind = node[0]
+        if kind == "lit":
+            cp = ord(node[1])
+            return self._state(_CHAR, (False, ((cp, cp),)), nxt)
+        if kind == "set":
+            return self._state(_CHAR, (node[1], tuple((ord(lo), ord(hi)) for lo, hi in node[2])), nxt)
+        if kind == "any":  # only in a pattern that did not go through portable()
+            return self._state(_CHAR, (True, ((ord(NL), ord(NL)),)), nxt)
+        if kind == "cat":
+            for n in reversed(node[1]):
+                nxt = self._compile(n, nxt)
+            return nxt
+        if kind == "alt":
+            return self._state(_SPLIT, tuple(self._compile(n, nxt) for n in node[1]))
+        if kind == "group":
+            return self._compile(node[1], nxt)
+        if kind == "bol":
+            return self._state(_BOL, None, nxt)
+        if kind == "eol":
+            return self._state(_EOS, None, nxt)
+        if kind == "rep":
+            inner, lo, hi = node[1], node[2], node[3]
+            if hi is None:  # x{lo,} = x^(lo-1) x+  or  x*
+                loop = self._state(_SPLIT)
+                body = self._compile(inner, loop)
+                self.arg[loop] = (body, nxt)
+                cur = loop if lo == 0 else body
+                lo = max(lo - 1, 0)
+            else:  # x{lo,hi} = x^lo (x(x(...)?)?)?
+                cur = nxt
+                for _ in range(hi - lo):
+                    cur = self._state(_SPLIT, (self._compile(inner, cur), nxt))
+            for _ in range(lo):
+                cur = self._compile(inner, cur)
+            return cur
+        raise AssertionError(kind)
+
+    # simulation
+
+    def _closure(self, seeds, at_start, at_end):
+        """The consuming, match and (unless at_end) pending-`$` states reachable from `seeds` by epsilon
+        moves; `^` is passable only at_start, `$` only at_end. Iterative, each NFA state visited once."""
+        kind, arg, out = self.kind, self.arg, self.out
+        seen, found, stack = set(), [], list(seeds)
+        while stack:
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            k = kind[s]
+            if k == _SPLIT:
+                stack.extend(arg[s])
+            elif k == _BOL:
+                if at_start:
+                    stack.append(out[s])
+            elif k == _EOS and at_end:
+                stack.append(out[s])
+            else:
+                found.append(s)
+        return frozenset(found)
+
+    def _intern(self, nfa):
+        st = self.states.get(nfa)
+        if st is None:
+            st = self.states[nfa] = _DState(self, nfa)
+            self.size += len(nfa) + 1
+        return st
+
+    def _step(self, st, c):
+        with self.lock:
+            if self.size > _DFA_BUDGET:  # drop the DFA cache; states in use keep working (they recompute)
+                for old in self.states.values():
+                    old.clear()
+                    old.by_class.clear()
+                self.states.clear()
+                self.size = 0
+                for keep in (self.initial, st):
+                    self.states[keep.nfa] = keep
+                    self.size += len(keep.nfa) + 1
+            cp = ord(c)
+            k = bisect.bisect_right(self.bounds, cp)
+            nxt = st.by_class.get(k)
+            if nxt is None:
+                rep = self.bounds[k - 1] if k else 0
+                kind, arg, out = self.kind, self.arg, self.out
+                seeds = [self.start]
+                for s in st.nfa:
+                    if kind[s] == _CHAR:
+                        negated, ranges = arg[s]
+                        if any(lo <= rep <= hi for lo, hi in ranges) != negated:
+                            seeds.append(out[s])
+                nxt = st.by_class[k] = self._intern(self._closure(seeds, False, False))
+                self.size += 1
+            st[c] = nxt
+            self.size += 1
+            return nxt
+
+    def _accepts_at_end(self, st) -> bool:
+        if st.at_end is None:
+            seeds = [self.out[s] for s in st.nfa if self.kind[s] == _EOS]
+            st.at_end = bool(seeds) and self.match in self._closure(seeds, False, True)
+        return st.at_end
+
+    def search(self, s: str) -> bool:
+        """Whether the pattern matches somewhere in `s` (`^` only at 0, `$` only at len(s))."""
+        if not s:
+            return self.empty
+        st = self.initial
+        if st.final:
+            return st.result
+        for c in s:
+            st = st[c]
+            if st.final:
+                return st.result
+        return self._accepts_at_end(st)
+
+
+@functools.lru_cache(maxsize=128)
+def _automaton(portable_pattern: str) -> _Automaton:
+    return _Automaton(parse(portable_pattern))
 
 
 def search_portable(portable_pattern: str, s: str) -> bool:
     """Search with an already-portable pattern (what SQLite's registered `regexp` function does)."""
-    return _compiled_portable(portable_pattern).search(s) is not None
+    return _automaton(portable_pattern).search(s)
 
 
 def python_search(pattern: str, ignore_case: bool = False):
     """A callable str -> bool with exactly the SQL semantics of `matches pattern [i]`."""
-    rx = _compiled_portable(portable(pattern, ignore_case))
-    return lambda s: rx.search(s) is not None
+    return _automaton(portable(pattern, ignore_case)).search

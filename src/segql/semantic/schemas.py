@@ -5,7 +5,8 @@ from __future__ import annotations
 from segql import schema as structure
 from segql.errors import SegqlError
 from segql.schema import Schema
-from segql.semantic.checker import Checker, Multi, Scope
+from segql.semantic.checker import Checker
+from segql.semantic.scope import Multi, Scope
 from segql.syntax import ast
 
 

@@ -378,12 +378,49 @@ class _ToAst(Transformer_NonRecursive):
     @v_args(meta=True)
     def performed(self, meta, items):
         event, where, count, window = items
+        if count is None:
+            where, window = _window_after_where(where, window)
         return ast.Performed(event, where, count, window, False, span=_meta_span(meta))
 
     @v_args(meta=True)
     def not_performed(self, meta, items):
         event, where, window = items
+        where, window = _window_after_where(where, window)
         return ast.Performed(event, where, None, window, True, span=_meta_span(meta))
+
+
+def _window_after_where(where, window):
+    """SPEC §2.6: the window always belongs to `performed`. In `performed "x" where (c) in last 30 days`
+    the grammar reads `(c) in last 30 days` as the where-condition; the parenthesised condition ends before
+    the window (also `within last …`, `between 30 and 60 days ago`, and under `not`)."""
+    if where is None or window is not None:
+        return where, window
+    nots, node = [], where
+    while isinstance(node, ast.Not):
+        nots.append(node)
+        node = node.item
+    if isinstance(node, ast.InPeriod) and not node.negated and isinstance(node.operand, ast.Parens):
+        inner, period = node.operand, node.period
+    elif isinstance(node, ast.Between) and not node.negated and isinstance(node.operand, ast.Parens) \
+            and isinstance(node.high, ast.Duration) and node.high.ago:
+        low, high = node.low, node.high
+        if isinstance(low, ast.Duration) and low.ago and low.unit == high.unit:
+            amount = low.amount
+        elif isinstance(low, ast.Literal) and low.kind == "number" and isinstance(low.value, int):
+            amount = low.value
+        else:
+            return where, window
+        inner = node.operand
+        period = ast.Period("between", high.unit, amount, high.amount, span=_span_between(low.span, high.span))
+    else:
+        return where, window
+    for n in reversed(nots):
+        inner = ast.Not(inner, span=_span_between(n.span, inner.span))
+    return inner, period
+
+
+def _span_between(first: Span, last: Span) -> Span:
+    return Span(first.line, first.col, last.end_line, last.end_col)
 
 
 def parse_date(raw: str, span: Span) -> _dt.date:
@@ -464,20 +501,6 @@ def _expected(err) -> str:
     return ", ".join(words)
 
 
-def _check_depth(tree: Tree) -> None:
-    """Reject nesting beyond the safety limit without recursing (the transformer and every later stage
-    recurse, so this guard runs first)."""
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limits.MAX_NESTING:
-            raise _too_deep(node)
-        for child in node.children:
-            if isinstance(child, Tree):
-                # chains of one rule (a and b and c) are flat already; parentheses and operators nest
-                stack.append((child, depth + 1))
-
-
 def _too_deep(node: Tree) -> SegqlError:
     return SegqlError("E0110", f"nesting deeper than {limits.MAX_NESTING} levels", _meta_span(node.meta),
                       ["split the condition into segments and combine them with `in segment`"])
@@ -523,15 +546,15 @@ _DISPATCH: dict | None = None
 
 
 def _to_ast(tree: Tree):
-    """`_check_depth` and `_ToAst().transform(tree)` in one non-recursive walk, with the same results:
-    the same nesting error (the first node found too deep, in the same depth-first order), then the same
+    """A nesting check and `_ToAst().transform(tree)` in one non-recursive walk: the nesting error for
+    the first node found too deep (depth-first), then the same
     post-order calls, `VisitError` wrapping included."""
     global _DISPATCH
     if _DISPATCH is None:
         _DISPATCH = _dispatch_table()
     table = _DISPATCH
     limit = limits.MAX_NESTING
-    # tree -> reversed post-order; the depth test visits Trees in the order `_check_depth` does
+    # tree -> reversed post-order; the depth test visits Trees depth-first
     rev_postfix = []
     q = [(tree, 1)]
     while q:

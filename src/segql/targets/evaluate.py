@@ -29,35 +29,11 @@ from typing import Any, Iterable
 
 from segql import ir
 from segql.clock import pin_now
+from segql.semantic.functions import CONSTANT_KINDS, FUNCTIONS
+from segql.semantic.regex import python_search
+from segql.text import simple_lower, simple_upper
 
 __all__ = ["Dataset", "evaluate_segment", "matches", "simple_lower", "shift", "trunc"]
-
-try:  # the same definition the SQL lowering documents; a local one otherwise
-    from segql.lower.dialects import simple_lower as _dialect_simple_lower
-except Exception:  # pragma: no cover - dialects.py not present
-    _dialect_simple_lower = None
-
-
-def _own_simple_lower(s: str) -> str:
-    out = []
-    for c in s:
-        if c == "\u0130":
-            out.append("i")
-            continue
-        lc = c.lower()
-        out.append(lc if len(lc) == 1 else c)
-    return "".join(out)
-
-
-def _simple_upper(s: str) -> str:
-    out = []
-    for c in s:
-        uc = c.upper()
-        out.append(uc if len(uc) == 1 else c)
-    return "".join(out)
-
-
-simple_lower = _dialect_simple_lower or _own_simple_lower
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -308,7 +284,7 @@ class _Evaluator:
         return self.data.lookup(rel.target, rel.remote, record.get(rel.local))
 
     def _to_one(self, node: ir.ToOne, scopes):
-        rows = self.related(scopes[-1][1], node.rel)
+        rows = self.related(scopes[-1 - node.up][1], node.rel)
         if not rows:
             return None
         return self.value(node.inner, scopes + ((node.rel.target, rows[0]),))
@@ -324,49 +300,17 @@ class _Evaluator:
         return None if v is None else -v
 
     def _func(self, node: ir.Func, scopes):
-        name = node.name
-        if name == "coalesce":
-            for arg in node.args:
-                v = self.value(arg, scopes)
-                if v is not None:
-                    return v
+        """The implementation the function catalogue's name selects; a strict function of a missing
+        argument is missing."""
+        spec = FUNCTIONS[node.name]
+        args = [a.value if kind in CONSTANT_KINDS and isinstance(a, ir.Literal) else self.value(a, scopes)
+                for kind, a in zip(spec.kinds(len(node.args)), node.args)]
+        if spec.strict and any(a is None for a in args):
             return None
-        if name == "trunc":
-            unit = node.args[1].value if isinstance(node.args[1], ir.Literal) else self.value(node.args[1], scopes)
-            return trunc(self.value(node.args[0], scopes), unit)
-        if name == "round":
-            digits = self.value(node.args[1], scopes) if len(node.args) > 1 else 0
-            return _round_half_away(self.value(node.args[0], scopes), int(digits or 0))
-        args = [self.value(a, scopes) for a in node.args]
-        if any(a is None for a in args):
-            return None
-        x = args[0]
-        if name == "year":
-            return x.year
-        if name == "month":
-            return x.month
-        if name == "day":
-            return x.day
-        if name == "isodow":
-            return x.isoweekday()
-        if name == "lower":
-            return simple_lower(x)
-        if name == "upper":
-            return _simple_upper(x)
-        if name == "length":
-            return len(x)
-        if name == "abs":
-            return abs(x)
-        if name == "days_between":
-            return (_date_of(args[0]) - _date_of(args[1])).days
-        if name == "date_of":
-            return _date_of(x)
-        if name == "to_timestamp":
-            return _to_timestamp(x)
-        raise ValueError(f"unknown function {name!r}")
+        return _FUNCTIONS[node.name](*args)
 
     def _aggregate(self, node: ir.Aggregate, scopes):
-        rows = self.related(scopes[-1][1], node.rel)
+        rows = self.related(scopes[-1 - node.up][1], node.rel)
         target = node.rel.target
         values = []
         count = 0
@@ -431,8 +375,6 @@ class _Evaluator:
         key = (node.pattern, node.ignore_case)
         fn = self._regex_cache.get(key)
         if fn is None:
-            from segql.semantic.regex import python_search
-
             fn = self._regex_cache[key] = python_search(node.pattern, node.ignore_case)
         return bool(fn(v))
 
@@ -452,7 +394,7 @@ class _Evaluator:
         return not self.truth(node.item, scopes)
 
     def _exists(self, node: ir.Exists, scopes):
-        rows = self.related(scopes[-1][1], node.rel)
+        rows = self.related(scopes[-1 - node.up][1], node.rel)
         if node.condition is None:
             return bool(rows)
         target = node.rel.target
@@ -462,9 +404,23 @@ class _Evaluator:
         return False
 
     def _in_list(self, node: ir.InList, scopes):
-        entity_name, record = scopes[-1]
+        entity_name, record = scopes[-1 - node.up]
         entity = self.schema.entities[entity_name]
         return self.data.in_list(node.slug, record.get(entity.key))
+
+
+def _coalesce(*values):
+    return next((v for v in values if v is not None), None)
+
+
+# Python implementations of the catalogue's functions (semantic/functions.py), by name
+_FUNCTIONS = {
+    "year": lambda x: x.year, "month": lambda x: x.month, "day": lambda x: x.day,
+    "isodow": lambda x: x.isoweekday(), "trunc": trunc, "date_of": _date_of, "to_timestamp": _to_timestamp,
+    "days_between": lambda a, b: (_date_of(a) - _date_of(b)).days,
+    "lower": lambda s: simple_lower(s), "upper": simple_upper, "length": len, "abs": abs,
+    "round": lambda x, digits: _round_half_away(x, int(digits or 0)), "coalesce": _coalesce,
+}
 
 
 # ---- recursion bound ----------------------------------------------------------------------------
@@ -475,13 +431,7 @@ def _depth(node) -> int:
     while stack:
         n, d = stack.pop()
         best = max(best, d)
-        if isinstance(n, (ir.Expr, ir.Segment)):
-            for f in n.__dataclass_fields__:
-                v = getattr(n, f)
-                if isinstance(v, ir.Expr):
-                    stack.append((v, d + 1))
-                elif isinstance(v, tuple):
-                    stack.extend((x, d + 1) for x in v if isinstance(x, ir.Expr))
+        stack.extend((child, d + 1) for child in ir.children(n))
     return best
 
 

@@ -1,0 +1,153 @@
+"""What every engine shares: the `Engine` interface, the DB-API adapter, the registry of URL schemes,
+and the diagnostics for missing drivers (E0601), refused connections (E0602), bad column types (E0603)
+and rejected queries (E0604).
+
+An engine module (duckdb.py, postgres.py, …) defines one `Engine` subclass that declares its URL `schemes`,
+its `dialect`, whether it has transactions and what segql's state tables need on it; defining it registers
+it (`SCHEMES`). Drivers are imported lazily in `open` (the CLI's start-up time matters).
+"""
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from segql.errors import SegqlError
+
+SCHEMES: dict[str, type] = {}  # URL scheme -> Engine subclass, filled by Engine.__init_subclass__
+SEGQL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
+
+def _missing(driver: str, extra: str):
+    return SegqlError("E0601", f"the {driver} driver is not installed", hints=[f"pip install 'segql[{extra}]'"])
+
+
+def _refused(what: str, exc: Exception):
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return SegqlError("E0602", f"cannot connect to {what}: {msg}")
+
+
+def _query_error(label: str, exc: Exception):
+    """A query the database rejected (a missing table, a type error …): E0604, never a traceback."""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return SegqlError("E0604", f"{label} error: {msg}")
+
+
+def _check_types(columns: dict):
+    for name, t in columns.items():
+        if t not in SEGQL_TYPES:
+            raise SegqlError("E0603", f"column {name!r} has unknown type {t!r}; expected one of {SEGQL_TYPES}")
+
+
+
+class Engine:
+    """A connection; subclasses adapt one driver, one module each, and declare the facts below."""
+
+    schemes: tuple = ()  # URL schemes that connect here (`postgresql`, `postgres`); registers the class
+    dialect = ""  # the registered segql dialect the engine speaks
+    paramstyle = "qmark"
+    transactional = False  # explicit transactions: `segql refresh` / `segql list` need them (else E0701)
+    begin_sql = "BEGIN"  # the statement that starts a transaction
+    # DDL types of segql's state tables (ops/refresh.py): text keys, timestamps, counts
+    state_types = {"text": "TEXT", "timestamp": "TIMESTAMP", "int": "BIGINT"}
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        for scheme in cls.__dict__.get("schemes", ()):
+            if SCHEMES.get(scheme, cls) is not cls:
+                raise TypeError(f"URL scheme {scheme!r} is claimed by {SCHEMES[scheme].__name__} and {cls.__name__}")
+            SCHEMES[scheme] = cls
+
+    @classmethod
+    def open(cls, url: str, parsed) -> "Engine":
+        """Connect to `url` (`parsed` is its urlparse result); drivers are imported here, lazily."""
+        raise NotImplementedError
+
+    def __init__(self):
+        self.columns: list[str] | None = None
+
+    def execute(self, sql: str, params=None) -> list[tuple]:
+        raise NotImplementedError
+
+    def create_table(self, name: str, columns: dict, rows: list) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # helpers for DB-API drivers
+    def _quote(self, name: str) -> str:
+        import sqlglot.expressions as exp
+        return exp.to_identifier(name, quoted=True).sql(dialect=self.dialect)
+
+
+class _DBAPIEngine(Engine):
+    label = "database"  # names the engine in E0604
+    TYPES: dict = {}
+    placeholder = "?"
+
+    def __init__(self, conn):
+        super().__init__()
+        self.conn = conn
+
+    def execute(self, sql, params=None):
+        cur = self.conn.cursor()
+        try:
+            if params is None:
+                cur.execute(sql)
+            else:
+                cur.execute(sql, params)
+            self.columns = [d[0] for d in cur.description] if cur.description else None
+            rows = [tuple(r) for r in cur.fetchall()] if cur.description else []
+        except Exception as e:
+            raise _query_error(self.label, e) from e
+        finally:
+            cur.close()
+        self._commit()
+        return rows
+
+    def _commit(self):
+        pass
+
+    def _ddl(self, name, columns):
+        cols = ", ".join(f"{self._quote(c)} {self.TYPES[t]}" for c, t in columns.items())
+        return f"CREATE TABLE {self._quote(name)} ({cols})"
+
+    def _convert(self, t, v):
+        return v
+
+    def create_table(self, name, columns, rows):
+        _check_types(columns)
+        cur = self.conn.cursor()
+        try:
+            cur.execute(f"DROP TABLE IF EXISTS {self._quote(name)}")
+            cur.execute(self._ddl(name, columns))
+            if rows:
+                types = list(columns.values())
+                ph = ", ".join([self.placeholder] * len(types))
+                cur.executemany(f"INSERT INTO {self._quote(name)} VALUES ({ph})",
+                                [tuple(self._convert(t, v) for t, v in zip(types, r)) for r in rows])
+        finally:
+            cur.close()
+        self._commit()
+
+    def close(self):
+        try:
+            self.conn.close()
+        except Exception:  # pragma: no cover - closing twice
+            pass
+
+
+
+def _file_path(parsed) -> str | None:
+    """SQLAlchemy's convention: `sqlite:///relative.db` (three slashes) is relative to the current directory,
+    `sqlite:////abs/path.db` (four) is absolute; the same for duckdb:// and chdb://."""
+    path = unquote(parsed.path)
+    if parsed.netloc:
+        return unquote(parsed.netloc) + path
+    if path.startswith("/"):
+        path = path[1:]
+    return path or None

@@ -1,0 +1,34 @@
+"""DuckDB: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
+from __future__ import annotations
+
+from segql.lower.dialects.base import Ops, param
+
+
+class DuckDBOps(Ops):
+    name = "duckdb"
+    order = 0  # position in DIALECTS
+    verified = True
+    regex_flavor = "re2"
+    double_type = "DOUBLE"
+
+    # DuckDB 2.0 deduplicates INTERVAL constants that compare equal after normalisation, and it equates
+    # 1 month with 30 days: `x + INTERVAL 1 MONTH` and `x + INTERVAL 30 DAY` in one query both yield the
+    # first one's value (measured). So only month arithmetic uses an INTERVAL; fixed-length units are
+    # computed on epoch microseconds, and dates add whole days as integers (DATE + INTEGER is a DATE).
+    _US = {"second": 1_000_000, "minute": 60_000_000, "hour": 3_600_000_000, "day": 86_400_000_000}
+
+    def _add_ts(self, ts, n, unit):
+        if unit == "month":
+            return super()._add_ts(ts, n, unit)
+        return self.tpl("MAKE_TIMESTAMP(EPOCH_US(__x) + __n)", x=ts, n=n * self._US[unit])
+
+    def _add_date(self, d, n, unit):
+        if unit == "day":
+            return self.tpl("__d + __n", d=d, n=n)
+        return super()._add_date(d, n, unit)
+
+    def days_between(self, a, b):
+        return self.tpl("DATE_DIFF('day', __b, __a)", a=a, b=b)
+
+    def _regex(self, s, pattern):
+        return self.tpl("REGEXP_MATCHES(__s, __p)", s=s, p=param(pattern))

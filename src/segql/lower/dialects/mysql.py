@@ -1,0 +1,87 @@
+"""MySQL / MariaDB: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from segql.lower.dialects.base import Ops, param
+
+_OFFSET_RE = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")  # a fixed offset CONVERT_TZ takes without zone tables
+
+
+class MySQLOps(Ops):
+    """MySQL 8 / MariaDB (verified on MariaDB 10.11).
+
+    Default collations ignore case, accents and (utf8mb4_bin too) trailing spaces, so exact comparisons
+    and LIKE compare `CAST(x AS BINARY)`; REGEXP follows the collation's case rule, so patterns start with
+    `(?-i)`. Named zones need the server's time zone tables (CONVERT_TZ returns NULL without them).
+    """
+
+    name = "mysql"
+    order = 8  # position in DIALECTS
+    verified = True
+    regex_flavor = "pcre"
+    double_type = "DOUBLE"
+
+    def now(self, tz):
+        if self.is_utc(tz):
+            return self.tpl("UTC_TIMESTAMP(6)")
+        if not _OFFSET_RE.match(tz):
+            # CONVERT_TZ with a zone name is NULL unless the server's zone tables are loaded: every
+            # relative-time condition would then silently match nothing. Refuse instead.
+            self.unsupported(f"relative time evaluated when the SQL runs in time zone {tz}",
+                             "MySQL/MariaDB convert named zones only with their time zone tables loaded; "
+                             "pin the time with --now, or use timezone: UTC")
+        return self.tpl("CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', __tz)", tz=tz)
+
+    def timestamp_literal(self, v):
+        return self.cast(self._ts_text(v), "DATETIME(6)")
+
+    def _add_ts(self, ts, n, unit):
+        return self.tpl(f"DATE_ADD(__x, INTERVAL __n {unit.upper()})", x=ts, n=n)
+
+    def _add_date(self, d, n, unit):
+        return self._add_ts(d, n, unit)  # DATE_ADD on a DATE with DAY/MONTH stays a DATE
+
+    def _trunc_date(self, d, unit):
+        return self.tpl({
+            "week": "DATE_SUB(__d, INTERVAL WEEKDAY(__d) DAY)",
+            "month": "DATE_SUB(__d, INTERVAL DAYOFMONTH(__d) - 1 DAY)",
+            "quarter": "DATE_ADD(MAKEDATE(YEAR(__d), 1), INTERVAL (QUARTER(__d) - 1) * 3 MONTH)",
+            "year": "MAKEDATE(YEAR(__d), 1)",
+        }[unit], d=d)
+
+    def to_timestamp(self, d):
+        return self.cast(d, "DATETIME(6)")
+
+    def days_between(self, a, b):
+        return self.tpl("DATEDIFF(__a, __b)", a=a, b=b)
+
+    def _extract(self, part, x):
+        return self.tpl({"year": "YEAR(__x)", "month": "MONTH(__x)", "day": "DAYOFMONTH(__x)",
+                         "isodow": "WEEKDAY(__x) + 1"}[part], x=x)
+
+    def length(self, s):
+        return self.tpl("CHAR_LENGTH(__s)", s=s)
+
+    def _binary(self, x):
+        return self.tpl("CAST(__x AS BINARY)", x=x)
+
+    def string_equals(self, a, b):
+        return exp.EQ(this=self._binary(a), expression=self._binary(b))
+
+    def string_in(self, a, values):
+        return exp.In(this=self._binary(a), expressions=[self._binary(v) for v in values])
+
+    def _like_ci(self, s, literal, kind):
+        e = super()._like_ci(s, literal, kind)
+        like = e.this
+        like.set("expression", self._binary(like.expression))
+        return e
+
+    def _like_subject(self, lowered):
+        return self._binary(lowered)
+
+    def _regex(self, s, pattern):
+        return self.tpl("REGEXP_INSTR(__s, __p) > 0", s=s, p=param("(?-i)" + pattern))

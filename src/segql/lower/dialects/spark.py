@@ -1,0 +1,53 @@
+"""Apache Spark SQL: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
+from __future__ import annotations
+
+from segql.lower.dialects.base import Ops, param
+
+
+class SparkOps(Ops):
+    """Spark 3.4+/4 (verified on pyspark 4 local mode, ANSI on). Timestamps are TIMESTAMP_NTZ."""
+
+    name = "spark"
+    order = 5  # position in DIALECTS
+    verified = True
+    regex_flavor = "java"
+    double_type = "DOUBLE"
+    prefold_lower = True  # Java's toLowerCase: 'İ' -> 'i̇', final 'Σ' -> 'ς'
+
+    def now(self, tz):
+        # CAST(... AS TIMESTAMP_NTZ) and CONVERT_TIMEZONE's default source both use the session zone,
+        # so the result does not depend on it.
+        return self.tpl("CONVERT_TIMEZONE(__tz, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ))", tz=tz)
+
+    def timestamp_literal(self, v):
+        return self.cast(self._ts_text(v), "TIMESTAMP_NTZ")
+
+    def _add_ts(self, ts, n, unit):
+        if unit == "month":
+            return self.tpl("__x + MAKE_YM_INTERVAL(0, __n)", x=ts, n=n)
+        args = {"day": "__n, 0, 0, 0", "hour": "0, __n, 0, 0", "minute": "0, 0, __n, 0", "second": "0, 0, 0, __n"}
+        return self.tpl(f"__x + MAKE_DT_INTERVAL({args[unit]})", x=ts, n=n)
+
+    def _add_date(self, d, n, unit):
+        if unit == "month":
+            return self.tpl("ADD_MONTHS(__d, __n)", d=d, n=n)
+        return self.tpl("DATE_ADD(__d, __n)", d=d, n=n)
+
+    def _trunc_date(self, d, unit):
+        return self.tpl(f"TRUNC(__d, '{unit.upper()}')", d=d)
+
+    def to_timestamp(self, d):
+        return self.cast(d, "TIMESTAMP_NTZ")
+
+    def days_between(self, a, b):
+        return self.tpl("DATEDIFF(__a, __b)", a=a, b=b)
+
+    def _extract(self, part, x):
+        return self.tpl({"year": "YEAR(__x)", "month": "MONTH(__x)", "day": "DAYOFMONTH(__x)",
+                         "isodow": "(DAYOFWEEK(__x) + 5) % 7 + 1"}[part], x=x)
+
+    def length(self, s):
+        return self.tpl("CHAR_LENGTH(__s)", s=s)
+
+    def _regex(self, s, pattern):
+        return self.tpl("__s RLIKE __p", s=s, p=param(pattern))

@@ -1,0 +1,97 @@
+"""SQLite: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
+from __future__ import annotations
+
+from sqlglot import exp
+
+from segql.lower.dialects.base import Ops, param
+
+
+class SqliteOps(Ops):
+    """SQLite: no date types, no zones, no regex function, ASCII-only lower().
+
+    - Timestamps are text 'YYYY-MM-DD HH:MM:SS.SSS' (what strftime('%Y-%m-%d %H:%M:%f') yields, so all
+      arithmetic keeps one format and text order is time order); literals with sub-millisecond parts are
+      unsupported. `timestamp_column` normalises user data written in other ISO forms.
+    - Only UTC is available for now()/today().
+    - Month arithmetic is emulated (SQLite's '+1 month' overflows: 03-31 - 1 month = 03-02).
+    - `x REGEXP p` and `lower(x)` need the functions segql.engines registers on every sqlite3
+      connection (a portable-regex `regexp` and a Unicode simple-lowercase `lower`). On a connection
+      without them REGEXP fails loudly ("no such function"), but lower() silently stays ASCII-only.
+    """
+
+    name = "sqlite"
+    order = 9  # position in DIALECTS
+    verified = True
+    regex_flavor = "portable"
+    double_type = "REAL"
+    _TS = "'%Y-%m-%d %H:%M:%f'"
+
+    def now(self, tz):
+        if not self.is_utc(tz):
+            self.unsupported(f"the time zone {tz!r}", "SQLite has no time zones; use timezone: UTC")
+        return self.tpl(f"STRFTIME({self._TS}, 'now')")
+
+    def today(self, tz):
+        if not self.is_utc(tz):
+            self.unsupported(f"the time zone {tz!r}", "SQLite has no time zones; use timezone: UTC")
+        return self.tpl("DATE('now')")
+
+    def timestamp_literal(self, v):
+        if v.microsecond % 1000:
+            self.unsupported("a timestamp with sub-millisecond precision",
+                             "SQLite stores timestamps with millisecond precision")
+        return exp.Literal.string(v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}")
+
+    def date_literal(self, v):
+        return exp.Literal.string(v.isoformat())
+
+    def _months(self, x, n):
+        """DATE text of x + n months, clamped to the target month's end."""
+        return self.tpl(
+            "MIN(DATE(__x, 'start of month', __m, '+' || (CAST(STRFTIME('%d', __x) AS INTEGER) - 1) || ' days'),"
+            " DATE(__x, 'start of month', __m1, '-1 day'))",
+            x=x, m=f"{n:+d} months", m1=f"{n + 1:+d} months")
+
+    def _add_ts(self, ts, n, unit):
+        if unit == "month":
+            return self.tpl("__d || STRFTIME(' %H:%M:%f', __x)", d=self._months(ts, n), x=ts)
+        return self.tpl(f"STRFTIME({self._TS}, __x, __m)", x=ts, m=f"{n:+d} {unit}s")
+
+    def _add_date(self, d, n, unit):
+        if unit == "month":
+            return self._months(d, n)
+        return self.tpl("DATE(__x, __m)", x=d, m=f"{n:+d} days")
+
+    def _trunc_date(self, d, unit):
+        if unit == "week":
+            return self.tpl("DATE(__d, '-' || ((CAST(STRFTIME('%w', __d) AS INTEGER) + 6) % 7) || ' days')", d=d)
+        if unit == "month":
+            return self.tpl("DATE(__d, 'start of month')", d=d)
+        if unit == "year":
+            return self.tpl("DATE(__d, 'start of year')", d=d)
+        return self.tpl("DATE(__d, 'start of month', '-' || ((CAST(STRFTIME('%m', __d) AS INTEGER) - 1) % 3)"
+                        " || ' months')", d=d)
+
+    def date_of(self, ts):
+        return self.tpl("DATE(__x)", x=ts)
+
+    def to_timestamp(self, d):
+        return self.tpl(f"STRFTIME({self._TS}, __x)", x=d)
+
+    def days_between(self, a, b):
+        return self.tpl("CAST(ROUND(JULIANDAY(__a) - JULIANDAY(__b)) AS INTEGER)", a=a, b=b)
+
+    def _extract(self, part, x):
+        if part == "isodow":
+            return self.tpl("(CAST(STRFTIME('%w', __x) AS INTEGER) + 6) % 7 + 1", x=x)
+        fmt = {"year": "%Y", "month": "%m", "day": "%d"}[part]
+        return self.tpl(f"CAST(STRFTIME('{fmt}', __x) AS INTEGER)", x=x)
+
+    def _regex(self, s, pattern):
+        return self.tpl("__s REGEXP __p", s=s, p=param(pattern))
+
+    def timestamp_column(self, col):
+        return self.tpl(f"STRFTIME({self._TS}, __x)", x=col)
+
+    def date_column(self, col):
+        return self.tpl("DATE(__x)", x=col)

@@ -1,0 +1,271 @@
+"""The HTTP service (SPEC §6.2) over real HTTP semantics (FastAPI's TestClient): keys and scopes,
+tenants on every endpoint, the error shape, seed 003's create with its member count, live counts,
+refresh, members paging, static members, history, explain, compile, validate, export/import."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+fastapi = pytest.importorskip("fastapi", reason="the service extra is not installed: pip install 'segql[service]'")
+from fastapi.testclient import TestClient  # noqa: E402
+
+import segql  # noqa: E402
+from conftest import DEMO_NOW, EXAMPLES  # noqa: E402
+from segql.ops.service.app import create_app  # noqa: E402
+from segql.ops.store.keys import KeyStore  # noqa: E402
+
+SEED_003 = {"name": "US high-value", "description": "seed 003's example conditions",
+            "conditions": {"$and": [{"country": {"$eq": "USA"}}, {"lifetime_value": {"$gte": 100}},
+                                    {"last_purchase_date": {"$gte": "2024-01-01"}}]}}
+
+
+@pytest.fixture
+def service(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    segments = segql.open_store(url, schema=str(EXAMPLES / "schema.yml"))
+    keys = KeyStore.open(url)
+    made = {
+        "rw": keys.create("org_acme", ["read:segments", "write:segments"])[0],
+        "ro": keys.create("org_acme", ["read:segments"])[0],
+        "other": keys.create("org_globex", ["read:segments", "write:segments"])[0],
+    }
+    revoked_raw, revoked = keys.create("org_acme", ["read:segments"])
+    keys.revoke(revoked.id)
+    made["revoked"] = revoked_raw
+    keys.close()
+    client = TestClient(create_app(segments), raise_server_exceptions=False)
+    client.keys = made
+    yield client
+    segments.close()
+
+
+def auth(client, who="rw"):
+    return {"Authorization": f"Bearer {client.keys[who]}"}
+
+
+def expected_count(schema_doc, **kw):
+    schema = segql.load_schema(EXAMPLES / "schema.yml")
+    sql = segql.compile(schema_doc, schema=schema, dialect="duckdb", select="count", **kw)
+    engine = segql.connect(None, schema=schema)
+    from segql.ops.run import attach_sources
+
+    attach_sources(engine, schema)
+    try:
+        return engine.execute(sql)[0][0]
+    finally:
+        engine.close()
+
+
+def assert_error(response, status, code=None):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and {"code", "message", "diagnostics"} <= set(body["error"]), body
+    if code:
+        assert body["error"]["code"] == code, body
+    return body["error"]
+
+
+def test_seed_003_create_returns_201_with_the_member_count(service):
+    r = service.post("/v1/segments", json={**SEED_003, "object_type": "contacts"}, headers=auth(service))
+    assert r.status_code == 201, r.text
+    seg = r.json()
+    assert seg["object"] == "segment" and seg["id"].startswith("segment_") and seg["version"] == 1
+    want = expected_count({"type": "contacts", "filter": SEED_003["conditions"]})
+    assert want > 0 and seg["member_count"] == want
+    assert seg["organization"] == "org_acme" and seg["conditions"] == SEED_003["conditions"]
+    assert "country" in seg["criteria"] and seg["member_count_at"]
+
+
+def test_auth_401_403(service):
+    assert_error(service.get("/v1/segments"), 401, "E0901")
+    assert_error(service.get("/v1/segments", headers={"Authorization": "Bearer sk_nope"}), 401, "E0902")
+    assert_error(service.get("/v1/segments", headers=auth(service, "revoked")), 401, "E0902")
+    assert_error(service.post("/v1/segments", json={**SEED_003, "object_type": "contacts"},
+                              headers=auth(service, "ro")), 403, "E0903")
+    assert service.get("/v1/segments", headers=auth(service, "ro")).status_code == 200
+    assert service.get("/healthz").json()["status"] == "ok"
+
+
+def test_invalid_segment_is_422_with_pointer_and_hint_and_nothing_stored(service):
+    body = {"name": "typo", "object_type": "contacts", "conditions": {"contry": "USA"}}
+    err = assert_error(service.post("/v1/segments", json=body, headers=auth(service)), 422, "E0301")
+    [d] = err["diagnostics"]
+    assert d["pointer"] == "/conditions/contry" and any("country" in h for h in d["hints"])
+    assert service.get("/v1/segments", headers=auth(service)).json()["data"] == []
+    err = assert_error(service.post("/v1/segments", json={**SEED_003, "object_type": "contacts", "name": ""},
+                                    headers=auth(service)), 422)
+    assert service.get("/v1/segments", headers=auth(service)).json()["data"] == []
+
+
+@pytest.mark.parametrize("raw, ctype", [
+    (b"{not json", "application/json"), (b'{"name": "\xff"}', "application/json"),
+    (b'{"name": 5, "conditions": []}', "application/json"), (b"[]", "application/json"),
+    (b'{"name": "x", "unknown_field": 1}', "application/json"),
+])
+def test_malformed_requests_are_400(service, raw, ctype):
+    assert_error(service.post("/v1/segments", content=raw, headers={**auth(service), "Content-Type": ctype}), 400)
+
+
+def test_body_limit_is_413(service):
+    big = json.dumps({"name": "x", "criteria": "country = \"" + "a" * 2_000_000 + "\""})
+    assert_error(service.post("/v1/segments", content=big, headers={**auth(service),
+                                                                      "Content-Type": "application/json"}), 413)
+
+
+def create(service, body, who="rw"):
+    r = service.post("/v1/segments", json=body, headers=auth(service, who))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_list_search_sort_and_cursor(service):
+    made = [create(service, {"name": f"Country {c}", "criteria": f'country = "{c}"', "type": "Contact"})
+            for c in ("USA", "Germany", "Canada", "France")]
+    r = service.get("/v1/segments?sort=-member_count&limit=2", headers=auth(service)).json()
+    counts = [s["member_count"] for s in r["data"]]
+    assert counts == sorted(counts, reverse=True) and r["next_cursor"]
+    rest = service.get(f"/v1/segments?sort=-member_count&limit=2&cursor={r['next_cursor']}",
+                       headers=auth(service)).json()
+    assert {s["id"] for s in r["data"] + rest["data"]} == {s["id"] for s in made}
+    found = service.get("/v1/segments?q=germ", headers=auth(service)).json()["data"]
+    assert [s["name"] for s in found] == ["Country Germany"]
+    assert service.get("/v1/segments?is_dynamic=false", headers=auth(service)).json()["data"] == []
+    by_slug = service.get("/v1/segments/country-canada", headers=auth(service)).json()
+    assert by_slug["name"] == "Country Canada"
+
+
+def test_live_counts_refresh_members_history_explain(service):
+    usa = create(service, {"name": "USA", "criteria": 'country = "USA"', "object_type": "contacts"})
+    vip = create(service, {"name": "VIP", "conditions": {"is_vip": True}, "object_type": "contacts"})
+    live = service.post("/v1/segments/counts", json={"ids": [usa["id"], vip["slug"]]},
+                        headers=auth(service)).json()["data"]
+    assert [c["member_count"] for c in live] == [usa["member_count"], vip["member_count"]]
+    r = service.post(f"/v1/segments/{usa['id']}/refresh", headers=auth(service)).json()
+    assert r["member_count"] == usa["member_count"] and r["entered"] == 0 and r["left"] == 0
+    keys, cursor = [], None
+    while True:
+        page = service.get(f"/v1/segments/{usa['id']}/members?limit=3&columns=email,country"
+                           + (f"&cursor={cursor}" if cursor else ""), headers=auth(service)).json()
+        keys += [m["id"] for m in page["data"]]
+        assert all(m["country"] == "USA" for m in page["data"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(keys) == usa["member_count"] == len(set(keys)) and keys == sorted(keys)
+    hist = service.get(f"/v1/segments/{usa['id']}/history", headers=auth(service)).json()["data"]
+    assert len(hist) >= 1 and hist[-1]["member_count"] == usa["member_count"]
+    funnel = service.get(f"/v1/segments/{usa['id']}/explain", headers=auth(service)).json()
+    assert funnel["members"] == usa["member_count"]
+
+
+def test_update_with_if_match_and_delete(service):
+    s = create(service, {"name": "USA", "criteria": 'country = "USA"', "object_type": "contacts"})
+    r = service.patch(f"/v1/segments/{s['id']}", json={"criteria": 'country = "Germany"'},
+                      headers={**auth(service), "If-Match": '"1"'})
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 2 and "Germany" in r.json()["criteria"]
+    assert_error(service.patch(f"/v1/segments/{s['id']}", json={"description": "x"},
+                               headers={**auth(service), "If-Match": "1"}), 412)
+    assert_error(service.patch(f"/v1/segments/{s['id']}", json={"criteria": "contry = 1"},
+                               headers=auth(service)), 422)
+    user = create(service, {"name": "uses it", "criteria": f'in segment "{s["slug"]}"', "object_type": "contacts"})
+    assert_error(service.delete(f"/v1/segments/{s['id']}", headers=auth(service)), 409)
+    assert service.delete(f"/v1/segments/{user['id']}", headers=auth(service)).status_code == 204
+    assert service.delete(f"/v1/segments/{s['id']}", headers=auth(service)).status_code == 204
+    assert_error(service.get(f"/v1/segments/{s['id']}", headers=auth(service)), 404)
+
+
+def test_static_segment_members_by_hand(service):
+    s = create(service, {"name": "Beta testers", "is_dynamic": False, "object_type": "contacts"})
+    r = service.post(f"/v1/segments/{s['id']}/members", json={"keys": [3, 1, 2]}, headers=auth(service))
+    assert r.json() == {"member_count": 3}
+    r = service.request("DELETE", f"/v1/segments/{s['id']}/members", json={"keys": [2, 99]}, headers=auth(service))
+    assert r.json() == {"member_count": 2}
+    page = service.get(f"/v1/segments/{s['id']}/members", headers=auth(service)).json()
+    assert [m["id"] for m in page["data"]] == [1, 3]
+    refreshed = service.post(f"/v1/segments/{s['id']}/refresh", headers=auth(service)).json()
+    assert refreshed["skipped"] is True
+    dyn = create(service, {"name": "dyn", "criteria": "is_vip", "object_type": "contacts"})
+    assert_error(service.post(f"/v1/segments/{dyn['id']}/members", json={"keys": [1]}, headers=auth(service)), 409)
+
+
+def test_compile_and_validate(service):
+    r = service.post("/v1/compile", json={"conditions": {"country": "USA"}, "object_type": "Contact",
+                                          "dialect": "bigquery", "params": "named"}, headers=auth(service, "ro"))
+    assert r.status_code == 200, r.text
+    assert "@p1" in r.json()["sql"] and r.json()["params"] == {"p1": "USA"}
+    assert_error(service.post("/v1/compile", json={"criteria": "x = 1", "object_type": "contacts", "dialect": "nope"},
+                              headers=auth(service)), 422)
+    v = service.post("/v1/validate", json={"criteria": "last_purchse < 30 days ago", "object_type": "contacts"},
+                     headers=auth(service, "ro")).json()
+    assert v["valid"] is False and v["diagnostics"][0]["code"] == "E0301"
+    assert (v["diagnostics"][0]["line"], v["diagnostics"][0]["column"]) == (1, 1)
+    ok = service.post("/v1/validate", json={"conditions": {"country": "USA"}, "type": "Contact"},
+                      headers=auth(service, "ro")).json()
+    assert ok["valid"] is True and ok["criteria"] == 'country = "USA"'
+    assert service.get("/v1/segments", headers=auth(service)).json()["data"] == []
+
+
+def test_export_import_round_trip(service, tmp_path):
+    a = create(service, {"name": "USA", "criteria": 'country = "USA"', "object_type": "contacts"})
+    b = create(service, {"name": "VIP and USA", "criteria": f'is_vip and in segment "{a["slug"]}"',
+                         "object_type": "contacts"})
+    seeds = service.get("/v1/export", headers=auth(service)).json()
+    assert [s["object_type"] for s in seeds] == ["segments", "segments"]
+    other = service.post("/v1/import", json=seeds, headers=auth(service, "other"))
+    assert other.status_code == 200, other.text
+    copies = {s["slug"]: s for s in other.json()["data"]}
+    assert copies[a["slug"]]["member_count"] == a["member_count"]
+    assert copies[b["slug"]]["member_count"] == b["member_count"]
+    broken = seeds + [{"object_type": "segments", "data": {"title": "bad", "slug": "bad", "object_type": "contacts",
+                                                           "criteria": "contry = 1"}}]
+    assert_error(service.post("/v1/import", json=broken, headers=auth(service, "other")), 422)
+    assert len(service.get("/v1/segments", headers=auth(service, "other")).json()["data"]) == 2  # all or nothing
+
+
+ENDPOINTS = [
+    ("GET", "/v1/segments/{id}", None), ("PATCH", "/v1/segments/{id}", {"description": "x"}),
+    ("DELETE", "/v1/segments/{id}", None), ("POST", "/v1/segments/{id}/refresh", None),
+    ("GET", "/v1/segments/{id}/members", None), ("POST", "/v1/segments/{id}/members", {"keys": [1]}),
+    ("DELETE", "/v1/segments/{id}/members", {"keys": [1]}), ("GET", "/v1/segments/{id}/history", None),
+    ("GET", "/v1/segments/{id}/explain", None), ("POST", "/v1/segments/counts", {"ids": ["{id}"]}),
+]
+
+
+@pytest.mark.parametrize("method, path, body", ENDPOINTS, ids=[f"{m} {p}" for m, p, _ in ENDPOINTS])
+@pytest.mark.parametrize("by", ["id", "slug"])
+def test_a_key_never_reaches_another_organization(service, method, path, body, by):
+    mine = create(service, {"name": "Acme only", "is_dynamic": False, "object_type": "contacts"})
+    ref = mine[by]
+    payload = json.loads(json.dumps(body).replace("{id}", ref)) if body else None
+    r = service.request(method, path.replace("{id}", ref), json=payload, headers=auth(service, "other"))
+    assert_error(r, 404, "E0801")
+    assert service.get(f"/v1/segments/{mine['id']}", headers=auth(service)).status_code == 200
+
+
+def test_other_organizations_are_invisible_in_list_export_and_references(service):
+    mine = create(service, {"name": "Acme only", "criteria": "is_vip", "object_type": "contacts"})
+    assert service.get("/v1/segments", headers=auth(service, "other")).json()["data"] == []
+    assert service.get("/v1/export", headers=auth(service, "other")).json() == []
+    err = assert_error(service.post("/v1/segments", json={"name": "steal", "object_type": "contacts",
+                                                          "criteria": f'in segment "{mine["slug"]}"'},
+                                    headers=auth(service, "other")), 422)
+    assert mine["slug"] in err["message"]
+    same_slug = create(service, {"name": "Acme only", "criteria": "is_vip", "object_type": "contacts"}, who="other")
+    assert same_slug["slug"] == mine["slug"] and same_slug["id"] != mine["id"]
+
+
+def test_openapi_documents_every_endpoint(service):
+    spec = service.get("/openapi.json").json()
+    paths = spec["paths"]
+    for method, path in [("post", "/v1/segments"), ("get", "/v1/segments"), ("get", "/v1/segments/{segment_id}"),
+                         ("patch", "/v1/segments/{segment_id}"), ("delete", "/v1/segments/{segment_id}"),
+                         ("post", "/v1/segments/{segment_id}/refresh"), ("post", "/v1/segments/counts"),
+                         ("get", "/v1/segments/{segment_id}/members"), ("post", "/v1/segments/{segment_id}/members"),
+                         ("delete", "/v1/segments/{segment_id}/members"),
+                         ("get", "/v1/segments/{segment_id}/history"), ("get", "/v1/segments/{segment_id}/explain"),
+                         ("post", "/v1/compile"), ("post", "/v1/validate"), ("get", "/v1/export"),
+                         ("post", "/v1/import"), ("get", "/healthz")]:
+        assert method in paths[path], (method, path)
+    assert service.get("/docs").status_code == 200
