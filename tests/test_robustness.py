@@ -266,3 +266,69 @@ def test_mariadb_member_list_is_not_a_derived_table(schema):
     sql = member_query(segment, schema, "mysql", columns=["email"], limit=5)
     assert ") AS m" not in sql and sql.startswith("SELECT t1.`id` AS `id`, t1.`email` AS `email` FROM `contacts`")
     assert sql.endswith("ORDER BY CASE WHEN t1.`id` IS NULL THEN 1 ELSE 0 END, t1.`id` LIMIT 5")
+
+
+# ---- 3. exponential work from small inputs ---------------------------------------------------------
+def test_doubling_calculated_fields_are_refused_quickly(tmp_path):
+    """`c1: c0 + c0` … `c18: c17 + c17` (under 1 KB) made load_schema run over 60 s."""
+    import time
+
+    import segql
+
+    fields = "\n".join(f"      c{i}: c{i - 1} + c{i - 1}" for i in range(1, 19))
+    text = f"entities:\n  contacts:\n    properties: {{opens: integer}}\n    calculated:\n      c0: opens\n{fields}\n"
+    assert len(text) < 1024
+    start = time.process_time()
+    with pytest.raises(segql.SegqlError) as caught:
+        segql.parse_schema(text)
+    assert caught.value.code == "E0116" and "c13" in caught.value.message
+    assert time.process_time() - start < 5
+
+
+def test_doubling_lets_and_segment_references_are_refused_quickly(schema):
+    import time
+
+    import segql
+
+    lets = "segment s on contacts\n  let l0 = opens\n" + "".join(
+        f"  let l{i} = l{i - 1} + l{i - 1}\n" for i in range(1, 19)) + "where l18 > 1\n"
+    refs = "segment s0 on contacts where opens > 1\n" + "".join(
+        f"segment s{i} on contacts where in segment s{i - 1} or in segment s{i - 1}\n" for i in range(1, 19))
+    many = ("segment s on contacts\n  let l0 = opens + opens + opens\n"
+            + "".join(f"  let l{i} = l{i - 1} + l{i - 1}\n" for i in range(1, 11))
+            + "where " + " or ".join(["l10 > 1"] * 40) + "\n")  # each let small, the segment not
+    for text, code in ((lets, "E0116"), (refs, "E0112"), (many, "E0116")):
+        assert len(text) < 1200
+        start = time.process_time()
+        with pytest.raises(segql.SegqlError) as caught:
+            segql.load_segments([text], schema)
+        errors = getattr(caught.value, "errors", [caught.value])
+        assert code in {e.code for e in errors}, [e.message for e in errors]
+        assert time.process_time() - start < 5
+
+
+def test_shared_references_are_counted_as_written_out(schema):
+    """A segment referenced twice counts twice towards the leaf limit (it was counted once)."""
+    from segql.semantic.library import library_for
+    from segql.semantic.policy import measure
+
+    text = "segment s0 on contacts where opens > 1\n" + "".join(
+        f"segment s{i} on contacts where in segment s{i - 1} or in segment s{i - 1}\n" for i in range(1, 11))
+    import segql
+
+    doc = segql.parse(text)
+    last = doc.definitions[-1]
+    assert measure(last.condition, library_for([doc]))[0] == 2 ** 10
+
+
+def test_yaml_alias_bomb_is_refused_in_bounded_memory(tmp_path):
+    """A ~400-byte "billion laughs" schema used 1.4 GB; run with a 600 MB address-space cap."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    (tmp_path / "schema.yml").write_text("\n".join(lines) + "\nentities: {contacts: {properties: {opens: integer}}}\n")
+    assert len((tmp_path / "schema.yml").read_text()) < 600
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (600 << 20, 600 << 20)); "
+            "from segql.cli import main; sys.exit(main(sys.argv[1:]))")
+    proc = subprocess.run([sys.executable, "-c", code, "compile", "-e", "opens > 1", "--on", "contacts",
+                           "--schema", str(tmp_path / "schema.yml")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "E0201" in proc.stderr and "200,000 YAML nodes" in proc.stderr, proc.stderr

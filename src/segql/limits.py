@@ -9,6 +9,9 @@ MAX_INPUT_CHARS = 2_000_000      # a segment file or JSON document
 MAX_TOKENS = 250_000             # words and symbols in segment text: the parser's time (~15 µs each)
 MAX_NESTING = 200                # levels of and/or/not/parentheses/calls in one condition
 MAX_LEAF_CONDITIONS = 50_000     # leaf conditions in one segment, referenced segments included
+MAX_EXPANDED_NODES = 200_000     # IR nodes of a segment with its lets, calculated fields and referenced
+                                 # segments written out, as the SQL writes them
+MAX_FORMULA_NODES = 10_000       # IR nodes of one calculated field or let, the fields it uses written out
 MAX_JSON_DEPTH = 200
 MAX_SCHEMA_BYTES = 4_000_000     # a schema file
 MAX_SCHEMA_NODES = 200_000       # YAML nodes of a schema, every use of an alias counted ("billion laughs")
