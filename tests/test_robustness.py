@@ -332,3 +332,14 @@ def test_yaml_alias_bomb_is_refused_in_bounded_memory(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, "compile", "-e", "opens > 1", "--on", "contacts",
                            "--schema", str(tmp_path / "schema.yml")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "E0201" in proc.stderr and "200,000 YAML nodes" in proc.stderr, proc.stderr
+
+
+def test_every_safety_limit_is_documented():
+    """docs/limits.md names every limit in segql.limits, and README and errors.md link to it."""
+    from segql import limits
+
+    doc = (ROOT / "docs" / "limits.md").read_text("utf-8")
+    names = [n for n in vars(limits) if n.startswith("MAX_")]
+    assert len(names) >= 12 and [n for n in names if f"`{n}`" not in doc] == []
+    assert "docs/limits.md" in (ROOT / "README.md").read_text("utf-8")
+    assert "(limits.md)" in (ROOT / "docs" / "errors.md").read_text("utf-8")
