@@ -6,6 +6,7 @@ repetitions, medians), so a noisy shared machine moves both sides alike.
     python benchmarks/run.py quality   [--scale 1.0] [--postgres-scale 0.1]   # 3. query quality
     python benchmarks/run.py counts    [--scale 1.0] [--postgres-scale 0.1]   # 4. many segments
     python benchmarks/run.py growth    [--max-scale 10]                  # 5. growth (+ plot)
+    python benchmarks/run.py service   [--clients 50] [--seconds 60]     # 6. the HTTP service under load
     python benchmarks/run.py plot                                        # docs/*.png from results/
     python benchmarks/run.py readme                                      # figures table in README.md
     python benchmarks/run.py all       [--scale 0.1]                     # everything
@@ -48,6 +49,10 @@ def main(argv=None) -> int:
     p = sub.add_parser("growth", help="5. compile time vs conditions, query time vs contacts")
     p.add_argument("--max-scale", type=float, default=10.0, help="largest data scale (10 = 10M contacts)")
     p.add_argument("--reps", type=int, default=5)
+    p = sub.add_parser("service", help="6. `segql serve` under N concurrent clients: p50/p99, errors")
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--workers", type=int, default=2)
     sub.add_parser("plot", help="plot results/growth.json to docs/benchmark_growth.png")
     sub.add_parser("readme", help="rewrite the figures table in benchmarks/README.md from results/")
     p = sub.add_parser("all", help="run everything")
@@ -74,6 +79,10 @@ def main(argv=None) -> int:
         import bench_growth
 
         bench_growth.main(args)
+    elif args.cmd == "service":
+        import bench_service
+
+        bench_service.main(args)
     elif args.cmd == "plot":
         import bench_growth
 

@@ -3,7 +3,6 @@ MongoDB renderer (`frontends.to_mongo`)."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 

@@ -124,7 +124,7 @@ def test_an_analyst_goes_from_a_typo_to_a_saved_segment(browser, server, shots):
     page = open_with_key(browser, server, server["rw"])
     # a typo: the diagnostic under the span, with its code and hint
     set_editor(page, 'contry = "USA"')
-    diag = page.wait_for_selector(".diag[data-code='E0301']")
+    diag = page.wait_for_selector(".diag[data-code='E0301']:has-text(\"'contry'\")")
     assert 'did you mean "country"?' in diag.inner_text()
     page.wait_for_selector(".CodeMirror-lint-mark-error")
     page.screenshot(path=str(shots / "1-typo-diagnostic.png"), full_page=True)
@@ -167,6 +167,7 @@ def test_an_analyst_goes_from_a_typo_to_a_saved_segment(browser, server, shots):
     page.wait_for_selector("#save-status:has-text('saved us-high-value')")
     page.reload()
     page.wait_for_selector("#whoami:has-text('org_play')")  # the key survived in sessionStorage
+    page.wait_for_selector("#saved option:has-text('US high value')", state="attached")
     assert page.locator("#saved option:has-text('US high value')").count() == 1
     assert server["rw"] not in page.url
     page.screenshot(path=str(shots / "6-saved-after-reload.png"), full_page=True)
@@ -181,7 +182,7 @@ def test_an_analyst_goes_from_a_typo_to_a_saved_segment(browser, server, shots):
                        json={"name": "VIP", "criteria": "is_vip", "object_type": "contacts"})
     other.raise_for_status()
     page.reload()
-    page.wait_for_selector("#whoami:has-text('org_play')")
+    page.wait_for_selector("#saved option:has-text('US high value')", state="attached")
     seg_id = page.eval_on_selector("#saved", "s => [...s.options].find(o => o.text.startsWith('US high')).value")
     page.select_option("#saved", seg_id)
     page.click("#tab-history")

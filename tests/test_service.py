@@ -11,7 +11,7 @@ fastapi = pytest.importorskip("fastapi", reason="the service extra is not instal
 from fastapi.testclient import TestClient  # noqa: E402
 
 import segql  # noqa: E402
-from conftest import DEMO_NOW, EXAMPLES  # noqa: E402
+from conftest import EXAMPLES  # noqa: E402
 from segql.ops.service.app import create_app  # noqa: E402
 from segql.ops.store.keys import KeyStore  # noqa: E402
 
@@ -269,3 +269,62 @@ def test_openapi_documents_every_endpoint(service):
                          ("post", "/v1/import"), ("get", "/healthz")]:
         assert method in paths[path], (method, path)
     assert service.get("/docs").status_code == 200
+
+
+def test_scheduler_refreshes_what_is_due_and_only_that(tmp_path):
+    from segql.ops.service.scheduler import Scheduler, parse_period
+
+    assert parse_period("15m") == 900 and parse_period("2h") == 7200 and parse_period("30") == 30
+    for bad in ("", "0s", "fast", "-5m"):
+        with pytest.raises(segql.SegqlError):
+            parse_period(bad)
+    segments = segql.open_store(f"sqlite:///{tmp_path / 'store.db'}", schema=str(EXAMPLES / "schema.yml"))
+    a = segments.create(name="A", criteria="is_vip", object_type="contacts", organization="o1")
+    b = segments.create(name="B", criteria="opens > 3", object_type="contacts", organization="o2")
+    segments.create(name="S", is_dynamic=False, object_type="contacts", organization="o1")
+    tick = Scheduler(segments, every=3600).tick
+    assert tick() == 2  # both dynamic segments, of both organizations, never refreshed: due
+    assert segments.get(a.id, organization="o1").member_count is not None
+    assert segments.get(b.id, organization="o2").member_count is not None
+    assert tick() == 0  # refreshed a moment ago: not due within the hour
+    assert len(segments.history(a.id, organization="o1")) == 1
+    segments.close()
+
+
+def test_segql_playground_serves_the_page_with_a_key_made_for_it(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "segql", "playground", "--no-open", "--port", str(port),
+                             "--schema", str(EXAMPLES / "schema.yml"), "--store", f"sqlite:///{tmp_path / 's.db'}"],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        key = None
+        for _ in range(50):
+            line = proc.stderr.readline()
+            if "API key" in line:
+                key = line.split(":", 1)[1].strip()
+                break
+        assert key and key.startswith("sk_")
+        for _ in range(100):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert page.status_code == 200 and "segql playground" in page.text
+        me = httpx.get(f"http://127.0.0.1:{port}/v1/whoami", headers={"Authorization": f"Bearer {key}"}).json()
+        assert me == {"organization": "playground", "scopes": ["read:segments", "write:segments"]}
+        assert httpx.get(f"http://127.0.0.1:{port}/static/vendor/codemirror/codemirror.js").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -23,6 +23,7 @@ from segql.cli import (
     lists,
     overlap,
     plan,
+    playground,
     refresh,
     run,
     segments,
@@ -33,7 +34,7 @@ from segql.cli.output import emit_errors
 from segql.errors import SegqlError
 
 COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists, segments, plan, apply, serve,
-            keys)  # in `--help` order
+            keys, playground)  # in `--help` order
 USAGE_CODES = {"E0003", "E0004"}  # choices a user must make on the command line: exit 2
 
 

@@ -40,7 +40,7 @@ def run(args) -> int:
     store = args.store or "sqlite:///segql.db"
     every = parse_period(args.refresh_every) if args.refresh_every else None
     # open once here, so a bad store or schema is a diagnostic before any worker starts
-    from segql.api import open_store
+    from segql.ops.store import open_store
 
     open_store(store, schema=schema.path, db=args.db).close()
     os.environ.update(settings_to_env(schema=schema.path, db=args.db, store=store, refresh_every=every))

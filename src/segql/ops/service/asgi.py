@@ -14,7 +14,7 @@ def settings_to_env(**settings) -> dict[str, str]:
 
 def create():
     """uvicorn's factory: the app for the settings in the environment."""
-    from segql.api import open_store
+    from segql.ops.store import open_store
     from segql.ops.service.app import MAX_BODY, create_app
 
     segments = open_store(os.environ[ENV["store"]], schema=os.environ[ENV["schema"]],
