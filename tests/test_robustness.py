@@ -98,6 +98,8 @@ def refused(code_and_text, code):
     ('{"type": "contacts", "filter": {"opens": ' + "9" * 4400 + "}}", "E0114"),
     ('{"type": "contacts", "filter": {"opens": 1e99999999999999999999}}', "E0114"),
     ('{"type": "contacts", "criteria": "{\\"opens\\": 1e99999999999999999999}"}', "E0150"),
+    ('{"type": "contacts", "query": {"combinator": "and", "rules": [{"field": "opens", "operator": "=", '
+     '"value": "1e400"}]}}', "E0114"),
 ])
 def test_unicode_and_number_extremes_are_diagnostics(tmp_path, source, code):
     path = tmp_path / ("s.json" if source.startswith("{") else "s.segql")
