@@ -2,6 +2,7 @@
 (`in segment x` looks among the files given and the `*.segql` / `*.json` files beside them)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from segql import limits
@@ -64,3 +65,11 @@ def parse_source(source, *, path: str | None = None, on: str | None = None, sche
 def load_file(path: str, *, on: str | None = None, schema=None) -> ast.Document:
     return parse_source(read_text(path), path=path, on=on, schema=schema)
 
+
+
+def load_json(text: str, path: str | None):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SegqlError("E0150", f"invalid JSON: {err.msg}", Span(err.lineno, err.colno, err.lineno, err.colno + 1),
+                         path=path, source=text) from None
