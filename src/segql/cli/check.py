@@ -1,7 +1,7 @@
 """`segql check FILE... [--strict]`: parse and validate, with lint warnings."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, find_schema
+from segql.cli.common import add_common, find_schema, paths
 from segql.cli.output import emit_errors, plural
 
 
@@ -19,7 +19,7 @@ def run(args) -> int:
     from segql.ops.load import check_files  # lazy: start-up time (lark, sqlglot)
 
     schema = find_schema(args.schema, args.files)
-    result = check_files(args.files, schema)
+    result = check_files(paths(args.files), schema)
     emit_errors(result.errors, args.format, warnings=result.warnings)
     if args.format != "json" and not result.errors:
         print(f"ok: {plural(result.checked, 'definition')} in {plural(len(args.files), 'file')}"

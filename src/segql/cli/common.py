@@ -1,6 +1,8 @@
 """What every command shares: its common options and how it finds the schema and its input."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from segql.ops.load import find_schema  # noqa: F401 - commands find the schema through here
 
 
@@ -74,6 +76,12 @@ def load_input(args, schema):
     if args.expr is not None:
         return parse_source(args.expr, path="<expr>", on=args.on, schema=schema)
     return load_file(args.file, on=args.on, schema=schema)
+
+
+def paths(files) -> list[Path]:
+    """FILE arguments as paths: the API reads a string that does not end in .segql/.json as segment
+    text, but on the command line every FILE is a file."""
+    return [Path(f) for f in files]
 
 
 def input_schema(args):

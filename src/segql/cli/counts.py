@@ -1,7 +1,7 @@
 """`segql counts FILE... [--db URL] [--now ISO] [--show-sql]`: member counts, one statement per entity."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, add_engine, find_schema
+from segql.cli.common import add_common, add_engine, find_schema, paths
 from segql.cli.output import dump_json, table
 
 
@@ -23,7 +23,7 @@ def run(args) -> int:
     from segql.ops.run import open_engine
 
     schema = find_schema(args.schema, args.files)
-    loaded = load_segments(args.files, schema)
+    loaded = load_segments(paths(args.files), schema)
     if args.show_sql:
         for entity, sql in counts_sql(loaded, schema, dialect_for_url(args.db), args.now).items():
             print(f"-- {entity}\n{sql};")

@@ -1,7 +1,7 @@
 """`segql explain FILE --segment S [--db URL] [--now ISO]`: records passing each condition (a funnel)."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, add_engine, find_schema
+from segql.cli.common import add_common, add_engine, find_schema, paths
 from segql.cli.output import dump_json
 
 
@@ -23,7 +23,7 @@ def run(args) -> int:
     from segql.ops.run import open_engine
 
     schema = find_schema(args.schema, [args.file])
-    loaded = load_segments([args.file], schema)
+    loaded = load_segments(paths([args.file]), schema)
     definition = select_definition(loaded[0].document, args.segment)
     item = next(i for i in loaded if i.definition is definition)
     engine = open_engine(args.db, schema)

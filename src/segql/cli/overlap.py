@@ -1,7 +1,7 @@
 """`segql overlap FILE... [--db URL] [--now ISO]`: sizes and the pairwise overlap matrix."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, add_engine, find_schema
+from segql.cli.common import add_common, add_engine, find_schema, paths
 from segql.cli.output import dump_json, plural, table
 
 
@@ -21,7 +21,7 @@ def run(args) -> int:
     from segql.ops.run import open_engine
 
     schema = find_schema(args.schema, args.files)
-    loaded = load_segments(args.files, schema)
+    loaded = load_segments(paths(args.files), schema)
     engine = open_engine(args.db, schema)
     try:
         result = overlap(loaded, schema, engine, args.now)

@@ -1,7 +1,7 @@
 """`segql refresh FILE... --db URL [--now ISO]`: recompute membership and record who entered and left."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, find_schema
+from segql.cli.common import add_common, find_schema, paths
 from segql.cli.output import dump_json, plural, table
 from segql.errors import SegqlError
 
@@ -26,7 +26,7 @@ def run(args) -> int:
     from segql.ops.run import open_engine
 
     schema = find_schema(args.schema, args.files)
-    loaded = load_segments(args.files, schema)
+    loaded = load_segments(paths(args.files), schema)
     if args.db is None:
         raise SegqlError("E0702", "refresh writes membership tables, so it needs a database: pass --db",
                          hints=["e.g. --db duckdb:///segments.duckdb or --db postgresql://host/db"])

@@ -5,7 +5,6 @@ import json
 
 from segql.cli.common import add_common, add_engine, add_input, input_schema, load_input
 from segql.cli.output import write_rows
-from segql.errors import SegqlError
 
 
 def add(sub) -> None:
@@ -23,14 +22,13 @@ def add(sub) -> None:
 
 def run(args) -> int:
     from segql.ops.compile import to_ir  # lazy: start-up time (lark, sqlglot, drivers)
-    from segql.ops.run import count_members, list_rows, open_engine, resolve_columns
+    from segql.ops.run import check_limit, count_members, list_rows, open_engine, resolve_columns
 
     schema = input_schema(args)
+    check_limit(args.limit)
     segment = to_ir(load_input(args, schema), schema, segment=args.segment)
     entity = schema.entities[segment.entity]
     columns = resolve_columns(entity, args.columns)
-    if args.limit is not None and args.limit < 0:
-        raise SegqlError("E0004", "--limit must be 0 or more")
     engine = open_engine(args.db, schema)
     try:
         if args.count:

@@ -46,11 +46,22 @@ def engine_for_url(url: str | None) -> type[Engine] | None:
 
 def connect(url: str | None = None, *, schema=None) -> Engine:
     """Connect to `url` (None: in-memory DuckDB). `schema` is accepted for the caller's convenience."""
+    examples = "duckdb:///path, postgresql://..., mysql://..., sqlite:///path, chdb://, spark://local"
+    if url is not None and not url.strip():
+        raise SegqlError("E0600", "the database URL is empty",
+                         hints=["leave out --db for the embedded DuckDB over the schema's source files",
+                                f"or give one: {examples}"])
     cls = engine_for_url(url)
     if cls is None:
-        examples = "duckdb:///path, postgresql://..., mysql://..., sqlite:///path, chdb://, spark://local"
         raise SegqlError("E0600", f"unsupported database URL {url!r}", hints=[f"use {examples}"])
-    return cls.open(url or "duckdb://", urlparse(url or "duckdb://"))
+    try:  # urlparse refuses `postgresql://[::1`; `.port` refuses `:99999` only when read
+        parsed = urlparse(url or "duckdb://")
+        parsed.port  # noqa: B018 - validates the port now, not inside a driver call
+    except ValueError as err:
+        raise SegqlError("E0600", f"malformed database URL {url!r}: {err}", hints=[
+            "an IPv6 host is written in brackets: postgresql://[::1]:5432/db" if "IPv6" in str(err)
+            else "a port is a number from 1 to 65535"]) from None
+    return cls.open(url or "duckdb://", parsed)
 
 
 def dialect_for_url(url: str | None) -> str:

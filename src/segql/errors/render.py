@@ -7,6 +7,7 @@ import json
 from segql.errors import SegqlError
 
 DOCS = "docs/errors.md"
+MAX_SHOWN = 160  # characters of a source line shown under a diagnostic
 
 
 def _caret(source: str, span) -> list[str]:
@@ -17,6 +18,13 @@ def _caret(source: str, span) -> list[str]:
     start = max(span.col, 1)
     end = span.end_col if span.end_line == span.line and span.end_col > start else len(text) + 1
     end = min(max(end, start + 1), max(len(text) + 1, start + 1))
+    if len(text) > MAX_SHOWN:  # a window around the caret: a 2 MB one-line input must not be echoed whole
+        lo = max(0, min(start - 1 - MAX_SHOWN // 4, len(text) - MAX_SHOWN))
+        hi = lo + MAX_SHOWN
+        end = min(end, hi + 1)
+        text = ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+        shift = lo - (1 if lo else 0)
+        start, end = start - shift, end - shift
     gutter = str(span.line)
     pad = " " * len(gutter)
     # tabs keep their width so the caret lines up

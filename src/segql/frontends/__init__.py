@@ -49,6 +49,25 @@ def _reject_constant(name):
     raise _NaN(name)
 
 
+def _decimal(text: str):
+    """JSON's number text → Decimal, refusing what no engine holds (`1e99999999999999999999` would
+    otherwise raise decimal.InvalidOperation far from here)."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise _NaN(text) from None
+    if limits.number_problem(value):
+        raise _NaN(text)
+    return value
+
+
+def _int(text: str):
+    """Checked on the text: int() itself fails past 4,300 digits."""
+    if len(text.lstrip("-")) > limits.MAX_NUMBER_DIGITS:
+        raise _NaN(text)
+    return int(text)
+
+
 def json_document_from_text(text: str, *, path: str | None = None, on: str | None = None, schema=None) -> ast.Document:
     """JSON text → Document. Parse errors are E0150 at the line/column; every node's span has the line,
     column and JSON pointer of where it came from."""
@@ -57,7 +76,7 @@ def json_document_from_text(text: str, *, path: str | None = None, on: str | Non
                          Span(1, 1, 1, 2), path=path)
     body = text.replace("\ufeff", " ", 1) if text.startswith("\ufeff") else text
     try:
-        value = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+        value = json.loads(body, parse_float=_decimal, parse_int=_int, parse_constant=_reject_constant)
     except json.JSONDecodeError as err:
         raise SegqlError("E0150", f"invalid JSON: {err.msg}", Span(err.lineno, err.colno, err.lineno, err.colno + 1),
                          ["check for a missing comma, quote or bracket near here"], path=path, source=text) from None
@@ -65,35 +84,71 @@ def json_document_from_text(text: str, *, path: str | None = None, on: str | Non
         offset = max(body.find(str(err)), 0)
         line = body.count("\n", 0, offset) + 1
         col = offset - (body.rfind("\n", 0, offset) + 1) + 1
-        raise SegqlError("E0150", f"invalid JSON: {err} is not a JSON number",
-                         Span(line, col, line, col + len(str(err))), path=path, source=text) from None
+        span = Span(line, col, line, col + min(len(str(err)), 80))
+        if str(err) in ("NaN", "Infinity", "-Infinity"):
+            raise SegqlError("E0150", f"invalid JSON: {err} is not a JSON number", span, path=path,
+                             source=text) from None
+        raise SegqlError("E0114", f"numbers may have at most {limits.MAX_NUMBER_DIGITS} digits", span,
+                         ["compare with a smaller number"], path=path, source=text) from None
     except RecursionError:
         raise SegqlError("E0155", f"the JSON is nested more than {limits.MAX_JSON_DEPTH} levels deep",
                          Span(1, 1, 1, 2), path=path, source=text) from None
     ctx = Ctx(schema, text=body, path=path)
     ctx.text = text
-    return _document(value, ctx, on)
+    return _checked_document(value, ctx, on)
 
 
 def json_document(value, *, path: str | None = None, on: str | None = None, schema=None) -> ast.Document:
     """A decoded JSON value (dict or list) → Document; spans carry JSON pointers."""
-    _check_depth(value)
-    return _document(value, Ctx(schema, path=path), on)
+    return _checked_document(value, Ctx(schema, path=path), on)
 
 
-def _check_depth(value):
-    stack = [(value, 0)]
+def _checked_document(value, ctx: Ctx, on) -> ast.Document:
+    _check_value(value, ctx)
+    try:
+        return _document(value, ctx, on)
+    except SegqlError as err:  # raised by a syntax node itself (a time amount over its limit)
+        err.path, err.source = err.path or ctx.path, err.source or ctx.text
+        raise
+
+
+_BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+
+
+def _check_value(value, ctx: Ctx, tokens=()):
+    """One walk over the whole value before it is read, so every reader can trust it: bounded depth and
+    size; strings (keys too) are Unicode without U+0000 or lone surrogates (SPEC §2.7, as in the text
+    language); numbers are finite and at most MAX_NUMBER_DIGITS digits (decoded values come from API
+    callers too, not only from our own JSON parser)."""
+    stack = [(value, len(tokens), tuple(tokens))]
     count = 0
     while stack:
-        v, depth = stack.pop()
+        v, depth, tokens = stack.pop()
         count += 1
         if depth > limits.MAX_JSON_DEPTH or count > limits.MAX_INPUT_CHARS:
             raise SegqlError("E0155", f"the JSON is nested more than {limits.MAX_JSON_DEPTH} levels deep"
-                             if depth > limits.MAX_JSON_DEPTH else "the JSON value is too large")
+                             if depth > limits.MAX_JSON_DEPTH else "the JSON value is too large",
+                             path=ctx.path, source=ctx.text)
         if isinstance(v, dict):
-            stack.extend((x, depth + 1) for x in v.values())
+            for k, x in v.items():
+                if isinstance(k, str) and _BAD_CHAR.search(k):
+                    raise _bad_string(ctx, k, tokens + (k,), key=True)
+                stack.append((x, depth + 1, tokens + (k,)))
         elif isinstance(v, list):
-            stack.extend((x, depth + 1) for x in v)
+            stack.extend((x, depth + 1, tokens + (i,)) for i, x in enumerate(v))
+        elif isinstance(v, str):
+            if _BAD_CHAR.search(v):
+                raise _bad_string(ctx, v, tokens)
+        elif isinstance(v, (int, float, Decimal)):
+            problem = limits.number_problem(v)
+            if problem:
+                raise ctx.error("E0114", problem, tokens, ["compare with a smaller number"])
+
+
+def _bad_string(ctx, text, tokens, key=False):
+    what = "U+0000" if "\x00" in text else "a lone surrogate (half of a \\uD83D\\uDE00 pair)"
+    return ctx.error("E0151", f"strings may not contain {what}", tokens,
+                     ["segment values and names are Unicode text without U+0000 (SPEC §2.7)"], key=key)
 
 
 def _document(value, ctx: Ctx, on) -> ast.Document:
@@ -279,9 +334,11 @@ def _slug(obj, ctx, tokens, title, index):
 def _criteria_text(text, ctx, tokens):
     """Seed 000 stores criteria as JSON text (`JSON.stringify({...})`)."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        value = json.loads(text, parse_float=_decimal, parse_int=_int, parse_constant=_reject_constant)
     except (json.JSONDecodeError, _NaN) as err:
-        msg = err.msg if isinstance(err, json.JSONDecodeError) else f"{err} is not a JSON number"
+        msg = err.msg if isinstance(err, json.JSONDecodeError) else f"{str(err)[:80]} is not a number segql can use"
         raise ctx.error("E0150", f"criteria is not valid JSON: {msg}", tokens) from None
     except RecursionError:
         raise ctx.error("E0155", "criteria is nested too deeply", tokens) from None
+    _check_value(value, ctx, tokens)
+    return value

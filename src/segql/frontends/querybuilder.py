@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from segql import limits
 from segql.frontends.mongo import Ctx, MongoReader, _conj, everything
 from segql.schema import did_you_mean
 from segql.syntax import ast
@@ -178,6 +179,8 @@ class QueryBuilderReader:
         span = ctx.span(tokens)
         if isinstance(v, str) and ptype in ("integer", "number"):
             text = v.strip()
+            if len(text) > 2 * limits.MAX_NUMBER_DIGITS:  # int() of 5,000 digits is itself an error
+                raise ctx.error("E0114", f"numbers may have at most {limits.MAX_NUMBER_DIGITS} digits", tokens)
             try:
                 if not text:
                     raise InvalidOperation
@@ -186,6 +189,9 @@ class QueryBuilderReader:
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
                 raise ctx.error("E0151", f"{v!r} is not a number", tokens, ["the property is a " + ptype]) from None
+            problem = limits.number_problem(value)  # "1e400": a number, but not one an engine holds
+            if problem:
+                raise ctx.error("E0114", problem, tokens, ["compare with a smaller number"])
             return ast.Literal("number", value, span=span)
         if isinstance(v, str) and ptype == "boolean":
             text = v.strip().lower()

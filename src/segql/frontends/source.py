@@ -7,21 +7,17 @@ from pathlib import Path
 
 from segql import limits
 from segql.errors import SegqlError, Span
+from segql.files import read_bytes
 from segql.syntax import ast
 from segql.syntax.parser import looks_like_definitions, parse_condition, parse_document
 
 
 def read_text(path: str) -> str:
+    """A segment file's text: a regular file of bounded size (`segql.files.read_bytes`), UTF-8, with a
+    leading byte-order mark dropped (editors on Windows write one)."""
+    data = read_bytes(path, limits.MAX_INPUT_CHARS * 4, what="file")
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SegqlError("E0001", f"file {path} not found", path=path) from None
-    except OSError as err:
-        raise SegqlError("E0001", f"cannot read {path}: {err.strerror}", path=path) from None
-    if len(data) > limits.MAX_INPUT_CHARS * 4:
-        raise SegqlError("E0111", f"{path} is over the input size limit", path=path)
-    try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         before = data[:err.start]
         line = before.count(b"\n") + 1
@@ -48,6 +44,12 @@ def parse_source(source, *, path: str | None = None, on: str | None = None, sche
         from segql.frontends import json_document_from_text
 
         return json_document_from_text(source, path=path, on=on, schema=schema)
+    if on is not None and not any(line.strip() and not line.lstrip().startswith("#")
+                                  for line in source.splitlines()):
+        what = "the expression" if path in (None, "<expr>") else f"{path}"
+        raise SegqlError("E0106", f"{what} is empty: there is no condition", Span(1, 1, 1, 2),
+                         ['write a condition, e.g. -e \'country = "US"\'',
+                          "or `segment slug on ENTITY where ...` in a file"], path=path, source=source)
     if looks_like_definitions(source) or on is None:
         if not looks_like_definitions(source):
             raise SegqlError("E0106", "a bare condition needs the entity it is about", Span(1, 1, 1, 2),
@@ -62,6 +64,7 @@ def parse_source(source, *, path: str | None = None, on: str | None = None, sche
 
 def load_file(path: str, *, on: str | None = None, schema=None) -> ast.Document:
     return parse_source(read_text(path), path=path, on=on, schema=schema)
+
 
 
 def load_json(text: str, path: str | None):

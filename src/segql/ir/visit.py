@@ -84,3 +84,25 @@ def refers_outside(node, depth: int = 0) -> bool:
         return True
     inner = depth + 1 if isinstance(node, SCOPE_NODES) else depth
     return any(refers_outside(child, inner) for child in children(node))
+
+
+def expanded_size(node, limit: int) -> int:
+    """How many nodes `node` has written out as a tree — a subtree shared N times counts N times, as
+    lowering and every printer will expand it — computed once per distinct node (so in time linear in
+    the shared graph, not in its expansion), stopping at `limit + 1`."""
+    sizes: dict[int, int] = {}
+    keep = []  # ids are only unique while the nodes live
+    stack = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        if key in sizes:
+            continue
+        kids = children(current)
+        if not done:
+            stack.append((current, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+            continue
+        sizes[key] = min(limit + 1, 1 + sum(sizes[id(k)] for k in kids))
+        keep.append(current)
+    return sizes[id(node)]

@@ -70,6 +70,32 @@ class _Frame:
     query: _Query
 
 
+MERGE_EQUALITIES = 16  # or-ed `x = literal` on one x, from this many on, become one `x IN (...)`
+
+
+def merge_equalities(items: tuple) -> tuple:
+    """`x = 1 or x = 2 or …` as `x IN (1, 2, …)` — the same under three-valued logic, and linear where
+    engines' optimizers are quadratic in the number of or-ed terms (DuckDB: 45,000 terms took a minute).
+    Short lists stay as written, so ordinary SQL reads as the segment does."""
+    groups: dict = {}
+    for item in items:
+        if isinstance(item, ir.Compare) and item.op == "=" and isinstance(item.right, ir.Literal):
+            groups.setdefault(item.left, []).append(item)
+    merged = {left: eqs for left, eqs in groups.items() if len(eqs) >= MERGE_EQUALITIES}
+    if not merged:
+        return items
+    out, emitted = [], set()
+    for item in items:
+        left = item.left if isinstance(item, ir.Compare) else None
+        if left in merged and item.op == "=" and isinstance(item.right, ir.Literal):
+            if left not in emitted:  # the first of the group stands for all of it
+                emitted.add(left)
+                out.append(ir.InValues(left, tuple(e.right for e in merged[left])))
+            continue
+        out.append(item)
+    return tuple(out)
+
+
 class Lowerer:
     def __init__(self, schema: Schema, dialect: str, now: dt.datetime | None = None):
         self.schema = schema
@@ -127,9 +153,10 @@ class Lowerer:
             return self.condition(cond.item, not positive)
         if isinstance(cond, (ir.And, ir.Or)):
             conjunction = isinstance(cond, ir.And) == positive
+            items = merge_equalities(cond.items) if isinstance(cond, ir.Or) else cond.items
             if conjunction:
-                return self._connect(self._conjunction(cond.items, positive), exp.And)
-            return self._connect([self.condition(c, positive) for c in cond.items], exp.Or)
+                return self._connect(self._conjunction(items, positive), exp.And)
+            return self._connect([self.condition(c, positive) for c in items], exp.Or)
         if isinstance(cond, ir.Const):
             holds = cond.value == positive
             return exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1 if holds else 0))

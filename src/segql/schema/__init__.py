@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from segql import limits
 from segql.errors import SchemaError, Span
+from segql.files import read_bytes
 
 TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
 
@@ -129,6 +131,11 @@ class _Doc:
             span = Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else Span(1, 1, 1, 2)
             raise SchemaError("E0201", f"the schema is not valid YAML: {getattr(err, 'problem', err)}", span,
                               path=path, source=text) from None
+        except RecursionError:  # PyYAML's composer recurses once per level of nesting
+            raise SchemaError("E0201", f"the schema nests more than {limits.MAX_SCHEMA_DEPTH} levels deep",
+                              Span(1, 1, 1, 2), path=path, source=text) from None
+        self.nodes = 0  # nodes built so far, aliases expanded: bounds a "billion laughs" document
+        self.open: set[int] = set()  # the nodes being built: an alias to one of them is a cycle
         self.value = self._build(node, ()) if node is not None else {}
 
     def _span(self, node) -> Span:
@@ -136,25 +143,51 @@ class _Doc:
         return Span(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
     def _build(self, node, where: tuple):
+        """Plain values from YAML nodes. An alias is the same node object as its anchor, so it is built
+        (and counted) once per use: expansion is bounded by MAX_SCHEMA_NODES, depth by MAX_SCHEMA_DEPTH,
+        and an alias inside its own anchor is refused instead of recursing forever."""
         import yaml
 
+        self.nodes += 1
+        if self.nodes > limits.MAX_SCHEMA_NODES:
+            raise self.error("E0201", f"the schema expands to more than {limits.MAX_SCHEMA_NODES:,} YAML nodes "
+                             "(aliases counted each time they are used)", where, node,
+                             ["write the repeated parts out, or use fewer nested aliases"])
+        if len(where) > limits.MAX_SCHEMA_DEPTH:
+            raise self.error("E0201", f"the schema nests more than {limits.MAX_SCHEMA_DEPTH} levels deep", where, node)
         self.marks[where] = self._span(node)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = str(yaml.SafeLoader(None).construct_object(key_node)) if False else key_node.value
-                if key in out:
-                    raise self.error("E0203", f"{key!r} is defined twice", where + (key,), key_node)
-                self.marks[where + (key, "<key>")] = self._span(key_node)
-                out[key] = self._build(value_node, where + (key,))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self._build(v, where + (i,)) for i, v in enumerate(node.value)]
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self.open:
+                raise self.error("E0201", "a YAML alias refers to the node that contains it (a cycle)", where, node)
+            self.open.add(id(node))
+            try:
+                return self._collection(node, where)
+            finally:
+                self.open.discard(id(node))
         loader = yaml.SafeLoader("")
         try:
             return loader.construct_object(node)
+        except yaml.YAMLError as err:  # an unknown tag (`!foo`, `!!python/object`) or a bad tagged value
+            raise self.error("E0201", f"the schema is not plain YAML: {getattr(err, 'problem', None) or err}",
+                             where, node, ["remove the `!tag`"]) from None
         finally:
             loader.dispose()
+
+    def _collection(self, node, where: tuple):
+        import yaml
+
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(v, where + (i,)) for i, v in enumerate(node.value)]
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error("E0202", "a key must be a name, not a list or mapping", where, key_node)
+            key = key_node.value
+            if key in out:
+                raise self.error("E0203", f"{key!r} is defined twice", where + (key,), key_node)
+            self.marks[where + (key, "<key>")] = self._span(key_node)
+            out[key] = self._build(value_node, where + (key,))
+        return out
 
     def span(self, where: tuple, key: bool = False) -> Span:
         if key and where + ("<key>",) in self.marks:
@@ -172,13 +205,13 @@ def load_schema(path: str | os.PathLike) -> Schema:
     """Read and validate a schema file's structure; raises `SchemaError` pointing at the offending line.
     Calculated fields are type-checked by `segql.semantic.load_schema` (what `segql.load_schema` is)."""
     path = str(path)
+    data = read_bytes(path, limits.MAX_SCHEMA_BYTES, what="schema file", code="E0200", missing_hints=[
+        "pass --schema PATH, or put schema.yml beside the segment file"])
     try:
-        text = FsPath(path).read_text("utf-8")
-    except FileNotFoundError:
-        raise SchemaError("E0200", f"schema file {path} not found", hints=[
-            "pass --schema PATH, or put schema.yml beside the segment file"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SchemaError("E0200", f"cannot read schema file {path}: {err}") from None
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        raise SchemaError("E0200", f"cannot read schema file {path}: it is not valid UTF-8 "
+                          f"(byte 0x{data[err.start]:02x} at offset {err.start})", path=path) from None
     return parse_schema(text, path)
 
 
@@ -259,7 +292,11 @@ def _entity(doc, name, spec) -> Entity:
             raise doc.error("E0205", f"unknown key type {key_type!r}", where + ("key",))
         props[key] = Property(key, key_type, key)
     rels = {}
-    for rname, rspec in (spec.get("relationships") or {}).items():
+    raw_rels = spec.get("relationships") or {}
+    if not isinstance(raw_rels, dict):
+        raise doc.error("E0202", "relationships must be a mapping of name: {entity, type, local, remote}",
+                        where + ("relationships",))
+    for rname, rspec in raw_rels.items():
         rwhere = where + ("relationships", rname)
         if not isinstance(rspec, dict):
             raise doc.error("E0202", f"relationship {rname!r} must be a mapping", rwhere)
@@ -268,7 +305,9 @@ def _entity(doc, name, spec) -> Entity:
         if kind not in ("one", "many"):
             raise doc.error("E0206", f"relationship type must be `one` or `many`, not {kind!r}", rwhere + ("type",))
         target = _identifier(doc, rspec.get("entity"), rwhere + ("entity",), "the related entity")
-        rels[rname] = Relationship(rname, target, kind, rspec.get("local", key), rspec.get("remote", "id"))
+        local = _identifier(doc, rspec.get("local", key), rwhere + ("local",), "local")
+        remote = _identifier(doc, rspec.get("remote", "id"), rwhere + ("remote",), "remote")
+        rels[rname] = Relationship(rname, target, kind, local, remote)
     calculated = {}
     spans = {}
     for cname, formula in (spec.get("calculated") or {}).items():
@@ -283,6 +322,7 @@ def _entity(doc, name, spec) -> Entity:
             raise doc.error("E0202", "event must be {name: <property>, time: <property>}", where + ("event",))
         event_name, event_time = event.get("name", "name"), event.get("time")
         for role, prop in (("name", event_name), ("time", event_time)):
+            _identifier(doc, prop, where + ("event", role), f"event {role}")
             if prop not in props:
                 raise doc.error("E0207", f"event {role} {prop!r} is not a property of {name}", where + ("event", role),
                                 hints=did_you_mean(str(prop), props))
@@ -291,7 +331,14 @@ def _entity(doc, name, spec) -> Entity:
     aliases = spec.get("aliases") or []
     if isinstance(aliases, str):
         aliases = [aliases]
-    return Entity(name, table, key, props, rels, calculated, spans, spec.get("source"), tuple(aliases),
+    if not isinstance(aliases, list):
+        raise doc.error("E0202", "aliases must be a name or a list of names", where + ("aliases",))
+    for i, alias in enumerate(aliases):
+        _identifier(doc, alias, where + ("aliases", i), "an alias")
+    source = spec.get("source")
+    if source is not None:
+        _identifier(doc, source, where + ("source",), "source (a file path)")
+    return Entity(name, table, key, props, rels, calculated, spans, source, tuple(aliases),
                   event_name, event_time)
 
 
@@ -301,8 +348,12 @@ def _lists(doc, spec) -> ListsTable | None:
     if not isinstance(spec, dict):
         raise doc.error("E0202", "lists must be {table, list, member}", ("lists",))
     _known_keys(doc, spec, ("lists",), ("table", "list", "member", "source"))
-    return ListsTable(spec.get("table", "list_members"), spec.get("list", "list_slug"),
-                      spec.get("member", "member_key"), spec.get("source"))
+    defaults = {"table": "list_members", "list": "list_slug", "member": "member_key", "source": None}
+    values = {k: spec.get(k, d) for k, d in defaults.items()}
+    for k, v in values.items():
+        if v is not None or k != "source":
+            _identifier(doc, v, ("lists", k), f"lists.{k}")
+    return ListsTable(values["table"], values["list"], values["member"], values["source"])
 
 
 def _limits(doc, spec):

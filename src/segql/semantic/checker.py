@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from segql import ir
+from segql import ir, limits
+from segql.ir.visit import expanded_size
 from segql.schema import Schema, did_you_mean
 from segql.semantic.events import EventsMixin
 from segql.semantic.functions import FunctionsMixin
@@ -41,6 +42,7 @@ class Checker(PathsMixin, TypesMixin, TimeMixin, FunctionsMixin, PredicatesMixin
         self.tz = ZoneInfo(schema.timezone)
         self._resolving: list[str] = []  # calculated fields / segments being resolved (cycle detection)
         self._segment_cache: dict[str, ir.Segment] = {}
+        self._values: dict[tuple, ir.Expr] = {}  # checked calculated fields and lets, each checked once
 
     def check_definition(self, d: ast.Definition) -> ir.Segment:
         if d.slug in self._segment_cache:
@@ -67,6 +69,11 @@ class Checker(PathsMixin, TypesMixin, TimeMixin, FunctionsMixin, PredicatesMixin
                 condition = self.condition(d.condition, scope)
             finally:
                 self._resolving.pop()
+            size = expanded_size(condition, limits.MAX_EXPANDED_NODES)
+            if size > limits.MAX_EXPANDED_NODES:  # lets, calculated fields and segments it uses, written out
+                raise _err("E0116", f"segment {d.slug!r} expands to more than {limits.MAX_EXPANDED_NODES:,} terms "
+                           "once the lets, calculated fields and segments it uses are written out", d.span,
+                           ["refer to each segment or field fewer times; split the segment"])
             seg = ir.Segment(d.slug, entity.name, "segment", condition, d.title, d.description)
         self._segment_cache[d.slug] = seg
         return seg

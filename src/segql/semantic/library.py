@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from segql.errors import SegqlError
+from segql.files import is_regular_file
 from segql.frontends.source import load_file
 from segql.syntax import ast
 
@@ -41,8 +42,8 @@ def library_for(documents: list[ast.Document], schema=None) -> Library:
         found = []
         for folder in dirs:
             for file in sorted(folder.glob("*.segql")) + sorted(folder.glob("*.json")):
-                if file.resolve() in loaded or file.name == "schema.json":
-                    continue
+                if file.resolve() in loaded or file.name == "schema.json" or not is_regular_file(file):
+                    continue  # a FIFO or device beside the file must not block or flood the search
                 loaded.add(file.resolve())
                 try:
                     doc = load_file(str(file), schema=schema)

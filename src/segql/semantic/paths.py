@@ -3,8 +3,9 @@
 one comparison lifts them into `Exists` (SPEC §2.3, §2.4); quantifiers `any`/`all`/`no`."""
 from __future__ import annotations
 
-from segql import ir
+from segql import ir, limits
 from segql.errors import NO_SPAN
+from segql.ir.visit import expanded_size
 from segql.schema import Entity, did_you_mean
 from segql.semantic.scope import Multi, Scope
 from segql.semantic.scope import err as _err
@@ -43,7 +44,12 @@ class PathsMixin:
             if i == 0 and part in scope.lets:
                 if not last:
                     raise _err("E0303", f"{part!r} is a calculated field, not a relationship", spans[i])
-                return steps, self._calculated(part, scope.lets[part], scope, scope.let_spans.get(part, spans[i]))
+                formula = scope.lets[part]
+                memo_key = ("let", scope.entity.name, part, id(formula))  # the definition keeps `formula` alive
+                if memo_key not in self._values:
+                    self._values[memo_key] = self._calculated(part, formula, scope,
+                                                              scope.let_spans.get(part, spans[i]))
+                return steps, self._values[memo_key]
             name = entity.find(part)
             if name is None:
                 candidates = entity.member_names() + (list(scope.lets) if i == 0 else [])
@@ -62,8 +68,11 @@ class PathsMixin:
             if name in entity.properties:
                 prop = entity.properties[name]
                 return steps, ir.Column(entity.name, prop, 0, prop.name == entity.key)
-            sub = Scope(entity)
-            return steps, self._calculated(name, _parse_formula(entity, name), sub, entity.calculated_spans.get(name))
+            memo_key = ("calculated", entity.name, name)
+            if memo_key not in self._values:
+                self._values[memo_key] = self._calculated(name, _parse_formula(entity, name), Scope(entity),
+                                                          entity.calculated_spans.get(name))
+            return steps, self._values[memo_key]
         return steps, None
 
     def _calculated(self, name, formula_ast, scope: Scope, span):
@@ -80,6 +89,12 @@ class PathsMixin:
         if isinstance(value, Multi):
             raise _err("E0305", f"calculated field {name!r} uses a to-many path as a value", span or NO_SPAN,
                        ["use an aggregate such as count(...) or sum(...)"])
+        # each use of a field is written out in SQL: `c2 = c1 + c1`, `c3 = c2 + c2`, … doubles per field
+        size = expanded_size(value, limits.MAX_FORMULA_NODES)
+        if size > limits.MAX_FORMULA_NODES:
+            raise _err("E0116", f"{name!r} expands to more than {limits.MAX_FORMULA_NODES:,} terms once the fields "
+                       "it uses are written out", span or NO_SPAN,
+                       ["use each field fewer times, e.g. `2 * c1` instead of `c1 + c1`"])
         return value
 
     def _path_names(self, node):

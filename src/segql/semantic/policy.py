@@ -11,8 +11,9 @@ from segql.syntax import ast
 
 def measure(node: ast.Node, library: Library | None = None, _seen=None) -> tuple[int, int]:
     """(leaf conditions, nesting of and/or/not/quantifiers) of a condition, counting inside quantifiers
-    and referenced segments (SPEC §3 limits)."""
-    _seen = set() if _seen is None else _seen
+    and referenced segments (SPEC §3 limits) — a segment referenced twice counts twice, as the SQL
+    writes it out twice; each one is measured once (memoised), so this stays linear."""
+    _seen = {"memo": {}, "open": set()} if _seen is None else _seen
     if isinstance(node, ast.Parens):
         return measure(node.item, library, _seen)
     if isinstance(node, (ast.And, ast.Or)):
@@ -27,10 +28,17 @@ def measure(node: ast.Node, library: Library | None = None, _seen=None) -> tuple
         leaves, depth = measure(node.condition, library, _seen)
         return leaves, depth + 1
     if isinstance(node, ast.InSegment) and node.kind == "segment" and library is not None:
+        memo, open_ = _seen["memo"], _seen["open"]
+        if node.slug in memo:
+            return memo[node.slug]
         found = library.find(node.slug)
-        if found and found[0].condition is not None and node.slug not in _seen:
-            _seen.add(node.slug)
-            return measure(found[0].condition, library, _seen)
+        if found and found[0].condition is not None and node.slug not in open_:  # a cycle is the checker's E0309
+            open_.add(node.slug)
+            try:
+                memo[node.slug] = measure(found[0].condition, library, _seen)
+            finally:
+                open_.discard(node.slug)
+            return memo[node.slug]
     return 1, 0
 
 

@@ -9,11 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from segql.errors import NO_SPAN, Span
+from segql import limits
+from segql.errors import NO_SPAN, SegqlError, Span
 
 
 def _span():
     return field(default=NO_SPAN, compare=False, repr=False)
+
+
+def _check_amount(amount, unit: str, span: Span) -> None:
+    """Every time amount, from any front end, within MAX_DURATION_YEARS: `99999999999999999999 days ago`
+    would otherwise reach the engine as an overflow or a date out of range."""
+    most = limits.max_time_amount(unit)
+    if isinstance(amount, int) and most is not None and abs(amount) > most:
+        raise SegqlError("E0115", f"{amount:,} {unit}s is over the limit of {most:,} "
+                         f"({limits.MAX_DURATION_YEARS:,} years)", span,
+                         ["compare with a date instead, e.g. `signup_date < 1900-01-01`"])
 
 
 class Node:
@@ -56,6 +67,9 @@ class Duration(Node):
     unit: str  # singular: second minute hour day week month quarter year
     ago: bool = False
     span: Span = _span()
+
+    def __post_init__(self):
+        _check_amount(self.amount, self.unit, self.span)
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,10 @@ class Period(Node):
     amount: int = 0
     amount2: int = 0
     span: Span = _span()
+
+    def __post_init__(self):
+        _check_amount(self.amount, self.unit, self.span)
+        _check_amount(self.amount2, self.unit, self.span)
 
 
 @dataclass(frozen=True)

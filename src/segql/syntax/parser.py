@@ -5,8 +5,11 @@ Safety limits are enforced here, before anything recursive runs: input size and 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
+import gc
+import re
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path as _FsPath
@@ -66,6 +69,11 @@ def _meta_span(meta) -> Span:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# what the lexer will make a token of, near enough to bound the parser's work (strings, names, symbols)
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`|#[^\n]*|[\w.$]+|\S')
+
+
 def unescape(raw: str, span: Span) -> str:
     """Decode a quoted string literal: \\" \\' \\\\ \\n \\t \\r \\uXXXX."""
     body = raw[1:-1]
@@ -95,6 +103,12 @@ def unescape(raw: str, span: Span) -> str:
     text = "".join(out)
     if "\x00" in text:
         raise SegqlError("E0104", "strings may not contain U+0000", span)
+    if _SURROGATE.search(text):  # `\uD83D\uDE00` is one character, as in JSON; a lone half is none
+        try:
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise SegqlError("E0104", "a \\u escape names half of a surrogate pair, which is no character",
+                             span, ["write the character itself, or both halves: \\uD83D\\uDE00"]) from None
     return text
 
 
@@ -492,6 +506,16 @@ def _too_deep(node: Tree) -> SegqlError:
                       ["split the condition into segments and combine them with `in segment`"])
 
 
+_NUMBER_TOKENS = ("INT", "DECIMAL", "MONEY")
+
+
+def _check_number_token(tok: Token) -> None:
+    """A number too long for any engine — and, past 4,300 digits, for Python's own int() — is E0114."""
+    if sum(c.isdigit() for c in tok.value) > limits.MAX_NUMBER_DIGITS:  # `$1,000,…`: commas do not count
+        raise SegqlError("E0114", f"numbers may have at most {limits.MAX_NUMBER_DIGITS} digits",
+                         _tok_span(tok), ["compare with a smaller number"])
+
+
 def _dispatch_table() -> dict:
     """rule name -> (plain function, wants meta) for every `_ToAst` rule method, resolved once.
 
@@ -541,6 +565,8 @@ def _to_ast(tree: Tree):
                 raise _too_deep(t)
             d = depth + 1
             q.extend([(c, d) for c in t.children])
+        elif isinstance(t, Token) and len(t) > limits.MAX_NUMBER_DIGITS and t.type in _NUMBER_TOKENS:
+            _check_number_token(t)
     transformer = None
     stack: list = []
     for x in reversed(rev_postfix):
@@ -582,20 +608,47 @@ def _check_size(text: str) -> None:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SegqlError("E0101", "the input contains a NUL character (U+0000)", Span(line, 1, line, 2))
+    if len(text) > limits.MAX_TOKENS:  # cheap: fewer characters than tokens is fewer tokens
+        tokens = sum(1 for _ in _TOKEN.finditer(text))
+        if tokens > limits.MAX_TOKENS:
+            raise SegqlError("E0111", f"input of {tokens:,} words and symbols is over the limit of "
+                             f"{limits.MAX_TOKENS:,}", Span(1, 1, 1, 2),
+                             ["split it into several segments and combine them with `in segment`",
+                              "or keep long value lists in a static list (`in list ...`)"])
+    bad = _SURROGATE.search(text)  # from undecodable bytes in argv (`-e`), or API callers
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise SegqlError("E0101", "the input contains a lone surrogate (not valid Unicode text)",
+                         Span(line, 1, line, 2), ["pass the condition as UTF-8 text"])
+
+
+@contextlib.contextmanager
+def _no_gc():
+    """Parsing builds millions of objects that all stay alive, none in a cycle: the cyclic garbage
+    collector's passes over them were half of the time of a 45,000-condition parse. The input is
+    bounded (MAX_INPUT_CHARS), so pausing it is safe; it runs again right after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _parse(text: str, start: str):
     _check_size(text)
-    try:
-        tree = _parser().parse(text, start=start)
-    except UnexpectedInput as err:
-        raise _syntax_error(err, text) from None
-    try:
-        return _to_ast(tree)  # the depth check, then the transform (see `_to_ast`)
-    except VisitError as err:
-        if isinstance(err.orig_exc, SegqlError):
-            raise err.orig_exc from None
-        raise
+    with _no_gc():
+        try:
+            tree = _parser().parse(text, start=start)
+        except UnexpectedInput as err:
+            raise _syntax_error(err, text) from None
+        try:
+            return _to_ast(tree)  # the depth check, then the transform (see `_to_ast`)
+        except VisitError as err:
+            if isinstance(err.orig_exc, SegqlError):
+                raise err.orig_exc from None
+            raise
 
 
 def parse_document(text: str, path: str | None = None) -> ast.Document:
