@@ -25,6 +25,7 @@ from segql.cli import (
     plan,
     refresh,
     run,
+    schema,
     segments,
     serve,
 )
@@ -32,8 +33,8 @@ from segql.cli.common import UsageError, apply_config
 from segql.cli.output import emit_errors
 from segql.errors import SegqlError
 
-COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists, segments, plan, apply, serve,
-            keys)  # in `--help` order
+COMMANDS = (check, fmt, compile, run, counts, explain, overlap, refresh, lists, schema, segments, plan, apply,
+            serve, keys)  # in `--help` order
 USAGE_CODES = {"E0003", "E0004"}  # choices a user must make on the command line: exit 2
 
 
