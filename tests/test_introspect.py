@@ -18,7 +18,14 @@ from test_operations import demo_rows, drop_postgres_schema, postgres_url_in_sch
 
 import segql
 from segql.engines import connect
-from segql.ops.introspect import INSTANT_NOTE, classify, compatible, init_schema, usable_name, yaml_scalar
+from segql.ops.introspect import (
+    INSTANT_NOTE,
+    classify,
+    compatible,
+    init_schema,
+    usable_name,
+    yaml_scalar,
+)
 
 SEGMENTS = [EXAMPLES / "segments" / n for n in ("seed002.segql", "high_value_prospects.segql", "spec_example.segql")]
 DEMO = ("organizations", "contacts", "deals", "events", "list_members")  # in foreign-key order
@@ -90,7 +97,7 @@ def database(request, tmp_path_factory):
     elif dialect == "postgres":
         name = f"segql_introspect_{uuid.uuid4().hex[:8]}"
         url = postgres_url_in_schema(name)
-        cleanup = lambda: drop_postgres_schema(name)  # noqa: E731
+        cleanup = lambda: drop_postgres_schema(name)
     else:
         base = engine_url("mysql")
         name = f"segql_introspect_{uuid.uuid4().hex[:8]}"
@@ -137,8 +144,7 @@ def line_of(text: str, entity: str, needle: str) -> int:
 
 
 # ---- schema init ---------------------------------------------------------------------------------
-def test_generated_schema_loads_with_keys_types_and_both_directions_of_each_foreign_key(database, generated):
-    _, dialect = database
+def test_generated_schema_loads_with_keys_types_and_both_directions_of_each_foreign_key(generated):
     path, text = generated
     schema = segql.load_schema(path)
     assert set(schema.entities) == {"organizations", "contacts", "deals", "events", "order_items", "Audit", "nokey"}
@@ -269,7 +275,7 @@ def test_check_db_reports_drift_at_the_schema_lines(database, generated, tmp_pat
 
 
 def test_check_db_reports_an_incompatible_type_with_the_fix(database, generated, tmp_path):
-    url, dialect = database
+    url, _ = database
     _, text = generated
     edited = re.sub(r"(?m)^(      email): string$", r"\1: integer", text)
     edited = re.sub(r"(?m)^(      order_count): integer$", r"\1: number", edited)  # number on integer: fine
@@ -348,6 +354,10 @@ def test_bad_inputs_are_diagnostics_not_tracebacks(tmp_path):
     assert code == 2 and "--force" in err and existing.read_text("utf-8") == "keep me"
     code, _, err = run_cli("check", EXAMPLES / "segments" / "seed002.segql", "--db", "nosuch://x")
     assert code == 1 and "error[E0600]" in err
+    no_sources = tmp_path / "tables.yml"
+    no_sources.write_text("entities:\n  a:\n    table: a\n", "utf-8")
+    code, _, err = run_cli("schema", "check", "--schema", no_sources)
+    assert code == 2 and "give --db URL" in err
 
 
 def test_an_engine_without_a_catalogue_reader_says_so():

@@ -1,7 +1,13 @@
 """DuckDB (the embedded default): `duckdb://` in memory, `duckdb:///relative.db`, `duckdb:////abs.db`."""
 from __future__ import annotations
 
-from segql.engines.base import _DBAPIEngine, _file_path, _query_error, _refused, group_tables
+from segql.engines.base import (
+    _DBAPIEngine,
+    _file_path,
+    _query_error,
+    _refused,
+    group_tables,
+)
 
 
 class DuckDBEngine(_DBAPIEngine):

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlglot import exp
+
 from segql import engines
 from segql.engines.base import Table
 from segql.errors import SchemaError, SegqlError
@@ -94,7 +96,7 @@ def classify(dialect: str, ctype: str) -> Mapped:
 
 def _kind(base: str) -> str:
     for prefix, kind in _KINDS:
-        if base == prefix or base.startswith(prefix + " ") or base.startswith(prefix + "("):
+        if base == prefix or base.startswith((prefix + " ", prefix + "(")):
             return kind
     return "a type segql does not read"
 
@@ -229,8 +231,6 @@ def init_schema(engine, tables: list[str] | None = None, *, schema: str | None =
 def init_files(folder: str, *, out_dir: str = ".") -> Generated:
     """A schema over a folder's Parquet/CSV files, read by the embedded DuckDB as `segql run` reads them;
     `source:` paths are relative to `out_dir` (where the schema is written)."""
-    from sqlglot import exp
-
     root = Path(folder)
     if not root.is_dir():
         raise SegqlError("E0816", f"{folder} is not a folder", hints=["pass --files DIR, a folder of .parquet/.csv files"])
@@ -347,7 +347,7 @@ def _add_links(links, note: str) -> None:
         many_count[(tgt.name, src.name)] = many_count.get((tgt.name, src.name), 0) + 1
     taken: dict[str, set[str]] = {}
     for src, local, tgt, remote in links:
-        stem = re.sub(r"_?id$", "", local, flags=re.I) or tgt.name
+        stem = re.sub(r"_?id$", "", local, flags=re.IGNORECASE) or tgt.name
         one = stem if stem.casefold() != local.casefold() else tgt.name
         many = src.name if many_count[(tgt.name, src.name)] == 1 and src is not tgt else f"{src.name}_by_{stem}"
         _add_rel(src, one, (tgt.name, "one", local, remote, note), taken)
@@ -366,7 +366,7 @@ def _guess_relationships(ents: list[_Entity]) -> None:
     links = []
     for ent in ents:
         for prop in ent.props:
-            m = re.fullmatch(r"(.+?)_?id", prop.name, flags=re.I)
+            m = re.fullmatch(r"(.+?)_?id", prop.name, flags=re.IGNORECASE)
             if not m or prop.name == ent.key or prop.type not in ("integer", "string"):
                 continue
             stem = m.group(1).lower()
@@ -443,14 +443,16 @@ def _emit(ents: list[_Entity], lists: Table | None, origin: str, dialect: str, l
 
 
 # ---- check against the catalogue -----------------------------------------------------------------
-def check_catalogue(schema: Schema, engine) -> list[SchemaError]:
+def check_catalogue(schema: Schema, engine, *, sources_only: bool = False) -> list[SchemaError]:
     """Every entity's table and every property's column exists, with a type the property can read;
     each problem at the schema's YAML line (E0810 an instant column declared `timestamp`, E0814 a
-    missing table, E0815 a missing column, E0816 an incompatible type)."""
+    missing table, E0815 a missing column, E0816 an incompatible type). `sources_only`: the engine is
+    the embedded DuckDB over the `source:` files, so entities without one are not checked."""
     checker = _Checker(schema, engine)
     for ent in schema.entities.values():
-        checker.entity(ent)
-    if schema.lists is not None:
+        if ent.source or not sources_only:
+            checker.entity(ent)
+    if schema.lists is not None and (schema.lists.source or not sources_only):
         checker.lists(schema.lists)
     return checker.errors
 
@@ -552,9 +554,12 @@ class _Checker:
 
 
 def _instant_fix(dialect: str, column: str, tz: str) -> str:
-    convert = {"postgres": f"{column} AT TIME ZONE '{tz}'", "duckdb": f"timezone('{tz}', {column})",
-               "mysql": f"CONVERT_TZ({column}, @@session.time_zone, '+00:00')"}.get(dialect)
-    fix = (f"read it through a view that converts it to the schema's zone ({convert} AS {column})"
+    """The hint of E0810: the type it should be, and a view that makes the column a wall-clock time now."""
+    col = exp.to_identifier(column, quoted=True).sql(dialect=dialect)
+    zone = exp.Literal.string(tz).sql(dialect=dialect)
+    convert = {"postgres": f"{col} AT TIME ZONE {zone}", "duckdb": f"timezone({zone}, {col})",
+               "mysql": f"CONVERT_TZ({col}, @@session.time_zone, {zone})"}.get(dialect)
+    fix = (f"read it through a view that converts it to the schema's zone ({convert} AS {col})"
            if convert else "read it through a view that converts it to the schema's zone")
     return (f"declare it `instant` once segql supports it; until then {fix}, or keep `timestamp` knowingly with "
             f"the comment `# {INSTANT_NOTE}` on its line")
