@@ -413,3 +413,23 @@ def test_usable_names(raw, name):
                                    "ünï", "-", "1e3", "data/x.parquet"])
 def test_yaml_scalars_read_back_as_the_same_string(value):
     assert yaml.safe_load(f"k: {yaml_scalar(value)}") == {"k": value}
+
+
+def test_sqlite_text_columns_holding_dates_are_guessed_from_their_values():
+    """segql's own SQLite tables keep dates and timestamps as TEXT: a sample of the values decides."""
+    from test_operations import load_demo
+
+    with connect("sqlite://") as engine:
+        load_demo(engine)
+        engine.execute("CREATE TABLE mixed AS SELECT 1 AS a, 'x' AS b, 2.5 AS c")
+        engine.execute("CREATE TABLE words (code TEXT)")
+        engine.execute("INSERT INTO words VALUES ('12'), ('2024-01-01'), (NULL)")
+        generated = init_schema(engine, ["contacts", "mixed", "words"])
+    schema = segql.parse_schema(generated.text)
+    contacts = schema.entities["contacts"].properties
+    assert (contacts["signup_date"].type, contacts["last_activity"].type, contacts["email"].type) == (
+        "date", "timestamp", "string")
+    assert "signup_date: date  # guessed from the values: SQLite declares it TEXT" in generated.text
+    assert {n: p.type for n, p in schema.entities["mixed"].properties.items()} == {
+        "a": "integer", "b": "string", "c": "number"}
+    assert schema.entities["words"].properties["code"].type == "string"  # not every value is a date

@@ -20,18 +20,20 @@ def add(sub) -> None:
                             "primary keys, types mapped, relationships from foreign keys in both directions. "
                             "Guesses and columns segql cannot read are marked with YAML comments.")
     src = init.add_mutually_exclusive_group()
-    src.add_argument("--db", help="duckdb:///path, postgresql://…, mysql://…, sqlite:///… (default: the config file's)")
+    src.add_argument("--db", metavar="URL", help="duckdb:///path, postgresql://…, mysql://…, sqlite:///… (default: the config file's)")
     src.add_argument("--files", metavar="DIR", help="a folder of .parquet/.csv files: each file an entity with `source:`")
     init.add_argument("--tables", help="only these tables (comma-separated)")
     init.add_argument("-o", "--output", metavar="FILE", help="write the schema here (default: standard output)")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    init.add_argument("--format", choices=("text", "json"), default="text",
+                      help="diagnostics for people (text) or tools (json); the schema is YAML either way")
     init.set_defaults(handler=run_init)
 
     check = inner.add_parser("check", help="check the schema against the database's catalogue",
                              description="Report every entity whose table, and every property whose column, "
                              "is missing from the database or has a type the property cannot read. Without "
                              "--db, the schema's `source:` files are checked.")
-    check.add_argument("--db", help="duckdb:///path, postgresql://…, mysql://…, sqlite:///… (default: the config "
+    check.add_argument("--db", metavar="URL", help="duckdb:///path, postgresql://…, mysql://…, sqlite:///… (default: the config "
                        "file's, else the schema's source files)")
     add_common(check)
     check.set_defaults(handler=run_check)

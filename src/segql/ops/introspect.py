@@ -219,6 +219,9 @@ def init_schema(engine, tables: list[str] | None = None, *, schema: str | None =
     dialect = engine.dialect
     taken: set[str] = set()
     ents = [_entity(t, dialect, taken, (sources or {}).get(t.name)) for t in catalogue]
+    if dialect == "sqlite":
+        for ent in ents:
+            _sqlite_values(engine, ent)
     by_table = {e.table.name: e for e in ents}
     _relationships(ents, by_table)
     if guess_relationships:
@@ -316,6 +319,45 @@ def _entity(table: Table, dialect: str, taken: set[str], source: str | None) -> 
     if key_prop is not None and key_prop.type is None:  # a key segql cannot type: compare it as text
         key_prop.type, key_prop.note = "string", f"{key_prop.ctype} key read as text"
     return ent
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+SAMPLE = 200
+
+
+def _sqlite_values(engine, ent: _Entity) -> None:
+    """SQLite columns declared TEXT (or nothing) often hold dates and timestamps — segql's own SQLite
+    tables do: a sample of the values decides, and the comment says it was guessed."""
+    for prop in ent.props:
+        if prop.type not in ("string", None) or (prop.type is None and prop.ctype.strip()):
+            continue
+        column = exp.column(exp.to_identifier(prop.column, quoted=True))
+        query = (exp.select(column).from_(exp.Table(this=exp.to_identifier(ent.table.name, quoted=True)))
+                 .where(exp.Not(this=exp.Is(this=column.copy(), expression=exp.Null()))).limit(SAMPLE))
+        values = [r[0] for r in engine.execute(query.sql(dialect="sqlite"))]
+        guessed = _type_of_values(values, declared=bool(prop.ctype.strip()))
+        if guessed and guessed != prop.type:
+            prop.type = guessed
+            prop.note = (f"guessed from the values: SQLite declares it {prop.ctype or 'without a type'}")
+
+
+def _type_of_values(values: list, *, declared: bool) -> str | None:
+    if not values:
+        return None
+    if all(isinstance(v, str) for v in values):
+        if all(_ISO_DATE.fullmatch(v) for v in values):
+            return "date"
+        if all(_ISO_TIMESTAMP.fullmatch(v) for v in values):
+            return "timestamp"
+        return "string"
+    if declared:  # a TEXT column with numbers in it stays text
+        return None
+    if all(isinstance(v, int) for v in values):
+        return "integer"
+    if all(isinstance(v, (int, float)) for v in values):
+        return "number"
+    return None
 
 
 def _relationships(ents: list[_Entity], by_table: dict[str, _Entity]) -> None:
