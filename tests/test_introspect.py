@@ -433,3 +433,33 @@ def test_sqlite_text_columns_holding_dates_are_guessed_from_their_values():
     assert {n: p.type for n, p in schema.entities["mixed"].properties.items()} == {
         "a": "integer", "b": "string", "c": "number"}
     assert schema.entities["words"].properties["code"].type == "string"  # not every value is a date
+
+
+def test_relationship_names_avoid_properties_and_self_references_say_their_column():
+    with connect("duckdb://") as engine:
+        engine.execute("CREATE TABLE teams (id INTEGER PRIMARY KEY, name VARCHAR)")
+        engine.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, team VARCHAR, team_id INTEGER REFERENCES teams(id), "
+                       "mentor_id INTEGER REFERENCES people(id), paid BOOLEAN)")
+        schema = segql.parse_schema(init_schema(engine).text)
+    people = {n: (r.target, r.kind, r.local, r.remote) for n, r in schema.entities["people"].relationships.items()}
+    assert people == {"teams": ("teams", "one", "team_id", "id"),  # `team` is a property
+                      "mentor": ("people", "one", "mentor_id", "id"),
+                      "people_by_mentor": ("people", "many", "id", "mentor_id")}
+    assert set(schema.entities["teams"].relationships) == {"people"}
+    assert schema.entities["people"].event_name is None
+
+
+def test_check_reads_a_qualified_table_in_its_own_schema(tmp_path):
+    url = f"duckdb:///{tmp_path / 'q.db'}"
+    with connect(url) as engine:
+        engine.execute("CREATE SCHEMA crm")
+        engine.execute("CREATE TABLE crm.accounts (id INTEGER, owner VARCHAR)")
+    good = tmp_path / "good.yml"
+    good.write_text("entities:\n  accounts:\n    table: crm.accounts\n    properties: {owner: string}\n", "utf-8")
+    code, out, err = run_cli("schema", "check", "--schema", good, "--db", url)
+    assert code == 0 and "1 entity match" in out, err
+    bad = tmp_path / "bad.yml"
+    bad.write_text("entities:\n  accounts:\n    table: crm.acounts\n    properties: {owner: string}\n", "utf-8")
+    code, _, err = run_cli("schema", "check", "--schema", bad, "--db", url)
+    assert code == 1 and "bad.yml:3:12: error[E0814]: table 'crm.acounts' does not exist in schema 'crm'" in err
+    assert 'did you mean "accounts"?' in err

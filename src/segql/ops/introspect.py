@@ -383,22 +383,31 @@ def _relationships(ents: list[_Entity], by_table: dict[str, _Entity]) -> None:
     _add_links(links, "")
 
 
+_ID_SUFFIX = re.compile(r"(?:_id|_ID|Id|ID)$")  # contact_id, contactId — not `paid`
+
+
 def _add_links(links, note: str) -> None:
     many_count: dict[tuple[str, str], int] = {}
     for src, _local, tgt, _remote in links:
         many_count[(tgt.name, src.name)] = many_count.get((tgt.name, src.name), 0) + 1
     taken: dict[str, set[str]] = {}
     for src, local, tgt, remote in links:
-        stem = re.sub(r"_?id$", "", local, flags=re.IGNORECASE) or tgt.name
-        one = stem if stem.casefold() != local.casefold() else tgt.name
-        many = src.name if many_count[(tgt.name, src.name)] == 1 and src is not tgt else f"{src.name}_by_{stem}"
-        _add_rel(src, one, (tgt.name, "one", local, remote, note), taken)
-        _add_rel(tgt, many, (src.name, "many", remote, local, note), taken)
+        stem = _ID_SUFFIX.sub("", local) or tgt.name
+        ones = [stem, tgt.name] if stem.casefold() != local.casefold() else [tgt.name]
+        manys = ([src.name] if many_count[(tgt.name, src.name)] == 1 and src is not tgt else []) + [
+            f"{src.name}_by_{stem}"]
+        _add_rel(src, ones, (tgt.name, "one", local, remote, note), taken)
+        _add_rel(tgt, manys, (src.name, "many", remote, local, note), taken)
 
 
-def _add_rel(ent: _Entity, name: str, spec: tuple, taken: dict) -> None:
+def _add_rel(ent: _Entity, candidates: list[str], spec: tuple, taken: dict) -> None:
+    """The first candidate name not yet used on the entity (a property `team` beside `team_id` makes
+    the relationship `teams`), else the first with a number."""
     names = taken.setdefault(ent.name, {p.name.casefold() for p in ent.props} | {r.casefold() for r in ent.rels})
-    ent.rels[_unique(usable_name(name), names)] = spec
+    free = [usable_name(c) for c in candidates if usable_name(c).casefold() not in names]
+    name = free[0] if free else _unique(usable_name(candidates[0]), names)
+    names.add(name.casefold())
+    ent.rels[name] = spec
 
 
 def _guess_relationships(ents: list[_Entity]) -> None:
@@ -408,7 +417,7 @@ def _guess_relationships(ents: list[_Entity]) -> None:
     links = []
     for ent in ents:
         for prop in ent.props:
-            m = re.fullmatch(r"(.+?)_?id", prop.name, flags=re.IGNORECASE)
+            m = re.fullmatch(r"(.+?)" + _ID_SUFFIX.pattern, prop.name)
             if not m or prop.name == ent.key or prop.type not in ("integer", "string"):
                 continue
             stem = m.group(1).lower()
@@ -429,9 +438,10 @@ _EVENT_TIMES = ("occurred_at", "timestamp", "event_time", "event_timestamp", "ti
 
 
 def _guess_event(ent: _Entity) -> tuple[str, str] | None:
-    """A table named like events with a name column and a time column is an event stream (`performed`)."""
-    if "event" not in ent.name.lower():
-        return None
+    """A table named like events, related to an entity, with a name column and a time column is an event
+    stream (`performed`)."""
+    if "event" not in ent.name.lower() or not any(r[1] == "one" for r in ent.rels.values()):
+        return None  # events happen to someone: the stream relates to an entity
     props = {p.name.lower(): p for p in ent.props if p.type}
     name = next((props[n] for n in _EVENT_NAMES if n in props and props[n].type == "string"), None)
     time = next((props[n] for n in _EVENT_TIMES if n in props and props[n].type in ("timestamp", "date")), None)
