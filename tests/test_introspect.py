@@ -332,9 +332,10 @@ def test_files_init_runs_the_examples_and_checks_clean(files, tmp_path):
 
 
 def test_files_inside_the_project_get_relative_sources(files, tmp_path):
-    code, out, err = run_cli("schema", "init", "--files", files.name, cwd=files.parent)
+    code, out, err = run_cli("schema", "init", "--files", files.name, "--tables", "contacts,deals", cwd=files.parent)
     assert code == 0, err
     assert f'source: "{files.name}/contacts.parquet"' in out
+    assert list(yaml.safe_load(out)["entities"]) == ["contacts", "deals"]
 
 
 # ---- diagnostics and usage -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ def add(sub) -> None:
     src = init.add_mutually_exclusive_group()
     src.add_argument("--db", metavar="URL", help="duckdb:///path, postgresql://…, mysql://…, sqlite:///… (default: the config file's)")
     src.add_argument("--files", metavar="DIR", help="a folder of .parquet/.csv files: each file an entity with `source:`")
-    init.add_argument("--tables", help="only these tables (comma-separated)")
+    init.add_argument("--tables", help="only these tables, or files by name without suffix (comma-separated)")
     init.add_argument("-o", "--output", metavar="FILE", help="write the schema here (default: standard output)")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     init.add_argument("--format", choices=("text", "json"), default="text",
@@ -46,10 +46,10 @@ def run_init(args) -> int:
     out = Path(args.output) if args.output else None
     if out is not None and out.exists() and not args.force:
         raise UsageError(f"{out} exists; pass --force to overwrite it")
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
     if args.files:
-        generated = init_files(args.files, out_dir=str(out.parent) if out else ".")
+        generated = init_files(args.files, tables, out_dir=str(out.parent) if out else ".")
     elif args.db:
-        tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
         with connect(args.db) as engine:
             generated = init_schema(engine, tables, origin=_shown(args.db))
     else:

@@ -231,7 +231,7 @@ def init_schema(engine, tables: list[str] | None = None, *, schema: str | None =
     return _emit(ents, lists, origin, dialect, (sources or {}).get(lists.name) if lists else None)
 
 
-def init_files(folder: str, *, out_dir: str = ".") -> Generated:
+def init_files(folder: str, tables: list[str] | None = None, *, out_dir: str = ".") -> Generated:
     """A schema over a folder's Parquet/CSV files, read by the embedded DuckDB as `segql run` reads them;
     `source:` paths are relative to `out_dir` (where the schema is written)."""
     root = Path(folder)
@@ -250,7 +250,7 @@ def init_files(folder: str, *, out_dir: str = ".") -> Generated:
                                                                               expressions=[exp.Literal.string(str(path.resolve()))])))
             engine.execute(view.sql(dialect="duckdb"))
             sources[table] = _source_path(path.resolve(), Path(out_dir).resolve())
-        return init_schema(engine, origin=f"the files in {folder}", sources=sources, guess_relationships=True)
+        return init_schema(engine, tables, origin=f"the files in {folder}", sources=sources, guess_relationships=True)
     finally:
         engine.close()
 
