@@ -212,7 +212,7 @@ def test_init_is_deterministic_and_tables_narrows_it(database, generated, tmp_pa
     assert set(doc["entities"]["contacts"]["relationships"]) == {"deals"}  # organizations was not read
     assert "not mapped: foreign key (organization_id) -> organizations (organizations is not among the tables" in out
     code, _, err = run_cli("schema", "init", "--db", url, "--tables", "contacs")
-    assert code == 1 and "error[E0816]" in err and 'did you mean "contacts"?' in err
+    assert code == 1 and "error[E0823]" in err and 'did you mean "contacts"?' in err
 
 
 def test_round_trip_check_db_reports_nothing(database, generated):
@@ -262,16 +262,16 @@ def test_check_db_reports_drift_at_the_schema_lines(database, generated, tmp_pat
             engine.execute(f"CREATE TABLE {q('nokey')} ({q('a')} {types['integer']}, {q('b')} {types['string']})")
     assert code == 1 and text_code == 1, err
     found = {(d["code"], d["line"]): d for d in json.loads(out)}
-    expected = {("E0815", line_of(edited, "events", "amount:")), ("E0814", line_of(edited, "nokey", "table:"))}
+    expected = {("E0822", line_of(edited, "events", "amount:")), ("E0821", line_of(edited, "nokey", "table:"))}
     if dialect != "sqlite":
         expected.add(("E0810", line_of(edited, "order_items", "seen_at:")))
     assert set(found) == expected
-    assert found[("E0815", line_of(edited, "events", "amount:"))]["hints"] == ['did you mean "amount_usd"?']
-    assert found[("E0814", line_of(edited, "nokey", "table:"))]["hints"][0].startswith("tables: Audit, ")
+    assert found[("E0822", line_of(edited, "events", "amount:"))]["hints"] == ['did you mean "amount_usd"?']
+    assert found[("E0821", line_of(edited, "nokey", "table:"))]["hints"][0].startswith("tables: Audit, ")
     if dialect != "sqlite":
         e0810 = found[("E0810", line_of(edited, "order_items", "seen_at:"))]
         assert "holds instants" in e0810["message"] and "instant" in e0810["hints"][0]
-    assert str(schema_path) in text_err and "error[E0815]" in text_err and "^" in text_err
+    assert str(schema_path) in text_err and "error[E0822]" in text_err and "^" in text_err
 
 
 def test_check_db_reports_an_incompatible_type_with_the_fix(database, generated, tmp_path):
@@ -284,7 +284,7 @@ def test_check_db_reports_an_incompatible_type_with_the_fix(database, generated,
     code, out, err = run_cli("schema", "check", "--schema", schema_path, "--db", url, "--format", "json")
     assert code == 1, err
     [diag] = json.loads(out)
-    assert (diag["code"], diag["line"]) == ("E0816", line_of(edited, "contacts", "email:"))
+    assert (diag["code"], diag["line"]) == ("E0823", line_of(edited, "contacts", "email:"))
     assert diag["hints"] == ["declare it `string`"]
 
 
@@ -323,12 +323,12 @@ def test_files_init_runs_the_examples_and_checks_clean(files, tmp_path):
     assert json.loads(got) == json.loads(want)
     code, ok, err = run_cli("schema", "check", "--schema", out)
     assert code == 0 and "match the catalogue" in ok, err
-    # a misspelled column in the schema: E0815 with "did you mean", at its line
+    # a misspelled column in the schema: E0822 with "did you mean", at its line
     bad = tmp_path / "project" / "bad.yml"
     bad.write_text(text.replace("      industry: string", "      industyr: string"), "utf-8")
     code, _, err = run_cli("schema", "check", "--schema", bad)
     assert code == 1 and f"bad.yml:{line_of(text, 'organizations', 'industry:')}:" in err
-    assert "error[E0815]" in err and 'did you mean "industry"?' in err
+    assert "error[E0822]" in err and 'did you mean "industry"?' in err
 
 
 def test_files_inside_the_project_get_relative_sources(files, tmp_path):
@@ -344,9 +344,9 @@ def test_bad_inputs_are_diagnostics_not_tracebacks(tmp_path):
     assert code == 1 and "error[E0602]" in err and "Traceback" not in err
     empty = tmp_path / "empty.db"
     code, _, err = run_cli("schema", "init", "--db", f"sqlite:///{empty}")
-    assert code == 1 and "error[E0816]" in err and "no tables" in err
+    assert code == 1 and "error[E0823]" in err and "no tables" in err
     code, _, err = run_cli("schema", "init", "--files", tmp_path / "nowhere")
-    assert code == 1 and "error[E0816]" in err
+    assert code == 1 and "error[E0823]" in err
     code, _, err = run_cli("schema", "init")
     assert code == 2 and "--db URL or --files DIR" in err
     existing = tmp_path / "schema.yml"
@@ -367,7 +367,7 @@ def test_an_engine_without_a_catalogue_reader_says_so():
 
     with pytest.raises(segql.errors.SegqlError) as info:
         init_schema(Plain())
-    assert info.value.code == "E0817"
+    assert info.value.code == "E0824"
 
 
 # ---- the pieces ----------------------------------------------------------------------------------
@@ -462,5 +462,5 @@ def test_check_reads_a_qualified_table_in_its_own_schema(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text("entities:\n  accounts:\n    table: crm.acounts\n    properties: {owner: string}\n", "utf-8")
     code, _, err = run_cli("schema", "check", "--schema", bad, "--db", url)
-    assert code == 1 and "bad.yml:3:12: error[E0814]: table 'crm.acounts' does not exist in schema 'crm'" in err
+    assert code == 1 and "bad.yml:3:12: error[E0821]: table 'crm.acounts' does not exist in schema 'crm'" in err
     assert 'did you mean "accounts"?' in err

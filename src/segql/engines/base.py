@@ -122,7 +122,7 @@ class Engine:
     def tables(self, schema: str | None = None) -> list[Table]:
         """The tables and views of `schema` (None: the connection's current schema or database) with
         their columns, primary and foreign keys, sorted by name."""
-        raise SegqlError("E0817", f"reading the catalogue of {type(self).__name__.removesuffix('Engine')} "
+        raise SegqlError("E0824", f"reading the catalogue of {type(self).__name__.removesuffix('Engine')} "
                          "is not supported yet", hints=["use DuckDB, PostgreSQL, SQLite or MySQL/MariaDB"])
 
     def __enter__(self):

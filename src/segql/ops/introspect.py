@@ -206,12 +206,12 @@ class Generated:
 
 def init_schema(engine, tables: list[str] | None = None, *, schema: str | None = None, origin: str = "",
                 sources: dict[str, str] | None = None, guess_relationships: bool = False) -> Generated:
-    """A schema from `engine.tables()`: `tables` keeps only those (E0816 for a name the catalogue lacks);
+    """A schema from `engine.tables()`: `tables` keeps only those (E0823 for a name the catalogue lacks);
     `sources` maps a table to its `source:` file (a folder of files); `guess_relationships` derives them
     from `<entity>_id` columns where there are no foreign keys to read."""
     catalogue = engine.tables(schema)
     if not catalogue:
-        raise SegqlError("E0816", f"no tables found in {origin or 'the database'}",
+        raise SegqlError("E0823", f"no tables found in {origin or 'the database'}",
                          hints=["check the database (or schema / search_path) the URL names"])
     if tables:
         catalogue = _select(catalogue, tables, engine.fold_tables)
@@ -236,10 +236,10 @@ def init_files(folder: str, tables: list[str] | None = None, *, out_dir: str = "
     `source:` paths are relative to `out_dir` (where the schema is written)."""
     root = Path(folder)
     if not root.is_dir():
-        raise SegqlError("E0816", f"{folder} is not a folder", hints=["pass --files DIR, a folder of .parquet/.csv files"])
+        raise SegqlError("E0823", f"{folder} is not a folder", hints=["pass --files DIR, a folder of .parquet/.csv files"])
     files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
     if not files:
-        raise SegqlError("E0816", f"no .parquet or .csv files in {folder}")
+        raise SegqlError("E0823", f"no .parquet or .csv files in {folder}")
     engine = engines.connect(None)
     sources, seen = {}, set()
     try:
@@ -267,7 +267,7 @@ def _select(catalogue: list[Table], wanted: list[str], fold: bool) -> list[Table
     for name in wanted:
         table = by_name.get(name) or _folded(by_name, name, fold)
         if table is None:
-            raise SegqlError("E0816", f"table {name!r} is not in the catalogue", hints=did_you_mean(name, by_name)
+            raise SegqlError("E0823", f"table {name!r} is not in the catalogue", hints=did_you_mean(name, by_name)
                              or [f"tables: {', '.join(sorted(by_name)[:12])}"])
         if table not in out:
             out.append(table)
@@ -497,8 +497,8 @@ def _emit(ents: list[_Entity], lists: Table | None, origin: str, dialect: str, l
 # ---- check against the catalogue -----------------------------------------------------------------
 def check_catalogue(schema: Schema, engine, *, sources_only: bool = False) -> list[SchemaError]:
     """Every entity's table and every property's column exists, with a type the property can read;
-    each problem at the schema's YAML line (E0810 an instant column declared `timestamp`, E0814 a
-    missing table, E0815 a missing column, E0816 an incompatible type). `sources_only`: the engine is
+    each problem at the schema's YAML line (E0810 an instant column declared `timestamp`, E0821 a
+    missing table, E0822 a missing column, E0823 an incompatible type). `sources_only`: the engine is
     the embedded DuckDB over the `source:` files, so entities without one are not checked."""
     checker = _Checker(schema, engine)
     for ent in schema.entities.values():
@@ -540,7 +540,7 @@ class _Checker:
             case = _folded(tables, parts[-1])
             if case is not None:
                 hints = [f'the catalogue spells it "{case.name}" (names are quoted, so case matters here)']
-            self.error("E0814", f"table {name!r} does not exist" + (f" in schema {qualifier!r}" if qualifier else ""),
+            self.error("E0821", f"table {name!r} does not exist" + (f" in schema {qualifier!r}" if qualifier else ""),
                        where, hints or [f"tables: {', '.join(sorted(tables)[:12]) or 'none'}"])
         return found
 
@@ -552,7 +552,7 @@ class _Checker:
             case = _folded(cols, column)
             if case is not None:
                 hints = [f'the catalogue spells it "{case.name}" (names are quoted, so case matters here)']
-            self.error("E0815", f"{what}: column {column!r} does not exist in table {table.name!r}", where,
+            self.error("E0822", f"{what}: column {column!r} does not exist in table {table.name!r}", where,
                        hints or [f"columns: {', '.join(list(cols)[:12])}"], key=True)
         return found
 
@@ -584,7 +584,7 @@ class _Checker:
         found = mapped.type or f"not readable by segql: {mapped.note}"
         hint = ([f"declare it `{mapped.type}`"] if mapped.type in ("string", "integer", "number", "boolean", "date",
                                                                    "timestamp") else [])
-        self.error("E0816", f"property {prop.name!r} of {ent.name} is declared `{prop.type}` but column "
+        self.error("E0823", f"property {prop.name!r} of {ent.name} is declared `{prop.type}` but column "
                    f"{col.name!r} is {col.type} ({found})", type_where, hint)
 
     def lists(self, lists) -> None:
