@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 _API = ("load_schema", "parse_schema", "parse", "check", "to_ir", "to_sql_tree", "render", "compile", "Compiled",
         "select_definition", "load_segments", "Loaded", "find_schema", "counts", "counts_sql", "overlap", "explain",
         "refresh",
-        "segments_for_record", "connect", "open_store")  # segql.api.__all__ (a test keeps the two equal)
+        "segments_for_record", "connect", "open_store", "init_schema", "init_files", "check_catalogue")  # segql.api.__all__ (a test keeps the two equal)
 
 
 def __getattr__(name):  # lazily: `import segql` stays cheap for the CLI (start-up time)

@@ -26,6 +26,7 @@ from segql.cli import (
     playground,
     refresh,
     run,
+    schema,
     segments,
     serve,
     webhooks,
@@ -35,8 +36,8 @@ from segql.cli.common import UsageError, apply_config
 from segql.cli.output import emit_errors
 from segql.errors import SegqlError
 
-COMMANDS = (check, fmt, compile, run, counts, explain, why, overlap, refresh, lists, segments, plan, apply, serve,
-            keys, webhooks, playground)  # in `--help` order
+COMMANDS = (check, fmt, compile, run, counts, explain, why, overlap, refresh, lists, schema, segments, plan, apply,
+            serve, keys, webhooks, playground)  # in `--help` order
 USAGE_CODES = {"E0003", "E0004"}  # choices a user must make on the command line: exit 2
 
 

@@ -1,4 +1,5 @@
-"""`segql check FILE... [--strict]`: parse and validate, with lint warnings."""
+"""`segql check FILE... [--strict] [--db URL]`: parse and validate, with lint warnings; with `--db`, also
+the schema against the live catalogue (SPEC §5.2)."""
 from __future__ import annotations
 
 from segql.cli.common import add_common, find_schema, paths
@@ -11,6 +12,9 @@ def add(sub) -> None:
                        "print precise diagnostics for each problem.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--strict", action="store_true", help="treat lint warnings as errors")
+    # not `dest="db"`: the config file's `db` must not make every check contact the warehouse
+    p.add_argument("--db", dest="catalogue_db", metavar="URL",
+                   help="also check the schema against this database's catalogue: tables, columns, types")
     add_common(p)
     p.set_defaults(handler=run)
 
@@ -20,8 +24,16 @@ def run(args) -> int:
 
     schema = find_schema(args.schema, args.files)
     result = check_files(paths(args.files), schema)
-    emit_errors(result.errors, args.format, warnings=result.warnings)
-    if args.format != "json" and not result.errors:
+    errors = list(result.errors)
+    if args.catalogue_db:
+        from segql.engines import connect  # lazy: drivers load only with --db
+        from segql.ops.introspect import check_catalogue
+
+        with connect(args.catalogue_db) as engine:
+            errors[:0] = check_catalogue(schema, engine)
+    emit_errors(errors, args.format, warnings=result.warnings)
+    if args.format != "json" and not errors:
         print(f"ok: {plural(result.checked, 'definition')} in {plural(len(args.files), 'file')}"
+              + (", the schema matches the catalogue" if args.catalogue_db else "")
               + (f", {len(result.warnings)} warning(s)" if result.warnings else ""))
-    return 1 if result.errors or (args.strict and result.warnings) else 0
+    return 1 if errors or (args.strict and result.warnings) else 0

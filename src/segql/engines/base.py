@@ -8,6 +8,7 @@ it (`SCHEMES`). Drivers are imported lazily in `open` (the CLI's start-up time m
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from segql.errors import SegqlError
@@ -35,6 +36,48 @@ def _check_types(columns: dict):
         if t not in SEGQL_TYPES:
             raise SegqlError("E0603", f"column {name!r} has unknown type {t!r}; expected one of {SEGQL_TYPES}")
 
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column as the catalogue describes it: `type` is the engine's own spelling (`timestamp with time
+    zone`, `tinyint(1)`, `VARCHAR[]`), classified into segql's types by ops/introspect.py."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    table: str  # the referenced table; qualified (`other.t`) when it lives in another schema
+    remote: tuple[str, ...]  # the referenced columns, in the order of `columns`
+
+
+@dataclass
+class Table:
+    """One table or view of the catalogue: what `segql schema init` and `check --db` read."""
+
+    name: str
+    columns: list[Column] = field(default_factory=list)
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+
+
+def group_tables(column_rows, key_rows) -> list[Table]:
+    """Tables from catalogue rows: `(table, column, type)` in column order, and `(table, kind, columns,
+    referenced table, referenced columns)` with kind "p" (primary key) or "f" (foreign key); sorted by name."""
+    tables: dict[str, Table] = {}
+    for table, column, ctype in column_rows:
+        tables.setdefault(table, Table(table)).columns.append(Column(column, str(ctype)))
+    for table, kind, columns, ref_table, ref_columns in key_rows:
+        if table not in tables:
+            continue
+        if kind == "p":
+            tables[table].primary_key = tuple(columns)
+        elif kind == "f":
+            tables[table].foreign_keys.append(ForeignKey(tuple(columns), ref_table, tuple(ref_columns or ())))
+    return [tables[n] for n in sorted(tables)]
 
 
 class Engine:
@@ -71,6 +114,16 @@ class Engine:
 
     def close(self) -> None:
         pass
+
+    # the catalogue (segql schema init, check --db): names fold to one case when quoted?
+    fold_tables = False  # a quoted table name matches another case (DuckDB, SQLite)
+    fold_columns = False  # a quoted column name matches another case (DuckDB, SQLite, MySQL)
+
+    def tables(self, schema: str | None = None) -> list[Table]:
+        """The tables and views of `schema` (None: the connection's current schema or database) with
+        their columns, primary and foreign keys, sorted by name."""
+        raise SegqlError("E0824", f"reading the catalogue of {type(self).__name__.removesuffix('Engine')} "
+                         "is not supported yet", hints=["use DuckDB, PostgreSQL, SQLite or MySQL/MariaDB"])
 
     def __enter__(self):
         return self

@@ -1,7 +1,13 @@
 """DuckDB (the embedded default): `duckdb://` in memory, `duckdb:///relative.db`, `duckdb:////abs.db`."""
 from __future__ import annotations
 
-from segql.engines.base import _DBAPIEngine, _file_path, _query_error, _refused
+from segql.engines.base import (
+    _DBAPIEngine,
+    _file_path,
+    _query_error,
+    _refused,
+    group_tables,
+)
 
 
 class DuckDBEngine(_DBAPIEngine):
@@ -11,6 +17,7 @@ class DuckDBEngine(_DBAPIEngine):
     paramstyle = "qmark"
     transactional = True
     begin_sql = "BEGIN TRANSACTION"
+    fold_tables = fold_columns = True  # DuckDB matches identifiers case-insensitively, quoted or not
     TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
              "timestamp": "TIMESTAMP"}
 
@@ -31,3 +38,16 @@ class DuckDBEngine(_DBAPIEngine):
             raise _query_error(self.label, e) from e
         self.columns = [d[0] for d in res.description] if res.description else None
         return res.fetchall() if res.description else []
+
+    def tables(self, schema=None):
+        """information_schema for columns (views too), duckdb_constraints() for keys."""
+        where = "table_catalog = current_database() AND table_schema = coalesce(?, current_schema())"
+        columns = self.execute(f"SELECT table_name, column_name, data_type FROM information_schema.columns "
+                               f"WHERE {where} ORDER BY table_name, ordinal_position", [schema])
+        keys = self.execute(
+            "SELECT table_name, CASE constraint_type WHEN 'PRIMARY KEY' THEN 'p' ELSE 'f' END, "
+            "constraint_column_names, CASE WHEN constraint_type = 'FOREIGN KEY' THEN referenced_table END, "
+            "referenced_column_names FROM duckdb_constraints() WHERE database_name = current_database() "
+            "AND schema_name = coalesce(?, current_schema()) "
+            "AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') ORDER BY table_name, constraint_index", [schema])
+        return group_tables(columns, keys)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from segql.engines.base import _DBAPIEngine, _missing, _refused
+from segql.engines.base import _DBAPIEngine, _missing, _refused, group_tables
 
 
 class MySQLEngine(_DBAPIEngine):
@@ -19,6 +19,7 @@ class MySQLEngine(_DBAPIEngine):
     transactional = True  # InnoDB; DDL commits implicitly, so state tables are created before BEGIN
     begin_sql = "START TRANSACTION"
     state_types = {"text": "VARCHAR(255)", "timestamp": "DATETIME(6)", "int": "BIGINT"}  # keys: no TEXT
+    fold_columns = True  # column names never depend on case; table names do (on Linux)
     TYPES = {"string": "LONGTEXT", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
              "timestamp": "DATETIME(6)"}
 
@@ -40,3 +41,36 @@ class MySQLEngine(_DBAPIEngine):
 
     def _ddl(self, name, columns):
         return super()._ddl(name, columns) + " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
+    def tables(self, schema=None):
+        """information_schema: COLUMN_TYPE keeps `tinyint(1)` (a boolean); MariaDB's JSON is LONGTEXT with
+        a `json_valid` check, reported here as `json`."""
+        db = "coalesce(%s, database())"
+        json_cols = {(t, c) for t, c in self.execute(
+            f"SELECT TABLE_NAME, CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS "
+            f"WHERE CONSTRAINT_SCHEMA = {db} AND CHECK_CLAUSE LIKE %s", [schema, "json_valid(%"])} \
+            if self._has_check_constraints() else set()
+        columns = [(t, c, "json" if (t, c) in json_cols and dt == "longtext" else ct) for t, c, dt, ct in self.execute(
+            f"SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS "
+            f"WHERE TABLE_SCHEMA = {db} ORDER BY TABLE_NAME, ORDINAL_POSITION", [schema])]
+        rows = self.execute(
+            f"SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, t.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
+            f"k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, k.TABLE_SCHEMA "
+            f"FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.TABLE_CONSTRAINTS t "
+            f"ON t.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND t.TABLE_NAME = k.TABLE_NAME "
+            f"AND t.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
+            f"WHERE k.TABLE_SCHEMA = {db} AND t.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'FOREIGN KEY') "
+            f"ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION", [schema])
+        grouped: dict = {}
+        for table, name, kind, column, ref_db, ref_table, ref_column, own_db in rows:
+            entry = grouped.setdefault((table, name), [table, "p" if kind == "PRIMARY KEY" else "f", [], None, []])
+            entry[2].append(column)
+            if ref_table is not None:
+                entry[3] = ref_table if ref_db == own_db else f"{ref_db}.{ref_table}"
+                entry[4].append(ref_column)
+        return group_tables(columns, [tuple(v) for _, v in sorted(grouped.items())])
+
+    def _has_check_constraints(self) -> bool:
+        """MariaDB 10.2+ and MySQL 8.0.16+ have information_schema.CHECK_CONSTRAINTS."""
+        return bool(self.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                                 "'information_schema' AND TABLE_NAME = 'CHECK_CONSTRAINTS'")[0][0])

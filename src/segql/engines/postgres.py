@@ -1,7 +1,7 @@
 """PostgreSQL through psycopg 3 (`postgresql://user@host:port/db`); TIMESTAMP without time zone."""
 from __future__ import annotations
 
-from segql.engines.base import _DBAPIEngine, _missing, _refused
+from segql.engines.base import _DBAPIEngine, _missing, _refused, group_tables
 
 
 class PostgresEngine(_DBAPIEngine):
@@ -26,3 +26,25 @@ class PostgresEngine(_DBAPIEngine):
         except Exception as e:
             raise _refused(f"PostgreSQL at {parsed.hostname or 'localhost'}", e) from None
         return cls(conn)
+
+    def tables(self, schema=None):
+        """information_schema for columns (an array is `ARRAY`, an enum or extension type its udt_name);
+        pg_constraint for keys, whose column arrays keep their order."""
+        columns = self.execute(
+            "SELECT table_name, column_name, CASE WHEN data_type = 'USER-DEFINED' THEN udt_name ELSE data_type END "
+            "FROM information_schema.columns WHERE table_schema = coalesce(%s, current_schema()) "
+            "ORDER BY table_name, ordinal_position", [schema])
+        keys = self.execute(
+            "SELECT cl.relname, con.contype::text, "
+            "ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a "
+            "      ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), "
+            "CASE WHEN fns.nspname = ns.nspname THEN fcl.relname::text "
+            "     ELSE fns.nspname::text || '.' || fcl.relname::text END, "
+            "ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a "
+            "      ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i) "
+            "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid "
+            "JOIN pg_namespace ns ON ns.oid = cl.relnamespace "
+            "LEFT JOIN pg_class fcl ON fcl.oid = con.confrelid LEFT JOIN pg_namespace fns ON fns.oid = fcl.relnamespace "
+            "WHERE ns.nspname = coalesce(%s, current_schema()) AND con.contype IN ('p', 'f') "
+            "ORDER BY cl.relname, con.conname", [schema])
+        return group_tables(columns, keys)

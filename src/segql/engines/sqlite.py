@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from segql.engines.base import _DBAPIEngine, _file_path, _refused
+from segql.engines.base import _DBAPIEngine, _file_path, _refused, group_tables
 from segql.semantic.regex import search_portable
 from segql.text import simple_lower, simple_upper
 
@@ -21,6 +21,7 @@ class SqliteEngine(_DBAPIEngine):
     transactional = True
     begin_sql = "BEGIN IMMEDIATE"  # take the write lock now, not at the first write
     state_types = {"text": "TEXT", "timestamp": "TEXT", "int": "BIGINT"}
+    fold_tables = fold_columns = True  # SQLite matches identifiers case-insensitively, quoted or not
     TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT",
              "timestamp": "TEXT"}
 
@@ -51,6 +52,35 @@ class SqliteEngine(_DBAPIEngine):
 
     def _commit(self):
         self.conn.commit()
+
+    def tables(self, schema=None):
+        """sqlite_schema plus the table_info / foreign_key_list pragmas (as table-valued functions, so
+        names are bound, never spliced). A foreign key without columns names the referenced primary key."""
+        db = schema or "main"
+        names = [r[0] for r in self.execute(
+            "SELECT name FROM pragma_table_list WHERE schema = ? AND type IN ('table', 'view') "
+            "AND name NOT GLOB 'sqlite_*' ORDER BY name", [db])]
+        columns, keys, fks = [], [], []
+        for name in names:
+            info = self.execute("SELECT name, type, pk FROM pragma_table_info(?, ?) ORDER BY cid", [name, db])
+            columns.extend((name, c, t or "") for c, t, _ in info)
+            pk = [c for c, _, n in sorted(info, key=lambda r: r[2]) if n]
+            if pk:
+                keys.append((name, "p", pk, None, None))
+            by_id: dict = {}
+            for fid, _seq, ref, col, to in self.execute(
+                    'SELECT id, seq, "table", "from", "to" FROM pragma_foreign_key_list(?, ?) ORDER BY id, seq',
+                    [name, db]):
+                by_id.setdefault(fid, (ref, []))[1].append((col, to))
+            fks.extend((name, ref, pairs) for _, (ref, pairs) in sorted(by_id.items()))
+        tables = group_tables(columns, keys)
+        primary = {t.name: t.primary_key for t in tables}
+        for name, ref, pairs in fks:
+            remote = [to for _, to in pairs]
+            if any(to is None for to in remote):  # REFERENCES t without columns: t's primary key
+                remote = list(primary.get(ref, ()))
+            keys.append((name, "f", [c for c, _ in pairs], ref, remote))
+        return group_tables(columns, keys)
 
 
 def register_sqlite_functions(conn) -> None:
