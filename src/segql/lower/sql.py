@@ -137,6 +137,8 @@ class Lowerer:
             return exp.Paren(this=self.condition(cond.condition, positive))
         if isinstance(cond, ir.Exists):
             return self.exists(cond, positive)
+        if isinstance(cond, ir.Sequence):
+            return self.sequence(cond, positive)
         if isinstance(cond, ir.InList):
             return self.in_list(cond.slug, positive, cond.up)
         if isinstance(cond, ir.IsNull):
@@ -225,6 +227,73 @@ class Lowerer:
             return exp.In(this=local, query=exp.Subquery(this=sub))
         found = exp.Exists(this=sub)
         return found if positive else exp.Not(this=found)
+
+    def sequence(self, cond: ir.Sequence, positive: bool) -> exp.Expression:
+        """SPEC §8, a self-join of the event stream on the record key: pairs (a, b) of different events
+        with a.time <= b.time <= a.time + span, a meeting `first` and b meeting `then`. The records with
+        such a pair are `local IN (SELECT a.fk …)`; a count counts the distinct a's per record (`GROUP BY
+        … HAVING COUNT(DISTINCT a.key) op N`, and NOT IN the failing groups when 0 satisfies the test,
+        as `counted` does). Only the equality is in the join's ON (engines differ on inequalities
+        there); the rest is in WHERE. A `where` that refers to the record itself makes it EXISTS."""
+        outer = self.frames[-1 - cond.up]
+        rel = cond.rel
+        events = self.schema.entities[rel.target]
+        depth = len(self.frames)
+        with self.scope(events) as first:
+            first_sql = self.condition(cond.first, True)
+        # the second event is its own scope (a `where` on it sees the record, not the first event, one
+        # scope out) but its to-one joins go into the same SELECT
+        second = _Frame(self._alias(), events, first.query)
+        self.frames.append(second)
+        try:
+            then_sql = self.condition(cond.then, True)
+        finally:
+            self.frames.pop()
+        self.frames.extend([first, second])
+        try:  # the link: b's time against a's (up=1 in b's scope)
+            a_time, b_time = self.value(dataclasses.replace(cond.time, up=1)), self.value(cond.time)
+            a_key, b_key = self.value(dataclasses.replace(cond.key, up=1)), self.value(cond.key)
+            link = [exp.Not(this=exp.EQ(this=b_key, expression=a_key)),
+                    exp.GTE(this=b_time, expression=a_time)]
+            if cond.within is not None:
+                latest = self.value(ir.Shift(dataclasses.replace(cond.time, up=1), cond.within, cond.unit))
+                link.append(exp.LTE(this=b_time.copy(), expression=latest))
+            a_fk, b_fk = self.column(first, rel.remote), self.column(second, rel.remote)
+        finally:
+            del self.frames[depth:]
+        correlated = ir.refers_outside(cond.first) or ir.refers_outside(cond.then)
+        local = self.column(outer, rel.local)
+        sub = exp.Select(expressions=[exp.Literal.number(1)] if correlated and cond.op == ">=" and cond.count == 1
+                         else [a_fk.copy()])
+        sub = sub.from_(table_expr(events.table, first.alias), copy=False)
+        sub = sub.join(exp.Join(this=table_expr(events.table, second.alias), kind="INNER",
+                                on=exp.EQ(this=b_fk, expression=a_fk.copy())), copy=False)
+        for join in first.query.joins:
+            sub = sub.join(join, copy=False)
+        filters = [exp.Not(this=exp.Is(this=a_fk.copy(), expression=exp.Null()))]
+        if correlated:
+            filters = [exp.EQ(this=a_fk.copy(), expression=local.copy())]
+        filters += [first_sql, then_sql, *link]
+        sub = sub.where(self._connect(filters, exp.And), copy=False)
+        if (cond.op, cond.count) in ((">=", 1), (">", 0)):
+            holds_on_empty, having = False, None
+        else:
+            holds_on_empty = _OPS[cond.op](0, cond.count)
+            distinct = exp.Count(this=exp.Distinct(expressions=[a_key.copy()]))
+            having = _COMPARE[cond.op](this=distinct, expression=self.literal(cond.count, "integer"))
+            if holds_on_empty:  # the groups failing the test
+                having = exp.Not(this=exp.Paren(this=having))
+            sub = sub.group_by(a_fk.copy(), copy=False).having(having, copy=False)
+        found = exp.Exists(this=sub) if correlated else exp.In(this=local, query=exp.Subquery(this=sub))
+
+        def absent(found):  # NOT found, and a record without a relationship key is never found
+            if correlated or rel.local == outer.entity.key:
+                return exp.Not(this=found)
+            return exp.Paren(this=exp.Or(this=exp.Is(this=local.copy(), expression=exp.Null()),
+                                         expression=exp.Not(this=found)))
+        if holds_on_empty:
+            return absent(found) if positive else found
+        return found if positive else absent(found)
 
     @staticmethod
     def _mirrors_owner(cond: ir.Exists, outer: _Frame) -> bool:
