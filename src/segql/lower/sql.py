@@ -82,6 +82,7 @@ class Lowerer:
         # IR node -> SQL computed elsewhere for the root record (one pre-aggregation shared by many
         # segments in batch.py); a substituted condition must be two-valued
         self.substitutions: dict = {}
+        self.sequence_form = "join"  # or "window": the form benchmarks/bench_sequence.py measures
 
     # ---- entry point ------------------------------------------------------------------------------
     def select(self, segment: ir.Segment, select: str = "keys") -> exp.Select:
@@ -138,6 +139,8 @@ class Lowerer:
         if isinstance(cond, ir.Exists):
             return self.exists(cond, positive)
         if isinstance(cond, ir.Sequence):
+            if self.sequence_form == "window":
+                return self.sequence_by_window(cond, positive)
             return self.sequence(cond, positive)
         if isinstance(cond, ir.InList):
             return self.in_list(cond.slug, positive, cond.up)
@@ -294,6 +297,59 @@ class Lowerer:
         if holds_on_empty:
             return absent(found) if positive else found
         return found if positive else absent(found)
+
+    def sequence_by_window(self, cond: ir.Sequence, positive: bool) -> exp.Expression:
+        """The window-function form of `sequence` (measured against it on DuckDB, benchmarks/README.md):
+        one pass over the events meeting `first` or `then`, each with the earliest `then` time at or after
+        its own among the other rows (`MIN(…) OVER (PARTITION BY fk ORDER BY time RANGE BETWEEN CURRENT ROW
+        AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW)`); the record has the sequence when a `first` row's
+        earliest following `then` is within the span. Not used by any dialect: see the README's figure."""
+        outer = self.frames[-1 - cond.up]
+        rel = cond.rel
+        events = self.schema.entities[rel.target]
+        time_prop = cond.time.prop
+        with self.scope(events) as frame:
+            first_sql = self.condition(cond.first, True)
+            then_sql = self.condition(cond.then, True)
+            fk, time = self.column(frame, rel.remote), self.column(frame, time_prop.name)
+        following = exp.Window(
+            this=exp.Min(this=exp.Case(ifs=[exp.If(this=then_sql.copy(), true=time.copy())])),
+            partition_by=[fk.copy()], order=exp.Order(expressions=[exp.Ordered(this=time.copy())]),
+            spec=exp.WindowSpec(kind="RANGE", start="CURRENT ROW", start_side=None, end="UNBOUNDED",
+                                end_side="FOLLOWING", exclude="CURRENT ROW"))
+        inner = exp.Select(expressions=[
+            exp.alias_(fk.copy(), "k", quoted=True), exp.alias_(time.copy(), "t", quoted=True),
+            exp.alias_(exp.Case(ifs=[exp.If(this=first_sql.copy(), true=exp.Literal.number(1))],
+                                default=exp.Literal.number(0)), "f", quoted=True),
+            exp.alias_(following, "n", quoted=True)])
+        inner = self.from_(inner, frame).where(self._connect(
+            [exp.Not(this=exp.Is(this=fk.copy(), expression=exp.Null())),
+             exp.Paren(this=exp.Or(this=exp.Paren(this=first_sql), expression=exp.Paren(this=then_sql)))], exp.And),
+            copy=False)
+        alias = self._alias()
+        ref = lambda name: exp.column(quoted(name), table=exp.Identifier(this=alias))  # noqa: E731
+        checks = [exp.EQ(this=ref("f"), expression=exp.Literal.number(1)),
+                  exp.Not(this=exp.Is(this=ref("n"), expression=exp.Null()))]
+        if cond.within is not None:
+            shift = self.ops.add_to_date if time_prop.type == "date" else self.ops.add_to_timestamp
+            checks.append(exp.LTE(this=ref("n"), expression=shift(ref("t"), cond.within, cond.unit)))
+        sub = exp.Select(expressions=[ref("k")]).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.Identifier(this=alias))), copy=False)
+        sub = sub.where(self._connect(checks, exp.And), copy=False)
+        holds_on_empty = False
+        if (cond.op, cond.count) not in ((">=", 1), (">", 0)):
+            holds_on_empty = _OPS[cond.op](0, cond.count)
+            having = _COMPARE[cond.op](this=exp.Count(this=exp.Star()), expression=self.literal(cond.count, "integer"))
+            if holds_on_empty:
+                having = exp.Not(this=exp.Paren(this=having))
+            sub = sub.group_by(ref("k"), copy=False).having(having, copy=False)
+        local = self.column(outer, rel.local)
+        found = exp.In(this=local, query=exp.Subquery(this=sub))
+        absent = exp.Not(this=found) if rel.local == outer.entity.key else exp.Paren(this=exp.Or(
+            this=exp.Is(this=local.copy(), expression=exp.Null()), expression=exp.Not(this=found.copy())))
+        if holds_on_empty:
+            return absent if positive else found
+        return found if positive else absent
 
     @staticmethod
     def _mirrors_owner(cond: ir.Exists, outer: _Frame) -> bool:
