@@ -237,7 +237,8 @@ class Lowerer:
         such a pair are `local IN (SELECT a.fk …)`; a count counts the distinct a's per record (`GROUP BY
         … HAVING COUNT(DISTINCT a.key) op N`, and NOT IN the failing groups when 0 satisfies the test,
         as `counted` does). Only the equality is in the join's ON (engines differ on inequalities
-        there); the rest is in WHERE. A `where` that refers to the record itself makes it EXISTS."""
+        there); the rest is in WHERE. The events' conditions never refer to the record (the checker gives
+        a sequence's `where` the event's scope only), so the subquery is never correlated."""
         outer = self.frames[-1 - cond.up]
         rel = cond.rel
         events = self.schema.entities[rel.target]
@@ -264,19 +265,14 @@ class Lowerer:
             a_fk, b_fk = self.column(first, rel.remote), self.column(second, rel.remote)
         finally:
             del self.frames[depth:]
-        correlated = ir.refers_outside(cond.first) or ir.refers_outside(cond.then)
         local = self.column(outer, rel.local)
-        sub = exp.Select(expressions=[exp.Literal.number(1)] if correlated and cond.op == ">=" and cond.count == 1
-                         else [a_fk.copy()])
+        sub = exp.Select(expressions=[a_fk.copy()])
         sub = sub.from_(table_expr(events.table, first.alias), copy=False)
         sub = sub.join(exp.Join(this=table_expr(events.table, second.alias), kind="INNER",
                                 on=exp.EQ(this=b_fk, expression=a_fk.copy())), copy=False)
         for join in first.query.joins:
             sub = sub.join(join, copy=False)
-        filters = [exp.Not(this=exp.Is(this=a_fk.copy(), expression=exp.Null()))]
-        if correlated:
-            filters = [exp.EQ(this=a_fk.copy(), expression=local.copy())]
-        filters += [first_sql, then_sql, *link]
+        filters = [exp.Not(this=exp.Is(this=a_fk.copy(), expression=exp.Null())), first_sql, then_sql, *link]
         sub = sub.where(self._connect(filters, exp.And), copy=False)
         if (cond.op, cond.count) in ((">=", 1), (">", 0)):
             holds_on_empty, having = False, None
@@ -287,10 +283,10 @@ class Lowerer:
             if holds_on_empty:  # the groups failing the test
                 having = exp.Not(this=exp.Paren(this=having))
             sub = sub.group_by(a_fk.copy(), copy=False).having(having, copy=False)
-        found = exp.Exists(this=sub) if correlated else exp.In(this=local, query=exp.Subquery(this=sub))
+        found = exp.In(this=local, query=exp.Subquery(this=sub))
 
         def absent(found):  # NOT found, and a record without a relationship key is never found
-            if correlated or rel.local == outer.entity.key:
+            if rel.local == outer.entity.key:
                 return exp.Not(this=found)
             return exp.Paren(this=exp.Or(this=exp.Is(this=local.copy(), expression=exp.Null()),
                                          expression=exp.Not(this=found)))
