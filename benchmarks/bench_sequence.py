@@ -55,8 +55,8 @@ def main(argv=None) -> int:
         join_sql, window_sql = compiled(seg, schema, "join"), compiled(seg, schema, "window")
         counts = {f: con.execute(q).fetchone()[0] for f, q in (("join", join_sql), ("window", window_sql))}
         assert counts["join"] == counts["window"], (name, counts)
-        times = interleaved({"join": lambda: con.execute(join_sql).fetchall(),
-                             "window": lambda: con.execute(window_sql).fetchall()}, args.reps)
+        times = interleaved({"join": lambda q=join_sql: con.execute(q).fetchall(),
+                             "window": lambda q=window_sql: con.execute(q).fetchall()}, args.reps)
         ratio = statistics.median(paired_ratios(times, "window", "join"))
         ratios.append(ratio)
         results[name] = {"text": text, "members": counts["join"], "window_over_join": ratio, **summarize(times)}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from segql import ir
 from segql.semantic.scope import SUB_DAY, Scope
 from segql.semantic.scope import err as _err
-from segql.semantic.time import _SECONDS
+
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 
 
 class EventsMixin:
@@ -70,7 +71,7 @@ class EventsMixin:
             within, unit = node.within.amount, node.within.unit
             if unit in SUB_DAY:
                 self._refuse_sub_day_on_date(time_col, unit, node.within,
-                                             f"within {max(1, within * _SECONDS[unit] // 86400)} days")
+                                             f"within {max(1, -(-within * _SECONDS[unit] // 86400))} days")
         key_col = ir.Column(events.name, events.properties[events.key], is_key=True)
         first = self._event_filter(events, node.first, node.first_where, node.window, node)
         then = self._event_filter(events, node.then, node.then_where, node.window, node)
