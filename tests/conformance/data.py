@@ -142,6 +142,26 @@ def contacts_and_more(rng: random.Random):
               {"contact_id": 99999, "value": 50000.0, "stage": "Negotiation", "closed_at": NOW}]
     events += [{"contact_id": None, "name": "purchase", "amount": 500.0, "occurred_at": NOW - S},
                {"contact_id": 99999, "name": "purchase", "amount": 500.0, "occurred_at": NOW - S}]
+    # sequences (SPEC §8): a purchase exactly 14 days after a trial, one second too late, before it, at the
+    # same instant, the same row as both, two trials at one instant, a clamped month, window edges
+    start = NOW - TD(days=40)
+    for cid, rows in {
+        183: [("trial_started", start), ("purchase", start + TD(days=14))],
+        184: [("trial_started", start), ("purchase", start + TD(days=14) + S)],
+        185: [("purchase", start - S), ("trial_started", start)],
+        186: [("trial_started", start), ("purchase", start)],
+        187: [("trial_started", start)],
+        188: [("trial_started", start), ("trial_started", start), ("purchase", start + TD(days=2))],
+        189: [("trial_started", T(2024, 1, 31, 10)), ("purchase", T(2024, 2, 29, 10)),
+              ("purchase", T(2024, 3, 1, 10))],
+        190: [("trial_started", NOW - TD(days=90) - S), ("purchase", NOW - TD(days=89))],
+        191: [("trial_started", NOW - TD(days=90)), ("purchase", NOW - TD(days=90)), ("purchase", None),
+              ("trial_started", None)],
+    }.items():
+        contacts.append({"id": cid})
+        for name, at in rows:
+            events.append({"contact_id": cid, "name": name, "amount": 100.0, "occurred_at": at})
+    events.append({"contact_id": None, "name": "purchase", "amount": 1.0, "occurred_at": start + TD(days=1)})
     for i, d in enumerate(deals, 1):
         d["id"] = i
     for i, e in enumerate(events, 1):

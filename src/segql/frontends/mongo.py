@@ -258,7 +258,65 @@ COMPARE = {"$eq": "=", "$ne": "!=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte"
 TEXT_EXT = {"$contains": "contains", "$startsWith": "starts", "$endsWith": "ends"}
 FIELD_OPS = (*COMPARE, "$in", "$nin", "$exists", "$regex", "$options", "$not", "$elemMatch", "$within",
              "$olderThan", "$newerThan", *TEXT_EXT)
-LOGICAL_OPS = ("$and", "$or", "$nor", "$not", "$comment")
+LOGICAL_OPS = ("$and", "$or", "$nor", "$not", "$comment", "$sequence")
+SEQUENCE_KEYS = ("first", "then", "first_where", "then_where", "within", "within_days", "window", "at_least",
+                 "at_most", "exactly", "more_than", "fewer_than")
+SEQUENCE_COUNTS = {"at_least": ">=", "at_most": "<=", "exactly": "=", "more_than": ">", "fewer_than": "<"}
+
+
+def sequence(ctx, spec, tokens, entity, *, negated=False, span=None) -> ast.Sequence:
+    """segql's JSON extension for SPEC §8 (docs/json.md), shared by `{"$sequence": {...}}` and the rule
+    operator `sequence`: {"first": "trial_started", "then": "purchase", "within": "14 days" (or
+    "within_days": 14), "first_where"/"then_where": filters on the event, "window": "90 days" | "this
+    month", and at most one of at_least/at_most/exactly/more_than/fewer_than: N}."""
+    if not isinstance(spec, dict):
+        raise ctx.error("E0152", "a sequence takes an object", tokens,
+                        ['e.g. {"first": "trial_started", "then": "purchase", "within_days": 14}'])
+    for key in spec:
+        if key not in SEQUENCE_KEYS:
+            raise ctx.error("E0158", f"unknown key {key!r} in a sequence", tokens + (key,),
+                            did_you_mean(str(key), SEQUENCE_KEYS) or [f"keys: {', '.join(SEQUENCE_KEYS)}"], key=True)
+    names = {}
+    for key in ("first", "then"):
+        if not isinstance(spec.get(key), str):
+            raise ctx.error("E0152", f"a sequence needs \"{key}\": an event name (a string)",
+                            tokens + ((key,) if key in spec else ()))
+        names[key] = spec[key]
+    events = None
+    if entity is not None and ctx.schema is not None:
+        streams = [r for r in entity.relationships.values()
+                   if r.kind == "many" and ctx.schema.entities[r.target].is_event_stream]
+        events = ctx.schema.entities[streams[0].target] if len(streams) == 1 else None
+    wheres = {}
+    for key in ("first_where", "then_where"):
+        wheres[key] = MongoReader(ctx).filter(spec[key], tokens + (key,), events) if key in spec else None
+    within = None
+    if "within" in spec and "within_days" in spec:
+        raise ctx.error("E0152", "give either \"within\" or \"within_days\"", tokens + ("within_days",), key=True)
+    if "within" in spec:
+        amount, u = duration(ctx, spec["within"], tokens + ("within",))
+        within = ast.Duration(amount, u, span=ctx.span(tokens + ("within",)))
+    elif "within_days" in spec:
+        days = spec["within_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ctx.error("E0151", "within_days takes a whole number of days", tokens + ("within_days",),
+                            ['e.g. "within_days": 14'])
+        within = ast.Duration(days, "day", span=ctx.span(tokens + ("within_days",)))
+    counts = [k for k in SEQUENCE_COUNTS if k in spec]
+    count = None
+    if len(counts) > 1:
+        raise ctx.error("E0152", f"give one count, not {' and '.join(counts)}", tokens + (counts[1],), key=True)
+    if counts:
+        if negated:
+            raise ctx.error("E0152", "a negated sequence takes no count", tokens + (counts[0],), key=True,
+                            hints=["negate a counted sequence with $not, or use fewer_than"])
+        n = spec[counts[0]]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ctx.error("E0151", f"{counts[0]} takes a whole number", tokens + (counts[0],), ['e.g. "at_least": 2'])
+        count = ast.EventCount(SEQUENCE_COUNTS[counts[0]], n)
+    window = period(ctx, spec["window"], tokens + ("window",)) if "window" in spec else None
+    return ast.Sequence(names["first"], names["then"], wheres["first_where"], wheres["then_where"], within, count,
+                        window, negated, span=span if span is not None else ctx.span(tokens))
 UNSUPPORTED = {
     "$all": "test each value: {\"$and\": [{\"deals.stage\": \"A\"}, {\"deals.stage\": \"B\"}]}",
     "$size": "count the related records in the text language: count(deals) = 2",
@@ -343,6 +401,8 @@ class MongoReader:
             return ast.Not(self.filter(value, tokens, entity), span=span)
         if op == "$comment":
             return None
+        if op == "$sequence":
+            return sequence(ctx, value, tokens, entity, span=span)
         if op in FIELD_OPS:
             raise self.error("E0152", f"{op} applies to a field, not to a whole filter", tokens,
                              [f'e.g. {{"age": {{"{op}": ...}}}}'], key=True)

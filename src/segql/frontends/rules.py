@@ -9,7 +9,7 @@ Values are typed like MongoDB-style ones: a string is read only for a date/times
 """
 from __future__ import annotations
 
-from segql.frontends.mongo import Ctx, MongoReader, _conj
+from segql.frontends.mongo import Ctx, MongoReader, _conj, sequence
 from segql.schema import did_you_mean
 from segql.syntax import ast
 
@@ -23,7 +23,7 @@ TEXT = {"contains": ("contains", False), "not_contains": ("contains", True), "st
 UNARY = {"is_null": (ast.IsNull, False), "is_not_null": (ast.IsNull, True), "is_empty": (ast.IsEmpty, False),
          "is_not_empty": (ast.IsEmpty, True)}
 DAYS = ("within_days", "more_than_days_ago", "less_than_days_ago")
-OPERATORS = (*COMPARE, *TEXT, *UNARY, "in", "not_in", "between", "not_between", *DAYS)
+OPERATORS = (*COMPARE, *TEXT, *UNARY, "in", "not_in", "between", "not_between", *DAYS, "sequence", "not_sequence")
 RULE_KEYS = ("field", "operator", "value", "id")
 GROUP_KEYS = ("conditions", "logic", "id")
 
@@ -79,6 +79,13 @@ class RulesReader:
         ptype = info.type
         span = ctx.span(tokens)
         value = rule.get("value")
+        if op in ("sequence", "not_sequence"):  # SPEC §8 on the event stream: {"field": "events", …}
+            if info.kind != "unknown" and (info.kind != "relationship" or info.rel.kind != "many"
+                                           or not info.target.is_event_stream):
+                raise ctx.error("E0152", f"{op} applies to the event stream (a relationship such as \"events\"), "
+                                f"not to {field}", ft)
+            self._need(rule, vt, op)
+            return sequence(ctx, value, vt, entity, negated=op == "not_sequence", span=span)
         if info.kind == "relationship":
             raise ctx.error("E0152", f"{field} is a relationship; compare one of its fields (\"{field}.<field>\")",
                             ft)

@@ -189,6 +189,38 @@ class Exists(Cond):
     up: int = 0
 
 
+_SEQUENCE_OPS = (">=", "<=", "=", ">", "<")
+
+
+@dataclass(frozen=True)
+class Sequence(Cond):
+    """SPEC §8: the record (through the event stream `rel`) has an event meeting `first` and a different
+    event meeting `then` whose `time` is at or after the first's and, with a span, at most `within` `unit`s
+    after it (the first's time shifted, months clamping). With a count, the number of first events that
+    are followed so is compared (`op` `count`); the default is "at least one". `first` and `then` are
+    conditions on one event each (the name, its `where`, the window); `time` and `key` are the event's
+    time and key columns, evaluated on an event."""
+
+    rel: Relationship
+    first: Cond
+    then: Cond
+    time: Column
+    key: Column
+    within: int | None = None
+    unit: str = "day"
+    op: str = ">="
+    count: int = 1
+    up: int = 0
+
+    def __post_init__(self):
+        # typed at construction: a malformed node is a bug in the checker, not a user error
+        if self.op not in _SEQUENCE_OPS or self.count < 0 or (self.within is not None and self.within < 0):
+            raise ValueError(f"malformed Sequence: {self.op} {self.count} within {self.within}")
+        if self.time.type not in ("date", "timestamp") or not isinstance(self.first, Cond) \
+                or not isinstance(self.then, Cond):
+            raise ValueError("malformed Sequence: conditions and a temporal time column are required")
+
+
 @dataclass(frozen=True)
 class InList(Cond):
     """Membership of the current record in a static list."""
@@ -216,8 +248,8 @@ class Segment:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-SCOPE_NODES = (ToOne, Exists, Aggregate)  # their inner expressions are about related records
-OUTER_NODES = (ToOne, Exists, Aggregate, InList)  # start from the record `up` scopes out
+SCOPE_NODES = (ToOne, Exists, Aggregate, Sequence)  # their inner expressions are about related records
+OUTER_NODES = (ToOne, Exists, Aggregate, InList, Sequence)  # start from the record `up` scopes out
 
 
 def to_dict(node) -> Any:

@@ -54,7 +54,7 @@ def preaggregable(node, rels) -> list:
             if rel == n.rel and rel.kind == "many" and not any(ir.refers_outside(x) for x in inside):
                 found.append(n)
             return False
-        return not isinstance(n, ir.ToOne)
+        return not isinstance(n, (ir.ToOne, ir.Sequence))  # their insides are about other records
 
     for _ in ir.walk(node, into=into):
         pass

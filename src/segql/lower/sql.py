@@ -108,6 +108,7 @@ class Lowerer:
         # IR node -> SQL computed elsewhere for the root record (one pre-aggregation shared by many
         # segments in batch.py); a substituted condition must be two-valued
         self.substitutions: dict = {}
+        self.sequence_form = "join"  # or "window": the form benchmarks/bench_sequence.py measures
 
     # ---- entry point ------------------------------------------------------------------------------
     def select(self, segment: ir.Segment, select: str = "keys") -> exp.Select:
@@ -164,6 +165,10 @@ class Lowerer:
             return exp.Paren(this=self.condition(cond.condition, positive))
         if isinstance(cond, ir.Exists):
             return self.exists(cond, positive)
+        if isinstance(cond, ir.Sequence):
+            if self.sequence_form == "window":
+                return self.sequence_by_window(cond, positive)
+            return self.sequence(cond, positive)
         if isinstance(cond, ir.InList):
             return self.in_list(cond.slug, positive, cond.up)
         if isinstance(cond, ir.IsNull):
@@ -252,6 +257,122 @@ class Lowerer:
             return exp.In(this=local, query=exp.Subquery(this=sub))
         found = exp.Exists(this=sub)
         return found if positive else exp.Not(this=found)
+
+    def sequence(self, cond: ir.Sequence, positive: bool) -> exp.Expression:
+        """SPEC §8, a self-join of the event stream on the record key: pairs (a, b) of different events
+        with a.time <= b.time <= a.time + span, a meeting `first` and b meeting `then`. The records with
+        such a pair are `local IN (SELECT a.fk …)`; a count counts the distinct a's per record (`GROUP BY
+        … HAVING COUNT(DISTINCT a.key) op N`, and NOT IN the failing groups when 0 satisfies the test,
+        as `counted` does). Only the equality is in the join's ON (engines differ on inequalities
+        there); the rest is in WHERE. The events' conditions never refer to the record (the checker gives
+        a sequence's `where` the event's scope only), so the subquery is never correlated."""
+        outer = self.frames[-1 - cond.up]
+        rel = cond.rel
+        events = self.schema.entities[rel.target]
+        depth = len(self.frames)
+        with self.scope(events) as first:
+            first_sql = self.condition(cond.first, True)
+        # the second event is its own scope (a `where` on it sees the record, not the first event, one
+        # scope out) but its to-one joins go into the same SELECT
+        second = _Frame(self._alias(), events, first.query)
+        self.frames.append(second)
+        try:
+            then_sql = self.condition(cond.then, True)
+        finally:
+            self.frames.pop()
+        self.frames.extend([first, second])
+        try:  # the link: b's time against a's (up=1 in b's scope)
+            a_time, b_time = self.value(dataclasses.replace(cond.time, up=1)), self.value(cond.time)
+            a_key, b_key = self.value(dataclasses.replace(cond.key, up=1)), self.value(cond.key)
+            link = [exp.Not(this=exp.EQ(this=b_key, expression=a_key)),
+                    exp.GTE(this=b_time, expression=a_time)]
+            if cond.within is not None:
+                latest = self.value(ir.Shift(dataclasses.replace(cond.time, up=1), cond.within, cond.unit))
+                link.append(exp.LTE(this=b_time.copy(), expression=latest))
+            a_fk, b_fk = self.column(first, rel.remote), self.column(second, rel.remote)
+        finally:
+            del self.frames[depth:]
+        local = self.column(outer, rel.local)
+        sub = exp.Select(expressions=[a_fk.copy()])
+        sub = sub.from_(table_expr(events.table, first.alias), copy=False)
+        sub = sub.join(exp.Join(this=table_expr(events.table, second.alias), kind="INNER",
+                                on=exp.EQ(this=b_fk, expression=a_fk.copy())), copy=False)
+        for join in first.query.joins:
+            sub = sub.join(join, copy=False)
+        filters = [exp.Not(this=exp.Is(this=a_fk.copy(), expression=exp.Null())), first_sql, then_sql, *link]
+        sub = sub.where(self._connect(filters, exp.And), copy=False)
+        if (cond.op, cond.count) in ((">=", 1), (">", 0)):
+            holds_on_empty, having = False, None
+        else:
+            holds_on_empty = _OPS[cond.op](0, cond.count)
+            distinct = exp.Count(this=exp.Distinct(expressions=[a_key.copy()]))
+            having = _COMPARE[cond.op](this=distinct, expression=self.literal(cond.count, "integer"))
+            if holds_on_empty:  # the groups failing the test
+                having = exp.Not(this=exp.Paren(this=having))
+            sub = sub.group_by(a_fk.copy(), copy=False).having(having, copy=False)
+        found = exp.In(this=local, query=exp.Subquery(this=sub))
+
+        def absent(found):  # NOT found, and a record without a relationship key is never found
+            if rel.local == outer.entity.key:
+                return exp.Not(this=found)
+            return exp.Paren(this=exp.Or(this=exp.Is(this=local.copy(), expression=exp.Null()),
+                                         expression=exp.Not(this=found)))
+        if holds_on_empty:
+            return absent(found) if positive else found
+        return found if positive else absent(found)
+
+    def sequence_by_window(self, cond: ir.Sequence, positive: bool) -> exp.Expression:
+        """The window-function form of `sequence` (measured against it on DuckDB, benchmarks/README.md):
+        one pass over the events meeting `first` or `then`, each with the earliest `then` time at or after
+        its own among the other rows (`MIN(…) OVER (PARTITION BY fk ORDER BY time RANGE BETWEEN CURRENT ROW
+        AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW)`); the record has the sequence when a `first` row's
+        earliest following `then` is within the span. Not used by any dialect: see the README's figure."""
+        outer = self.frames[-1 - cond.up]
+        rel = cond.rel
+        events = self.schema.entities[rel.target]
+        time_prop = cond.time.prop
+        with self.scope(events) as frame:
+            first_sql = self.condition(cond.first, True)
+            then_sql = self.condition(cond.then, True)
+            fk, time = self.column(frame, rel.remote), self.column(frame, time_prop.name)
+        following = exp.Window(
+            this=exp.Min(this=exp.Case(ifs=[exp.If(this=then_sql.copy(), true=time.copy())])),
+            partition_by=[fk.copy()], order=exp.Order(expressions=[exp.Ordered(this=time.copy())]),
+            spec=exp.WindowSpec(kind="RANGE", start="CURRENT ROW", start_side=None, end="UNBOUNDED",
+                                end_side="FOLLOWING", exclude="CURRENT ROW"))
+        inner = exp.Select(expressions=[
+            exp.alias_(fk.copy(), "k", quoted=True), exp.alias_(time.copy(), "t", quoted=True),
+            exp.alias_(exp.Case(ifs=[exp.If(this=first_sql.copy(), true=exp.Literal.number(1))],
+                                default=exp.Literal.number(0)), "f", quoted=True),
+            exp.alias_(following, "n", quoted=True)])
+        inner = self.from_(inner, frame).where(self._connect(
+            [exp.Not(this=exp.Is(this=fk.copy(), expression=exp.Null())),
+             exp.Paren(this=exp.Or(this=exp.Paren(this=first_sql), expression=exp.Paren(this=then_sql)))], exp.And),
+            copy=False)
+        alias = self._alias()
+        ref = lambda name: exp.column(quoted(name), table=exp.Identifier(this=alias))  # noqa: E731
+        checks = [exp.EQ(this=ref("f"), expression=exp.Literal.number(1)),
+                  exp.Not(this=exp.Is(this=ref("n"), expression=exp.Null()))]
+        if cond.within is not None:
+            shift = self.ops.add_to_date if time_prop.type == "date" else self.ops.add_to_timestamp
+            checks.append(exp.LTE(this=ref("n"), expression=shift(ref("t"), cond.within, cond.unit)))
+        sub = exp.Select(expressions=[ref("k")]).from_(
+            exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.Identifier(this=alias))), copy=False)
+        sub = sub.where(self._connect(checks, exp.And), copy=False)
+        holds_on_empty = False
+        if (cond.op, cond.count) not in ((">=", 1), (">", 0)):
+            holds_on_empty = _OPS[cond.op](0, cond.count)
+            having = _COMPARE[cond.op](this=exp.Count(this=exp.Star()), expression=self.literal(cond.count, "integer"))
+            if holds_on_empty:
+                having = exp.Not(this=exp.Paren(this=having))
+            sub = sub.group_by(ref("k"), copy=False).having(having, copy=False)
+        local = self.column(outer, rel.local)
+        found = exp.In(this=local, query=exp.Subquery(this=sub))
+        absent = exp.Not(this=found) if rel.local == outer.entity.key else exp.Paren(this=exp.Or(
+            this=exp.Is(this=local.copy(), expression=exp.Null()), expression=exp.Not(this=found.copy())))
+        if holds_on_empty:
+            return absent if positive else found
+        return found if positive else absent
 
     @staticmethod
     def _mirrors_owner(cond: ir.Exists, outer: _Frame) -> bool:

@@ -217,6 +217,23 @@ class Performed(Node):
 
 
 @dataclass(frozen=True)
+class Sequence(Node):
+    """`performed "A" [where c1] then "B" [where c2] [within N units] [count] [window]` (SPEC §8): some
+    event A followed, at the same time or later (within the span), by a different event B; negated: `did
+    not perform … then …`. The count counts the A events that are followed so."""
+
+    first: str
+    then: str
+    first_where: Node | None = None
+    then_where: Node | None = None
+    within: Duration | None = None
+    count: EventCount | None = None
+    window: Period | None = None
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class And(Node):
     items: tuple[Node, ...]
     span: Span = _span()

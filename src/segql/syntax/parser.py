@@ -389,6 +389,27 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Performed(event, where, None, window, True, span=_meta_span(meta))
 
 
+    @v_args(meta=True)
+    def seq_span(self, meta, items):
+        return ast.Duration(int(items[0]), unit_name(items[1]), span=_meta_span(meta))
+
+    @v_args(meta=True)
+    def sequence(self, meta, items):
+        first, first_where, then, then_where, within, count, window = items
+        if within is None and count is None:
+            then_where, window = _window_after_where(then_where, window)
+        return ast.Sequence(first, then, first_where, then_where, within, count, window, False,
+                            span=_meta_span(meta))
+
+    @v_args(meta=True)
+    def not_sequence(self, meta, items):
+        first, first_where, then, then_where, within, window = items
+        if within is None:
+            then_where, window = _window_after_where(then_where, window)
+        return ast.Sequence(first, then, first_where, then_where, within, None, window, True,
+                            span=_meta_span(meta))
+
+
 def _window_after_where(where, window):
     """SPEC §2.6: the window always belongs to `performed`. In `performed "x" where (c) in last 30 days`
     the grammar reads `(c) in last 30 days` as the where-condition; the parenthesised condition ends before
@@ -444,7 +465,7 @@ _WORDS = {
     "STRING": "a string", "INT": "a number", "DECIMAL": "a number", "MONEY": "an amount ($500)",
     "LPAR": "(", "RPAR": ")", "COMMA": ",", "DOT": ".", "PLUS": "+", "MINUS": "-", "STAR": "*", "SLASH": "/",
     "UNIT": "a unit (days, hours, …)", "PERIOD": "week, month, quarter or year", "$END": "the end of input",
-    "__ANON_0": "×",
+    "__ANON_0": "×", "_WITHIN_SPAN": "within (a span: within 14 days)",
 }
 
 

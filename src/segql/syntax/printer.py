@@ -21,7 +21,7 @@ KEYWORDS = {
     "null", "empty", "contains", "starts", "ends", "with", "matches", "ignoring", "case", "last", "past", "this",
     "within", "any", "all", "no", "performed", "did", "perform", "at", "least", "most", "exactly", "more",
     "fewer", "less", "than", "times", "time", "true", "false", "today", "now", "ago", "date", "timestamp",
-    "before", "after", "week", "month", "quarter", "year",
+    "before", "after", "then", "week", "month", "quarter", "year",
     *(u + s for u in ("second", "minute", "hour", "day", "week", "month", "quarter", "year") for s in ("", "s")),
 }
 
@@ -189,6 +189,23 @@ class Printer:
         parts = [f'did not perform {string(node.event)}' if node.negated else f"performed {string(node.event)}"]
         if node.where is not None:
             parts.append(f"where {self.expr(node.where, NOT)}")
+        if node.count is not None and not node.negated:
+            words = {">=": "at least", "<=": "at most", "=": "exactly", ">": "more than", "<": "fewer than"}
+            parts.append(f"{words[node.count.op]} {node.count.count} time{'s' if node.count.count != 1 else ''}")
+        if node.window is not None:
+            p = node.window
+            parts.append(self.period(p) if p.kind == "between" else f"in {self.period(p)}")
+        return " ".join(parts), PRED
+
+    def _Sequence(self, node):
+        parts = ["did not perform" if node.negated else "performed", string(node.first)]
+        if node.first_where is not None:
+            parts.append(f"where {self.expr(node.first_where, NOT)}")
+        parts += ["then", string(node.then)]
+        if node.then_where is not None:
+            parts.append(f"where {self.expr(node.then_where, NOT)}")
+        if node.within is not None:
+            parts.append(f"within {unit(node.within.amount, node.within.unit)}")
         if node.count is not None and not node.negated:
             words = {">=": "at least", "<=": "at most", "=": "exactly", ">": "more than", "<": "fewer than"}
             parts.append(f"{words[node.count.op]} {node.count.count} time{'s' if node.count.count != 1 else ''}")

@@ -242,7 +242,8 @@ class _Evaluator:
             ir.Compare: self._compare, ir.InValues: self._in_values, ir.IsNull: self._is_null,
             ir.TextMatch: self._text_match, ir.Regex: self._regex, ir.And: self._and, ir.Or: self._or,
             ir.Not: self._not, ir.Const: lambda n, s: bool(n.value), ir.Exists: self._exists,
-            ir.InList: self._in_list, ir.SegmentRef: lambda n, s: self.truth(n.condition, s),
+            ir.InList: self._in_list, ir.Sequence: self._sequence,
+            ir.SegmentRef: lambda n, s: self.truth(n.condition, s),
         }
 
     # `scopes` is a tuple of (entity_name, record): the innermost record last.
@@ -402,6 +403,30 @@ class _Evaluator:
             if self.truth(node.condition, scopes + ((target, row),)):
                 return True
         return False
+
+    def _sequence(self, node: ir.Sequence, scopes):
+        """SPEC §8 by definition: the first events (meeting `first`) that some other event meeting `then`
+        follows at the same time or later, within the span; their number compared with the count."""
+        rows = self.related(scopes[-1 - node.up][1], node.rel)
+        target = node.rel.target
+        inner = [scopes + ((target, row),) for row in rows]
+        firsts = [s for s in inner if self.truth(node.first, s)]
+        thens = [s for s in inner if self.truth(node.then, s)] if firsts else []
+        followed = 0
+        for a in firsts:
+            a_time, a_key = self.value(node.time, a), self.value(node.key, a)
+            latest = shift(a_time, node.within, node.unit) if node.within is not None else None
+            for b in thens:
+                b_time = self.value(node.time, b)
+                if _compare("=", self.value(node.key, b), a_key) or not _compare(">=", b_time, a_time):
+                    continue
+                if latest is None and node.within is not None:
+                    continue
+                if latest is not None and not _compare("<=", b_time, latest):
+                    continue
+                followed += 1
+                break
+        return _compare(node.op, followed, node.count)
 
     def _in_list(self, node: ir.InList, scopes):
         entity_name, record = scopes[-1 - node.up]

@@ -311,6 +311,10 @@ class _Renderer:
     def _unsupported(self, node):
         if isinstance(node, ast.Performed):
             return cannot("an event condition (`performed`)", node, ["event counts need the text language"])
+        if isinstance(node, ast.Sequence):
+            return cannot("a sequence (`performed … then …`)", node,
+                          ["MongoDB has no such filter; segql's JSON extension is {\"$sequence\": {...}} "
+                           "(docs/json.md), or keep the text language"])
         if isinstance(node, ast.Call):
             if node.name in ("count", "sum", "avg", "min", "max"):
                 return cannot(f"the aggregate {node.name}()", node)

@@ -746,6 +746,147 @@ WHERE
       )
   );
 
+-- constructs/c_sequence
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+      AND (
+        t2."name" = 'trial_started'
+        AND (
+          t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
+          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+        )
+      )
+      AND (
+        t3."name" = 'purchase'
+        AND (
+          t3."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
+          AND t3."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND t3."occurred_at" >= t2."occurred_at"
+      AND t3."occurred_at" <= addDays(t2."occurred_at", 14)
+  );
+
+-- constructs/c_sequence_where
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+      AND (
+        t2."name" = 'email_opened' AND t2."amount" > 0
+      )
+      AND (
+        t3."name" = 'purchase' AND t3."amount" > 100
+      )
+      AND NOT t3."id" = t2."id"
+      AND t3."occurred_at" >= t2."occurred_at"
+      AND t3."occurred_at" <= addHours(t2."occurred_at", 2)
+  );
+
+-- constructs/c_sequence_count
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT (
+        t2."contact_id" IS NULL
+      )
+      AND (
+        t2."name" = 'email_opened'
+        AND (
+          t2."occurred_at" >= toDateTime64(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 6, 'UTC')
+          AND t2."occurred_at" < toDateTime64(
+            toDate32(addMonths(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 1)),
+            6,
+            'UTC'
+          )
+        )
+      )
+      AND (
+        t3."name" = 'email_clicked'
+        AND (
+          t3."occurred_at" >= toDateTime64(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 6, 'UTC')
+          AND t3."occurred_at" < toDateTime64(
+            toDate32(addMonths(toDate32(dateTrunc('MONTH', toDate32('2026-11-15'))), 1)),
+            6,
+            'UTC'
+          )
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND t3."occurred_at" >= t2."occurred_at"
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(DISTINCT t2."id") >= 2
+  );
+
+-- constructs/c_sequence_not
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT (
+    t1."id" IN (
+      SELECT
+        t2."contact_id"
+      FROM "events" AS t2
+      INNER JOIN "events" AS t3
+        ON t3."contact_id" = t2."contact_id"
+      WHERE
+        NOT (
+          t2."contact_id" IS NULL
+        )
+        AND (
+          t2."name" = 'trial_started'
+          AND (
+            t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
+            AND t2."occurred_at" <= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+          )
+        )
+        AND (
+          t3."name" = 'purchase'
+          AND (
+            t3."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -60)
+            AND t3."occurred_at" <= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+          )
+        )
+        AND NOT t3."id" = t2."id"
+        AND t3."occurred_at" >= t2."occurred_at"
+        AND t3."occurred_at" <= addMonths(t2."occurred_at", 1)
+    )
+  );
+
 -- constructs/c_calculated
 SELECT
   t1."id" AS "id"

@@ -739,6 +739,147 @@ WHERE
       )
   );
 
+-- constructs/c_sequence
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        t2.`name` = 'trial_started'
+        AND (
+          t2.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+          )
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
+        )
+      )
+      AND (
+        t3.`name` = 'purchase'
+        AND (
+          t3.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-90, 0, 0, 0)
+          )
+          AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ)
+        )
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+      AND t3.`occurred_at` <= (
+        t2.`occurred_at` + MAKE_DT_INTERVAL(14, 0, 0, 0)
+      )
+  );
+
+-- constructs/c_sequence_where
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        t2.`name` = 'email_opened' AND t2.`amount` > 0
+      )
+      AND (
+        t3.`name` = 'purchase' AND t3.`amount` > 100
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+      AND t3.`occurred_at` <= (
+        t2.`occurred_at` + MAKE_DT_INTERVAL(0, 2, 0, 0)
+      )
+  );
+
+-- constructs/c_sequence_count
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        t2.`name` = 'email_opened'
+        AND (
+          t2.`occurred_at` >= CAST(TRUNC(CAST('2026-11-15' AS DATE), 'MONTH') AS TIMESTAMP_NTZ)
+          AND t2.`occurred_at` < CAST(ADD_MONTHS(TRUNC(CAST('2026-11-15' AS DATE), 'MONTH'), 1) AS TIMESTAMP_NTZ)
+        )
+      )
+      AND (
+        t3.`name` = 'email_clicked'
+        AND (
+          t3.`occurred_at` >= CAST(TRUNC(CAST('2026-11-15' AS DATE), 'MONTH') AS TIMESTAMP_NTZ)
+          AND t3.`occurred_at` < CAST(ADD_MONTHS(TRUNC(CAST('2026-11-15' AS DATE), 'MONTH'), 1) AS TIMESTAMP_NTZ)
+        )
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COUNT(DISTINCT t2.`id`) >= 2
+  );
+
+-- constructs/c_sequence_not
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        t2.`name` = 'trial_started'
+        AND (
+          t2.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+          )
+          AND t2.`occurred_at` <= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+          )
+        )
+      )
+      AND (
+        t3.`name` = 'purchase'
+        AND (
+          t3.`occurred_at` >= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-60, 0, 0, 0)
+          )
+          AND t3.`occurred_at` <= (
+            CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+          )
+        )
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+      AND t3.`occurred_at` <= (
+        t2.`occurred_at` + MAKE_YM_INTERVAL(0, 1)
+      )
+  );
+
 -- constructs/c_calculated
 SELECT
   t1.`id` AS `id`

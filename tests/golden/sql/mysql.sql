@@ -761,6 +761,147 @@ WHERE
       )
   );
 
+-- constructs/c_sequence
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('trial_started' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
+          AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+      AND (
+        CAST(t3.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        AND (
+          t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
+          AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
+        )
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+      AND t3.`occurred_at` <= DATE_ADD(t2.`occurred_at`, INTERVAL 14 DAY)
+  );
+
+-- constructs/c_sequence_where
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY) AND t2.`amount` > 0
+      )
+      AND (
+        CAST(t3.`name` AS BINARY) = CAST('purchase' AS BINARY) AND t3.`amount` > 100
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+      AND t3.`occurred_at` <= DATE_ADD(t2.`occurred_at`, INTERVAL 2 HOUR)
+  );
+
+-- constructs/c_sequence_count
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        AND (
+          t2.`occurred_at` >= CAST(DATE_SUB(
+            CAST('2026-11-15' AS DATE),
+            INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+          ) AS DATETIME(6))
+          AND t2.`occurred_at` < CAST(DATE_ADD(
+            DATE_SUB(
+              CAST('2026-11-15' AS DATE),
+              INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+            ),
+            INTERVAL 1 MONTH
+          ) AS DATETIME(6))
+        )
+      )
+      AND (
+        CAST(t3.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+        AND (
+          t3.`occurred_at` >= CAST(DATE_SUB(
+            CAST('2026-11-15' AS DATE),
+            INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+          ) AS DATETIME(6))
+          AND t3.`occurred_at` < CAST(DATE_ADD(
+            DATE_SUB(
+              CAST('2026-11-15' AS DATE),
+              INTERVAL (DAYOFMONTH(CAST('2026-11-15' AS DATE)) - 1) DAY
+            ),
+            INTERVAL 1 MONTH
+          ) AS DATETIME(6))
+        )
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+    GROUP BY
+      t2.`contact_id`
+    HAVING
+      COUNT(DISTINCT t2.`id`) >= 2
+  );
+
+-- constructs/c_sequence_not
+SELECT
+  t1.`id` AS `id`
+FROM `contacts` AS t1
+WHERE
+  NOT t1.`id` IN (
+    SELECT
+      t2.`contact_id`
+    FROM `events` AS t2
+    INNER JOIN `events` AS t3
+      ON t3.`contact_id` = t2.`contact_id`
+    WHERE
+      NOT t2.`contact_id` IS NULL
+      AND (
+        CAST(t2.`name` AS BINARY) = CAST('trial_started' AS BINARY)
+        AND (
+          t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+          AND t2.`occurred_at` <= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+        )
+      )
+      AND (
+        CAST(t3.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        AND (
+          t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
+          AND t3.`occurred_at` <= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+        )
+      )
+      AND NOT t3.`id` = t2.`id`
+      AND t3.`occurred_at` >= t2.`occurred_at`
+      AND t3.`occurred_at` <= DATE_ADD(t2.`occurred_at`, INTERVAL 1 MONTH)
+  );
+
 -- constructs/c_calculated
 SELECT
   t1.`id` AS `id`

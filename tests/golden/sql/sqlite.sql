@@ -951,6 +951,172 @@ WHERE
       )
   );
 
+-- constructs/c_sequence
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'trial_started'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+      AND (
+        t3."name" = 'purchase'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-90 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= '2026-11-15 12:00:00.000'
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at")
+      AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at"), '+14 days')
+  );
+
+-- constructs/c_sequence_where
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'email_opened' AND t2."amount" > 0
+      )
+      AND (
+        t3."name" = 'purchase' AND t3."amount" > 100
+      )
+      AND NOT t3."id" = t2."id"
+      AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at")
+      AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at"), '+2 hours')
+  );
+
+-- constructs/c_sequence_count
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'email_opened'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month'))
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME(
+            '%Y-%m-%d %H:%M:%f',
+            MIN(
+              DATE(
+                DATE('2026-11-15', 'start of month'),
+                'start of month',
+                '+1 months',
+                '+' || (
+                  CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
+                ) || ' days'
+              ),
+              DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
+            )
+          )
+        )
+      )
+      AND (
+        t3."name" = 'email_clicked'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month'))
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") < STRFTIME(
+            '%Y-%m-%d %H:%M:%f',
+            MIN(
+              DATE(
+                DATE('2026-11-15', 'start of month'),
+                'start of month',
+                '+1 months',
+                '+' || (
+                  CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
+                ) || ' days'
+              ),
+              DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
+            )
+          )
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at")
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(DISTINCT t2."id") >= 2
+  );
+
+-- constructs/c_sequence_not
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'trial_started'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") <= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+        )
+      )
+      AND (
+        t3."name" = 'purchase'
+        AND (
+          STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-60 days')
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at")
+      AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") <= (
+        MIN(
+          DATE(
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at"),
+            'start of month',
+            '+1 months',
+            '+' || (
+              CAST(STRFTIME('%d', STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at")) AS INTEGER) - 1
+            ) || ' days'
+          ),
+          DATE(
+            STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at"),
+            'start of month',
+            '+2 months',
+            '-1 day'
+          )
+        ) || STRFTIME(' %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at"))
+      )
+  );
+
 -- constructs/c_calculated
 SELECT
   t1."id" AS "id"

@@ -711,6 +711,129 @@ WHERE
       )
   );
 
+-- constructs/c_sequence
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'trial_started'
+        AND (
+          t2."occurred_at" >= DATE_ADD('DAY', -90, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP(6))
+        )
+      )
+      AND (
+        t3."name" = 'purchase'
+        AND (
+          t3."occurred_at" >= DATE_ADD('DAY', -90, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+          AND t3."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMP(6))
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND t3."occurred_at" >= t2."occurred_at"
+      AND t3."occurred_at" <= DATE_ADD('DAY', 14, t2."occurred_at")
+  );
+
+-- constructs/c_sequence_where
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'email_opened' AND t2."amount" > 0
+      )
+      AND (
+        t3."name" = 'purchase' AND t3."amount" > 100
+      )
+      AND NOT t3."id" = t2."id"
+      AND t3."occurred_at" >= t2."occurred_at"
+      AND t3."occurred_at" <= DATE_ADD('HOUR', 2, t2."occurred_at")
+  );
+
+-- constructs/c_sequence_count
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'email_opened'
+        AND (
+          t2."occurred_at" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMP(6))
+          AND t2."occurred_at" < CAST(DATE_ADD('MONTH', 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMP(6))
+        )
+      )
+      AND (
+        t3."name" = 'email_clicked'
+        AND (
+          t3."occurred_at" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMP(6))
+          AND t3."occurred_at" < CAST(DATE_ADD('MONTH', 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMP(6))
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND t3."occurred_at" >= t2."occurred_at"
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(DISTINCT t2."id") >= 2
+  );
+
+-- constructs/c_sequence_not
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "events" AS t2
+    INNER JOIN "events" AS t3
+      ON t3."contact_id" = t2."contact_id"
+    WHERE
+      NOT t2."contact_id" IS NULL
+      AND (
+        t2."name" = 'trial_started'
+        AND (
+          t2."occurred_at" >= DATE_ADD('DAY', -60, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+          AND t2."occurred_at" <= DATE_ADD('DAY', -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+        )
+      )
+      AND (
+        t3."name" = 'purchase'
+        AND (
+          t3."occurred_at" >= DATE_ADD('DAY', -60, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+          AND t3."occurred_at" <= DATE_ADD('DAY', -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+        )
+      )
+      AND NOT t3."id" = t2."id"
+      AND t3."occurred_at" >= t2."occurred_at"
+      AND t3."occurred_at" <= DATE_ADD('MONTH', 1, t2."occurred_at")
+  );
+
 -- constructs/c_calculated
 SELECT
   t1."id" AS "id"

@@ -774,6 +774,139 @@ WHERE
       )
   );
 
+-- constructs/c_sequence
+SELECT
+  t1.[id] AS [id]
+FROM [contacts] AS t1
+WHERE
+  t1.[id] IN (
+    SELECT
+      t2.[contact_id]
+    FROM [events] AS t2
+    INNER JOIN [events] AS t3
+      ON t3.[contact_id] = t2.[contact_id]
+    WHERE
+      NOT t2.[contact_id] IS NULL
+      AND (
+        t2.[name] + N'|' = N'trial_started' + N'|' COLLATE Latin1_General_100_BIN2
+        AND (
+          t2.[occurred_at] >= DATEADD(DAY, -90, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t2.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
+        )
+      )
+      AND (
+        t3.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        AND (
+          t3.[occurred_at] >= DATEADD(DAY, -90, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t3.[occurred_at] <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6))
+        )
+      )
+      AND NOT t3.[id] = t2.[id]
+      AND t3.[occurred_at] >= t2.[occurred_at]
+      AND t3.[occurred_at] <= DATEADD(DAY, 14, t2.[occurred_at])
+  );
+
+-- constructs/c_sequence_where
+SELECT
+  t1.[id] AS [id]
+FROM [contacts] AS t1
+WHERE
+  t1.[id] IN (
+    SELECT
+      t2.[contact_id]
+    FROM [events] AS t2
+    INNER JOIN [events] AS t3
+      ON t3.[contact_id] = t2.[contact_id]
+    WHERE
+      NOT t2.[contact_id] IS NULL
+      AND (
+        t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+        AND t2.[amount] > 0
+      )
+      AND (
+        t3.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        AND t3.[amount] > 100
+      )
+      AND NOT t3.[id] = t2.[id]
+      AND t3.[occurred_at] >= t2.[occurred_at]
+      AND t3.[occurred_at] <= DATEADD(HOUR, 2, t2.[occurred_at])
+  );
+
+-- constructs/c_sequence_count
+SELECT
+  t1.[id] AS [id]
+FROM [contacts] AS t1
+WHERE
+  t1.[id] IN (
+    SELECT
+      t2.[contact_id]
+    FROM [events] AS t2
+    INNER JOIN [events] AS t3
+      ON t3.[contact_id] = t2.[contact_id]
+    WHERE
+      NOT t2.[contact_id] IS NULL
+      AND (
+        t2.[name] + N'|' = N'email_opened' + N'|' COLLATE Latin1_General_100_BIN2
+        AND (
+          t2.[occurred_at] >= CAST(DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1) AS DATETIME2(6))
+          AND t2.[occurred_at] < CAST(DATEADD(
+            MONTH,
+            1,
+            DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1)
+          ) AS DATETIME2(6))
+        )
+      )
+      AND (
+        t3.[name] + N'|' = N'email_clicked' + N'|' COLLATE Latin1_General_100_BIN2
+        AND (
+          t3.[occurred_at] >= CAST(DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1) AS DATETIME2(6))
+          AND t3.[occurred_at] < CAST(DATEADD(
+            MONTH,
+            1,
+            DATEFROMPARTS(YEAR(CAST(N'2026-11-15' AS DATE)), MONTH(CAST(N'2026-11-15' AS DATE)), 1)
+          ) AS DATETIME2(6))
+        )
+      )
+      AND NOT t3.[id] = t2.[id]
+      AND t3.[occurred_at] >= t2.[occurred_at]
+    GROUP BY
+      t2.[contact_id]
+    HAVING
+      COUNT(DISTINCT t2.[id]) >= 2
+  );
+
+-- constructs/c_sequence_not
+SELECT
+  t1.[id] AS [id]
+FROM [contacts] AS t1
+WHERE
+  NOT t1.[id] IN (
+    SELECT
+      t2.[contact_id]
+    FROM [events] AS t2
+    INNER JOIN [events] AS t3
+      ON t3.[contact_id] = t2.[contact_id]
+    WHERE
+      NOT t2.[contact_id] IS NULL
+      AND (
+        t2.[name] + N'|' = N'trial_started' + N'|' COLLATE Latin1_General_100_BIN2
+        AND (
+          t2.[occurred_at] >= DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t2.[occurred_at] <= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+        )
+      )
+      AND (
+        t3.[name] + N'|' = N'purchase' + N'|' COLLATE Latin1_General_100_BIN2
+        AND (
+          t3.[occurred_at] >= DATEADD(DAY, -60, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+          AND t3.[occurred_at] <= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+        )
+      )
+      AND NOT t3.[id] = t2.[id]
+      AND t3.[occurred_at] >= t2.[occurred_at]
+      AND t3.[occurred_at] <= DATEADD(MONTH, 1, t2.[occurred_at])
+  );
+
 -- constructs/c_calculated
 SELECT
   t1.[id] AS [id]
