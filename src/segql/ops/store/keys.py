@@ -10,8 +10,7 @@ import secrets
 from dataclasses import asdict, dataclass
 
 from segql.errors import SegqlError
-from segql.ops.store.db import StoreDb
-from segql.ops.store.migrations import migrate
+from segql.ops.store.migrations import OnStore
 
 PREFIX = "sk_"
 
@@ -36,27 +35,10 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class KeyStore:
+class KeyStore(OnStore):
     """The store's API keys."""
 
     COLUMNS = "id, organization, scopes, created_at, revoked_at"
-
-    def __init__(self, source):
-        """`source`: a StoreDb, or anything with a `.db` StoreDb (the SDK's per-thread connection)."""
-        self._source = source
-
-    @property
-    def db(self) -> StoreDb:
-        return self._source if isinstance(self._source, StoreDb) else self._source.db
-
-    @classmethod
-    def open(cls, url: str) -> "KeyStore":
-        db = StoreDb(url)
-        migrate(db)
-        return cls(db)
-
-    def close(self) -> None:
-        self.db.close()
 
     def _key(self, row) -> Key:
         return Key(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4])

@@ -9,6 +9,7 @@ UTC ISO text with milliseconds (`2026-11-15T12:00:00.000Z`), which sorts as time
 from __future__ import annotations
 
 from segql.errors import SegqlError
+from segql.ops.store.db import StoreDb
 
 MIGRATIONS: list[tuple[int, str, tuple[str, ...]]] = [
     (1, "segments", (
@@ -85,3 +86,25 @@ def migrate(db) -> int:
         else:
             db.execute("INSERT INTO segql_meta (key, value) VALUES (?, ?)", ("schema_version", str(version)))
     return version
+
+
+class OnStore:
+    """A part of the store (keys, webhooks) used either on its own connection (`open(url)`, migrated) or
+    through the SDK's per-thread connection (`Part(segments)`)."""
+
+    def __init__(self, source):
+        """`source`: a StoreDb, or anything with a `.db` StoreDb (the SDK's per-thread connection)."""
+        self._source = source
+
+    @property
+    def db(self):
+        return self._source.db if hasattr(self._source, "db") else self._source
+
+    @classmethod
+    def open(cls, url: str):
+        db = StoreDb(url)
+        migrate(db)
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 from segql.errors import SegqlError, Span
 from segql.ops.store.db import StoreDb
-from segql.ops.store.migrations import migrate
+from segql.ops.store.migrations import OnStore
 
 EVENTS = ("segment.refreshed", "segment.member_entered", "segment.member_left")
 BATCH = 500  # member keys per delivery of segment.member_entered / segment.member_left
@@ -97,25 +97,8 @@ def check_events(events) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out)) or EVENTS
 
 
-class Webhooks:
+class Webhooks(OnStore):
     """An organization's webhooks in the store, and their deliveries."""
-
-    def __init__(self, source):
-        """`source`: a StoreDb, or anything with a `.db` StoreDb (the SDK's per-thread connection)."""
-        self._source = source
-
-    @property
-    def db(self) -> StoreDb:
-        return self._source if isinstance(self._source, StoreDb) else self._source.db
-
-    @classmethod
-    def open(cls, url: str) -> Webhooks:
-        db = StoreDb(url)
-        migrate(db)
-        return cls(db)
-
-    def close(self) -> None:
-        self.db.close()
 
     def _webhook(self, row) -> Webhook:
         segs = json.loads(row[4]) if row[4] is not None else None
