@@ -37,7 +37,14 @@ class MySQLEngine(_DBAPIEngine):
                                    charset="utf8mb4", autocommit=True, connect_timeout=10)
         except Exception as e:
             raise _refused(f"MySQL/MariaDB at {parsed.hostname or 'localhost'}", e) from None
-        return cls(conn)
+        engine = cls(conn)
+        # segql's state tables compare keys and slugs exactly: binary and NO PAD, so case, accents and
+        # trailing spaces never fold two keys into one (MariaDB's nopad_bin; MySQL 8's 0900_bin)
+        version = engine.execute("SELECT VERSION()")[0][0]
+        exact = "utf8mb4_nopad_bin" if "mariadb" in str(version).lower() else "utf8mb4_0900_bin"
+        engine.exact_collation = exact
+        engine.state_types = {**cls.state_types, "text": f"VARCHAR(255) CHARACTER SET utf8mb4 COLLATE {exact}"}
+        return engine
 
     def _ddl(self, name, columns):
         return super()._ddl(name, columns) + " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"

@@ -108,6 +108,13 @@ class Db:
         """The DDL type of a state-table column: kind is text, timestamp or int."""
         return self.engine.state_types[kind]
 
+    def key_text(self, key: exp.Expression) -> exp.Expression:
+        """A member key as state-table text, compared exactly (engines whose default collation folds case,
+        accents or trailing spaces name an exact one: `exact_collation`)."""
+        text = exp.cast(key, "text")
+        collation = getattr(self.engine, "exact_collation", None)
+        return exp.Collate(this=text, expression=exp.Var(this=collation)) if collation else text
+
 
 LOCK_WAIT = 60  # seconds a refresh waits for another one before E0805
 LOCK_NAME = "segql_refresh"
@@ -239,7 +246,7 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
                 entity = schema.entities[seg.entity]
                 tree = to_sql_tree(seg, schema, db.dialect, now=at, select="keys")
                 key = exp.column(exp.to_identifier(entity.key, quoted=True), table=exp.Identifier(this="m"))
-                select = exp.select(exp.cast(key, "text")).distinct().from_(
+                select = exp.select(db.key_text(key)).distinct().from_(
                     tree.subquery("m", copy=False)).where(
                     exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
                 statements.append((seg, select.sql(dialect=db.dialect, copy=False)))
