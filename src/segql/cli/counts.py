@@ -28,11 +28,8 @@ def run(args) -> int:
         for entity, sql in counts_sql(loaded, schema, dialect_for_url(args.db), args.now).items():
             print(f"-- {entity}\n{sql};")
         return 0
-    engine = open_engine(args.db, schema)
-    try:
+    with open_engine(args.db, schema) as engine:
         rows = counts(loaded, schema, engine, args.now)
-    finally:
-        engine.close()
     if args.format == "json":
         dump_json(rows, indent=None)
         return 0

@@ -1,7 +1,7 @@
 """`segql explain FILE --segment S [--db URL] [--now ISO]`: records passing each condition (a funnel)."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, add_engine, find_schema, paths
+from segql.cli.common import add_common, add_engine, find_schema
 from segql.cli.output import dump_json
 
 
@@ -17,20 +17,14 @@ def add(sub) -> None:
 
 
 def run(args) -> int:
-    from segql.ops.compile import select_definition  # lazy: start-up time
-    from segql.ops.explain import explain
-    from segql.ops.load import load_segments
+    from segql.ops.explain import explain  # lazy: start-up time
+    from segql.ops.load import load_one
     from segql.ops.run import open_engine
 
     schema = find_schema(args.schema, [args.file])
-    loaded = load_segments(paths([args.file]), schema)
-    definition = select_definition(loaded[0].document, args.segment)
-    item = next(i for i in loaded if i.definition is definition)
-    engine = open_engine(args.db, schema)
-    try:
-        result = explain(item.segment, definition, schema, engine, now=args.now)
-    finally:
-        engine.close()
+    item = load_one(args.file, schema, args.segment)
+    with open_engine(args.db, schema) as engine:
+        result = explain(item.segment, item.definition, schema, engine, now=args.now)
     if args.format == "json":
         dump_json(result)
     else:

@@ -35,11 +35,8 @@ def run(args) -> int:
     if args.action == "show":
         if args.keys:
             raise SegqlError("E0004", "`segql list show LIST` takes no keys")
-        engine = open_engine(args.db, schema)
-        try:
+        with open_engine(args.db, schema) as engine:
             members = list_members(engine, schema, args.list)
-        finally:
-            engine.close()
         if args.format == "json":
             print(json.dumps({"list": args.list, "members": [plain(m) for m in members]}, ensure_ascii=False))
         else:
@@ -53,11 +50,8 @@ def run(args) -> int:
         raise SegqlError("E0702", f"cannot {args.action} list members without --db: the embedded default reads "
                          f"the lists table from its source file ({lists.source or 'a file'}), read-only",
                          hints=["pass --db with the database that holds the lists table"])
-    engine = open_engine(args.db, schema)
-    try:
+    with open_engine(args.db, schema) as engine:
         result = change_list(engine, schema, args.list, args.action, args.keys, on=args.on)
-    finally:
-        engine.close()
     verb = "added" if args.action == "add" else "removed"
     changed, unchanged, missing = result["changed"], result["unchanged"], result["unknown_records"]
     if args.format == "json":

@@ -22,11 +22,8 @@ def run(args) -> int:
 
     schema = find_schema(args.schema, args.files)
     loaded = load_segments(paths(args.files), schema)
-    engine = open_engine(args.db, schema)
-    try:
+    with open_engine(args.db, schema) as engine:
         result = overlap(loaded, schema, engine, args.now)
-    finally:
-        engine.close()
     if args.format == "json":
         dump_json(result)
         return 0

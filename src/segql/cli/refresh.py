@@ -30,11 +30,8 @@ def run(args) -> int:
     if args.db is None:
         raise SegqlError("E0702", "refresh writes membership tables, so it needs a database: pass --db",
                          hints=["e.g. --db duckdb:///segments.duckdb or --db postgresql://host/db"])
-    engine = open_engine(args.db, schema)
-    try:
+    with open_engine(args.db, schema) as engine:
         results = refresh([i.segment for i in loaded], schema, engine, args.now)
-    finally:
-        engine.close()
     lists = [i.slug for i in loaded if i.segment.kind == "list"]
     if args.format == "json":
         dump_json(results)

@@ -29,8 +29,7 @@ def run(args) -> int:
     segment = to_ir(load_input(args, schema), schema, segment=args.segment)
     entity = schema.entities[segment.entity]
     columns = resolve_columns(entity, args.columns)
-    engine = open_engine(args.db, schema)
-    try:
+    with open_engine(args.db, schema) as engine:
         if args.count:
             count = count_members(segment, schema, engine, now=args.now)
             if args.format == "json":
@@ -39,7 +38,5 @@ def run(args) -> int:
                 print(count)
             return 0
         rows = list_rows(segment, schema, engine, now=args.now, columns=columns, limit=args.limit)
-    finally:
-        engine.close()
     write_rows([entity.key, *columns], rows, args.format)
     return 0

@@ -20,20 +20,14 @@ def add(sub) -> None:
 
 
 def run(args) -> int:
-    from segql.ops.compile import select_definition  # lazy: start-up time
-    from segql.ops.load import load_segments
+    from segql.ops.load import load_one  # lazy: start-up time
     from segql.ops.run import open_engine
     from segql.ops.why import render_text, why
 
     schema = find_schema(args.schema, [args.file])
-    loaded = load_segments([args.file], schema)
-    definition = select_definition(loaded[0].document, args.segment)
-    item = next(i for i in loaded if i.definition is definition)
-    engine = open_engine(args.db, schema)
-    try:
-        result = why(item.segment, definition, schema, engine, args.key, now=args.now)
-    finally:
-        engine.close()
+    item = load_one(args.file, schema, args.segment)
+    with open_engine(args.db, schema) as engine:
+        result = why(item.segment, item.definition, schema, engine, args.key, now=args.now)
     if args.format == "json":
         dump_json(result)
     else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from segql import ir
 from segql.clock import check_now, pin_now
 from segql.errors import SegqlError
-from segql.ops.load import as_schema, check_documents
+from segql.ops.load import as_schema, check_documents, select_definition  # noqa: F401 - part of the pipeline's API
 from segql.schema import Schema
 from segql.syntax import ast
 
@@ -44,24 +44,6 @@ def check(source, schema, *, path: str | None = None, on: str | None = None, lib
     if result.errors:
         raise result.errors[0]
     return [item.segment for item in result.loaded]
-
-
-def select_definition(doc: ast.Document, segment: str | None) -> ast.Definition:
-    """The definition `--segment` names, or the only one (E0003 otherwise: a usage error)."""
-    defs = doc.definitions
-    if segment is None:
-        if len(defs) == 1:
-            return defs[0]
-        raise SegqlError("E0003", f"{doc.path or 'the input'} defines {len(defs)} segments; choose one",
-                         hints=[f"pass --segment with one of: {', '.join(d.slug for d in defs)}"], path=doc.path)
-    for d in defs:
-        if d.slug == segment:
-            return d
-    folded = [d for d in defs if d.slug.casefold() == segment.casefold()]
-    if len(folded) == 1:
-        return folded[0]
-    raise SegqlError("E0003", f"no segment {segment!r} in {doc.path or 'the input'}",
-                     hints=[f"segments: {', '.join(d.slug for d in defs)}"], path=doc.path)
 
 
 def to_ir(source, schema, *, segment=None, on=None, path=None, library=None) -> ir.Segment:

@@ -158,3 +158,29 @@ def by_entity(loaded: list[Loaded]) -> dict[str, list[Loaded]]:
     for item in loaded:
         groups.setdefault(item.segment.entity, []).append(item)
     return groups
+
+
+def select_definition(doc: ast.Document, segment: str | None) -> ast.Definition:
+    """The definition `--segment` names, or the only one (E0003 otherwise: a usage error)."""
+    defs = doc.definitions
+    if segment is None:
+        if len(defs) == 1:
+            return defs[0]
+        raise SegqlError("E0003", f"{doc.path or 'the input'} defines {len(defs)} segments; choose one",
+                         hints=[f"pass --segment with one of: {', '.join(d.slug for d in defs)}"], path=doc.path)
+    for d in defs:
+        if d.slug == segment:
+            return d
+    folded = [d for d in defs if d.slug.casefold() == segment.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise SegqlError("E0003", f"no segment {segment!r} in {doc.path or 'the input'}",
+                     hints=[f"segments: {', '.join(d.slug for d in defs)}"], path=doc.path)
+
+
+def load_one(path: str, schema, segment: str | None) -> Loaded:
+    """The segment `--segment` names in one file (or its only one), checked with the whole file and its
+    neighbours (`segql explain`, `segql why`)."""
+    loaded = load_segments([Path(path)], schema)  # a FILE argument is a file, whatever its name
+    definition = select_definition(loaded[0].document, segment)
+    return next(i for i in loaded if i.definition is definition)
