@@ -615,7 +615,11 @@ def test_cli_unsupported_url_is_e0600():
 
 def test_cli_missing_table_is_e0604(tmp_path):
     """A database without the schema's tables: the database's error as a diagnostic (exit 1), not a bug report.
-    The URL is relative (SQLAlchemy's `sqlite:///relative.db`), resolved against the current directory."""
+    The URL is relative (SQLAlchemy's `sqlite:///relative.db`), resolved against the current directory; a
+    path with no database at all is E0602 (tests/test_robustness.py)."""
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "empty.db").close()
     proc = subprocess.run([sys.executable, "-m", "segql", "run", str(CONF / "hard_cases.segql"), "--segment",
                            "h_ref", "--db", "sqlite:///empty.db", "--schema", str(SCHEMA_PATH)],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)

@@ -3,6 +3,7 @@ never a hang, a memory blow-up or an internal error (exit 3). Each test names th
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -156,6 +157,7 @@ def test_bad_database_urls_are_diagnostics(url, words):
 def test_sqlite_errors_in_refresh_and_list_add_are_diagnostics(tmp_path):
     """(A held lock — `database is locked` — is the refresh-concurrency work's E0805, tested there.)"""
     db = tmp_path / "t.db"
+    sqlite3.connect(db).close()  # an existing, empty database: its tables are missing
     seg = tmp_path / "a.segql"
     seg.write_text("segment a on contacts where opens > 1\n")
     (tmp_path / "schema.yml").write_text("entities:\n  contacts:\n    properties: {opens: integer}\n"
@@ -389,3 +391,11 @@ def test_mariadb_member_lists_match_counts_and_duckdb():
     assert [k for (k,) in maria_keys] == [k for (k,) in duck_keys] and len(maria_keys) == maria_count == duck_count > 0
     assert [tuple(r) for r in maria_cols] == [tuple(r) for r in duck_cols]
     assert maria_time < 5, f"{maria_time:.1f} s"  # was quadratic: 12.7 s at 4,000 rows
+
+
+@pytest.mark.parametrize("url", ["duckdb:///no/such/typo.duckdb", "sqlite:///typo-that-is-not-there.db"])
+def test_a_database_file_that_does_not_exist_is_refused_not_created(tmp_path, url):
+    """`--db duckdb:///typo.duckdb` used to create an empty file silently (then fail on a missing table)."""
+    code, text = inproc("run", "-e", "opens > 1", "--on", "contacts", "--db", url, "--schema", SCHEMA)
+    assert code == 1 and "E0602" in text and "there is no" in text, text
+    assert not (ROOT / url.split(":///", 1)[1]).exists()

@@ -3,9 +3,8 @@ keys that differ only by case, accents or trailing spaces stay distinct members 
 collation would fold them together)."""
 from __future__ import annotations
 
-import pytest
-
 from conftest_engines import engine_url
+
 from segql.engines import connect
 from segql.ops import refresh
 from segql.semantic.schemas import parse_schema

@@ -25,6 +25,8 @@ def add(sub) -> None:
 def run(args) -> int:
     from segql.ops.lists import (  # lazy: start-up time
         change_list,
+        convert_keys,
+        key_type,
         list_members,
         require_lists,
     )
@@ -50,6 +52,7 @@ def run(args) -> int:
         raise SegqlError("E0702", f"cannot {args.action} list members without --db: the embedded default reads "
                          f"the lists table from its source file ({lists.source or 'a file'}), read-only",
                          hints=["pass --db with the database that holds the lists table"])
+    convert_keys(args.keys, key_type(schema, args.on)[0])  # bad keys are reported before connecting
     with open_engine(args.db, schema) as engine:
         result = change_list(engine, schema, args.list, args.action, args.keys, on=args.on)
     verb = "added" if args.action == "add" else "removed"

@@ -15,9 +15,10 @@ docs/dialects.md.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlparse
 
-from segql.engines.base import SCHEMES, SEGQL_TYPES, Engine
+from segql.engines.base import SCHEMES, SEGQL_TYPES, Engine, _file_path
 from segql.engines.clickhouse import ClickHouseEngine
 from segql.engines.duckdb import DuckDBEngine
 from segql.engines.mysql import MySQLEngine
@@ -62,6 +63,20 @@ def connect(url: str | None = None, *, schema=None) -> Engine:
             "an IPv6 host is written in brackets: postgresql://[::1]:5432/db" if "IPv6" in str(err)
             else "a port is a number from 1 to 65535"]) from None
     return cls.open(url or "duckdb://", parsed)
+
+
+def require_existing_file(url: str | None) -> None:
+    """For a file database (DuckDB, SQLite), refuse a path where there is no file: opening it would create
+    an empty database and every segment would fail on a missing table (or match nothing), far from the
+    typo that caused it."""
+    cls = engine_for_url(url)
+    if not url or cls is None or not getattr(cls, "file_based", False):
+        return
+    path = _file_path(urlparse(url))
+    if path and path != ":memory:" and not Path(path).exists():
+        raise SegqlError("E0602", f"there is no {cls.label} database at {path}",
+                         hints=[f"check the path ({Path(path).resolve()}); segql opens existing databases",
+                                "three slashes for a relative path (duckdb:///data.duckdb), four for an absolute one"])
 
 
 def dialect_for_url(url: str | None) -> str:

@@ -12,6 +12,7 @@ from segql.engines.base import (
 
 class DuckDBEngine(_DBAPIEngine):
     schemes = ("duckdb",)
+    file_based = True  # a path that does not exist is refused by ops.run.open_engine
     dialect = "duckdb"
     label = "DuckDB"
     paramstyle = "qmark"

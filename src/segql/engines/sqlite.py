@@ -15,6 +15,7 @@ from segql.text import simple_lower, simple_upper
 
 class SqliteEngine(_DBAPIEngine):
     schemes = ("sqlite",)
+    file_based = True  # a path that does not exist is refused by ops.run.open_engine
     label = "SQLite"
     dialect = "sqlite"
     paramstyle = "qmark"

@@ -15,7 +15,9 @@ from segql.schema import did_you_mean
 
 
 def open_engine(db: str | None, schema):
-    """The engine for `--db`, or embedded DuckDB with views over the schema's source files."""
+    """The engine for `--db` (an existing database: a typo must not create an empty one), or embedded
+    DuckDB with views over the schema's source files."""
+    engines.require_existing_file(db)
     engine = engines.connect(db, schema=schema)
     if db is None:
         attach_sources(engine, schema)
