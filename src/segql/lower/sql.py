@@ -208,6 +208,8 @@ class Lowerer:
         ops = self.ops
         if isinstance(cond, ir.Compare):
             left, right = self.value(cond.left), self.value(cond.right)
+            if cond.op == "=" and not (_nonzero(cond.left) or _nonzero(cond.right)):
+                left, right = self._exact(cond.left, left), self._exact(cond.right, right)
             if cond.op == "=" and cond.left.type == "string":
                 pred = ops.string_equals(left, right)
             else:
@@ -215,8 +217,10 @@ class Lowerer:
                 pred = kind(this=left, expression=right)
             return pred, [cond.left, cond.right]
         if isinstance(cond, ir.InValues):
-            subject = self.value(cond.operand)
-            values = [self.value(v) for v in cond.values]
+            subject, values = self.value(cond.operand), [self.value(v) for v in cond.values]
+            if not all(_nonzero(v) for v in cond.values):
+                subject = self._exact(cond.operand, subject)
+                values = [self._exact(v, sql) for v, sql in zip(cond.values, values)]
             if cond.operand.type == "string":
                 pred = ops.string_in(subject, values)
             else:
@@ -228,6 +232,10 @@ class Lowerer:
             return ops.regex_search(self.value(cond.operand), regex.portable(cond.pattern, cond.ignore_case)), [
                 cond.operand]
         raise TypeError(f"cannot lower {type(cond).__name__}")  # pragma: no cover
+
+    def _exact(self, node: ir.Expr, sql: exp.Expression) -> exp.Expression:
+        """A `number` operand of `=` / `in`, as the dialect must compare it for value equality."""
+        return self.ops.exact_number(sql) if node.type == "number" else sql
 
     def exists(self, cond: ir.Exists, positive: bool) -> exp.Expression:
         """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never NOT IN: a NULL key
@@ -487,6 +495,8 @@ class Lowerer:
         spec = FUNCTIONS[node.name]
         args = [a.value if kind in CONSTANT_KINDS else self.value(a)
                 for kind, a in zip(spec.kinds(len(node.args)), node.args)]
+        if spec.result == "common" and node.type == "number":  # coalesce(integer, number): one type
+            args = [self.ops.common_number(v) if a.type == "integer" else v for a, v in zip(node.args, args)]
         if spec.sql.startswith("exp."):
             first, *rest = args
             node_class = getattr(exp, spec.sql[4:])
@@ -691,14 +701,24 @@ def _count_test(cond):
 
 def _starts_from_owner(node, depth: int = 0) -> bool:
     """Whether `node` (a condition on related records) holds a to-one path, aggregate, quantifier or list
-    test that starts from the record those related records belong to (`up` one beyond its scopes), or an
-    `in (…)` list with a value of that record (ClickHouse loses a NULL one read from a correlated scope)."""
+    test that starts from the record those related records belong to (`up` one beyond its scopes), an
+    `in (…)` list with a value of that record or a `coalesce` of its values (ClickHouse loses a NULL one
+    read from a correlated scope)."""
     if isinstance(node, ir.OUTER_NODES) and node.up == depth + 1:
         return True
     if isinstance(node, ir.InValues) and any(ir.refers_outside(v, depth) for v in node.values):
         return True
+    if isinstance(node, ir.Func) and not FUNCTIONS[node.name].strict and ir.refers_outside(node, depth):
+        return True  # coalesce of the record's values: ClickHouse reads a missing one as present there
     inner = depth + 1 if isinstance(node, ir.SCOPE_NODES) else depth
     return any(_starts_from_owner(child, inner) for child in ir.children(node))
+
+
+def _nonzero(node: ir.Expr) -> bool:
+    """A literal number other than zero: equal to it is equal by any engine's comparison (only a zero
+    has two spellings, 0 and -0.0)."""
+    return isinstance(node, ir.Literal) and node.type in ("integer", "number") and node.value is not None \
+        and node.value != 0
 
 
 def _null_without_row(node: ir.Expr) -> bool:

@@ -234,7 +234,7 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  COALESCE(t1."budget", t1."cart_value", 0) > 100;
+  COALESCE(t1."budget", t1."cart_value", toFloat64(0)) > 100;
 
 -- constructs/c_date_parts
 SELECT

@@ -401,6 +401,16 @@ class Ops:
         neg = exp.LT(this=v.copy(), expression=exp.Literal.number(0))
         return exp.Case(ifs=[exp.If(this=neg, true=exp.Neg(this=exp.Paren(this=r.copy())))], default=r)
 
+    def exact_number(self, x) -> exp.Expression:
+        """A `number` operand of `=` or `in (…)`, so that equal values match however the engine compares
+        (ClickHouse hashes -0.0 and 0 apart in `IN` and in a join); the engine's own comparison elsewhere."""
+        return x
+
+    def common_number(self, x) -> exp.Expression:
+        """An `integer` argument of a function whose result is a `number` (`coalesce(n, x)`), so the
+        engine computes one numeric type (ClickHouse makes a Variant of Int64 and Float64 otherwise)."""
+        return x
+
     def boolean(self, v: bool) -> exp.Expression:
         return exp.Boolean(this=bool(v))
 

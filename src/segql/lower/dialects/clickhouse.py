@@ -1,7 +1,9 @@
 """ClickHouse: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
-from segql.lower.dialects.base import Ops, param
+from sqlglot import exp
+
+from segql.lower.dialects.base import Ops, _unparen, param
 from segql.text import simple_lower
 
 
@@ -74,3 +76,19 @@ class ClickHouseOps(Ops):
 
     def divide(self, a, b):
         return self.tpl("__a / nullIf(__b, 0)", a=self.to_double(a), b=self.to_double(b))
+
+    def exact_number(self, x):
+        # `IN` is a hash set and a correlated `=` becomes a hash join: both tell -0.0 from 0 by its bits.
+        # Adding +0.0 turns -0.0 into 0 (IEEE) and leaves every other value as it is; a literal other
+        # than zero needs nothing.
+        bare = _unparen(x)
+        if isinstance(bare, exp.Neg):
+            bare = _unparen(bare.this)
+        if isinstance(bare, exp.Literal) and bare.is_number and float(bare.this) != 0:
+            return x
+        return self.tpl("__x + 0.0", x=x)
+
+    def common_number(self, x):
+        # with `use_variant_as_common_type` (chDB's default) coalesce(Int64, Float64) is a Variant, and
+        # `Variant IN (…)` compares one of its branches only
+        return self.to_double(x)
