@@ -385,7 +385,10 @@ HOSTILE_OPS = ("=", "!=", "in", "contains", "not contains", "starts", "ends", "m
 FIXED_HOSTILE = ["'; DROP TABLE x; --", "' OR '1'='1", "\\", "\\'", "''", '"', '\\"', "%", "_", "%_", "!", "!%",
                  "50%_off", "a_b", "[x]", "^$.*+?()[]{}|", "%s", "%(x)s", "{x:String}", "$1", ":name", "?",
                  "é", "É", "ß", "SS", "İ", "i", "Σ", "σ", "ς", "🎉", "e\u0301", "line\nbreak", "tab\t", " ",
-                 "trailing ", "NULL", "Ǆ", "ǅ", "K", "\u212a"]
+                 "trailing ", "NULL", "Ǆ", "ǅ", "K", "\u212a",
+                 # capitals some engines do not lowercase (MariaDB's default collations): ẞ, Cherokee,
+                 # Georgian Mtavruli, Deseret, ϴ; and their lowercase letters, whose uppercase rows follow
+                 "\u1e9e", "\u13a0", "\u1c90", "\U00010400", "\u03f4", "\uab70", "\u10d0", "\U00010428"]
 _REGEX_META = set("\\.[](){}*+?|^$")
 _REGEX_CTRL = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\f": "\\f", "\v": "\\v"}
 

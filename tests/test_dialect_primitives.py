@@ -14,6 +14,7 @@ from sqlglot import exp
 from conftest_engines import engine  # noqa: F401  (module-scoped fixture)
 from segql.errors import SegqlError, UnsupportedError
 from segql.lower.dialects import DIALECTS, get_ops, simple_lower
+from segql.text import simple_upper
 from segql.semantic.regex import portable, python_search
 
 D = dt.date
@@ -67,6 +68,8 @@ INPUTS = {
     "s_like": ("string", "Ab%c_d\\e!f'g\"hÄÖ"), "s_ist": ("string", "İstanbul"),
     "s_nl": ("string", "a\nb"), "s_endnl": ("string", "ab\n"), "s_dot": ("string", "x.y"),
     "s_brk": ("string", "[x]"),
+    # capitals MariaDB's default collations do not lowercase: ẞ, Cherokee, Georgian Mtavruli, Deseret, ϴ
+    "s_caps": ("string", "\u1e9e\u13a0\u1c90\U00010400\u03f4"), "s_smalls": ("string", "\uab70\u10d0\U00010428"),
     "i_7": ("integer", 7), "i_2": ("integer", 2), "i_0": ("integer", 0), "i_null": ("integer", None),
     "n_m75": ("number", -7.5), "n_25": ("number", 2.5), "n_m25": ("number", -2.5), "n_05": ("number", 0.5),
     "n_m05": ("number", -0.5), "n_14999": ("number", 1.4999), "n_tiny": ("number", 0.49999999999999994),
@@ -139,9 +142,14 @@ case("ts vs literal", lambda o: exp.EQ(this=c("ts_b"), expression=o.timestamp_li
 case("date vs literal", lambda o: exp.EQ(this=c("d_leap"), expression=o.date_literal(D(2024, 2, 29))), True, "bool")
 
 # strings
-for col in ("s_umlaut", "s_eszett", "s_idot", "s_sigma", "s_emoji", "s_title", "s_like", "s_null"):
+for col in ("s_umlaut", "s_eszett", "s_idot", "s_sigma", "s_emoji", "s_title", "s_like", "s_null", "s_caps"):
     case(f"lower({col})", lambda o, col=col: o.lower(c(col)), None if V[col] is None else simple_lower(V[col]), "str")
-for col in ("s_umlaut", "s_emoji", "s_family", "s_comb", "s_a_sp", "s_empty", "s_like", "s_null", "s_idot"):
+case("upper(s_smalls)", lambda o: o.upper(c("s_smalls")), simple_upper(V["s_smalls"]), "str")
+case("string_equals(s_caps, lit)", lambda o: o.string_equals(c("s_caps"), L(V["s_caps"])), True, "bool")
+case("string_equals(s_caps, lowered)", lambda o: o.string_equals(c("s_caps"), L(simple_lower(V["s_caps"]))), False,
+     "bool")
+case("like_ci s_caps", lambda o: o.like_ci(c("s_caps"), simple_lower(V["s_caps"])[1:4], "contains"), True, "bool")
+for col in ("s_umlaut", "s_emoji", "s_family", "s_comb", "s_a_sp", "s_empty", "s_like", "s_null", "s_idot", "s_caps"):
     case(f"length({col})", lambda o, col=col: o.length(c(col)), None if V[col] is None else len(V[col]), "int")
 for a, b, expected in [("s_a", "s_a_sp", False), ("s_a_sp", "s_a", False), ("s_a", "s_upA", False),
                        ("s_e_acute", "s_e", False), ("s_a", "s_a", True), ("s_eszett", "s_null", None)]:

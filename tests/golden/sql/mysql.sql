@@ -92,9 +92,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%100!%!_real%' AS BINARY) ESCAPE '!'
-  OR CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('senior%' AS BINARY) ESCAPE '!'
-  OR CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%.org' AS BINARY) ESCAPE '!';
+  CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%100!%!_real%' AS BINARY) ESCAPE '!'
+  OR CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('senior%' AS BINARY) ESCAPE '!'
+  OR CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%.org' AS BINARY) ESCAPE '!';
 
 -- constructs/c_not_contains
 SELECT
@@ -103,13 +103,13 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!'
+      CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!'
     )
     OR t1.`email` IS NULL
   )
   AND (
     NOT (
-      CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('ceo%' AS BINARY) ESCAPE '!'
+      CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('ceo%' AS BINARY) ESCAPE '!'
     )
     OR t1.`job_title` IS NULL
   );
@@ -191,8 +191,8 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(LOWER(t1.`country`) AS BINARY) = CAST('usa' AS BINARY)
-  AND CAST(UPPER(t1.`state`) AS BINARY) = CAST('CA' AS BINARY)
+  CAST(LOWER(CAST(t1.`country` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) = CAST('usa' AS BINARY)
+  AND CAST(UPPER(CAST(t1.`state` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) = CAST('CA' AS BINARY)
   AND CHAR_LENGTH(t1.`first_name`) = 3;
 
 -- constructs/c_abs_round
@@ -1022,7 +1022,9 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   CAST(t1.`first_name` AS BINARY) = CAST('Zoë' AS BINARY)
-  OR CAST(LOWER(t1.`first_name`) AS BINARY) LIKE CAST('%é%' AS BINARY) ESCAPE '!'
+  OR CAST(LOWER(
+    CAST(t1.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci
+  ) AS BINARY) LIKE CAST('%é%' AS BINARY) ESCAPE '!'
   OR CAST(t1.`first_name` AS BINARY) = CAST('李' AS BINARY);
 
 -- constructs/c_quotes
@@ -1038,7 +1040,7 @@ WHERE
   )
   AND (
     NOT (
-      CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('%\\%' AS BINARY) ESCAPE '!'
+      CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%\\%' AS BINARY) ESCAPE '!'
     )
     OR t1.`job_title` IS NULL
   );
@@ -1062,7 +1064,7 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(LOWER(t1.`email`) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!';
+  CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!';
 
 -- seed002/complex_example
 SELECT
@@ -1232,11 +1234,11 @@ WHERE
   (
     (
       CAST(t1.`product_interest` AS BINARY) = CAST('Software' AS BINARY)
-      AND CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('%developer%' AS BINARY) ESCAPE '!'
+      AND CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%developer%' AS BINARY) ESCAPE '!'
     )
     OR (
       CAST(t1.`product_interest` AS BINARY) = CAST('Marketing' AS BINARY)
-      AND CAST(LOWER(t1.`job_title`) AS BINARY) LIKE CAST('%marketing%' AS BINARY) ESCAPE '!'
+      AND CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%marketing%' AS BINARY) ESCAPE '!'
     )
   )
   AND (
