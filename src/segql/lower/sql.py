@@ -31,7 +31,7 @@ from sqlglot import exp
 
 from segql import ir
 from segql.clock import pin_now  # noqa: F401 - part of lowering's interface
-from segql.lower.dialects import PARAM_META, get_ops
+from segql.lower.dialects import NAME_META, PARAM_META, get_ops
 from segql.schema import Entity, Schema
 from segql.semantic import regex
 from segql.semantic.functions import CONSTANT_KINDS, FUNCTIONS
@@ -41,15 +41,23 @@ def quoted(name: str) -> exp.Identifier:
     return exp.Identifier(this=name, quoted=True)
 
 
+def schema_name(name: str) -> exp.Identifier:
+    """A table or column name as the schema spells it, quoted and marked: the dialect's `finish` may
+    respell it as its engine resolves that name (Snowflake: `contacts` is the table CONTACTS)."""
+    ident = quoted(name)
+    ident.meta[NAME_META] = True
+    return ident
+
+
 def table_expr(table: str, alias: str | None = None) -> exp.Table:
     """`crm.contacts` → "crm"."contacts" [AS alias]: each part quoted with its catalogue case, never
     parsed as SQL (a schema's table name is an identifier, not an expression)."""
     parts = table.split(".")
-    kwargs = {"this": quoted(parts[-1])}
+    kwargs = {"this": schema_name(parts[-1])}
     if len(parts) >= 2:
-        kwargs["db"] = quoted(parts[-2])
+        kwargs["db"] = schema_name(parts[-2])
     if len(parts) >= 3:
-        kwargs["catalog"] = quoted(parts[-3])
+        kwargs["catalog"] = schema_name(parts[-3])
     if alias is not None:
         kwargs["alias"] = exp.TableAlias(this=exp.Identifier(this=alias, quoted=False))
     return exp.Table(**kwargs)
@@ -417,8 +425,8 @@ class Lowerer:
         lists = self.schema.lists
         frame = self.frames[-1 - up]
         alias = self._alias()
-        member = exp.column(quoted(lists.member_column), table=exp.Identifier(this=alias))
-        list_col = exp.column(quoted(lists.list_column), table=exp.Identifier(this=alias))
+        member = exp.column(schema_name(lists.member_column), table=exp.Identifier(this=alias))
+        list_col = exp.column(schema_name(lists.list_column), table=exp.Identifier(this=alias))
         key = self.column(frame, frame.entity.key)
         sub = exp.Select(expressions=[member]).from_(table_expr(lists.table, alias), copy=False).where(
             exp.and_(self.ops.string_equals(list_col, self.literal(slug, "string")),
@@ -429,7 +437,7 @@ class Lowerer:
     # ---- values -----------------------------------------------------------------------------------
     def column(self, frame: _Frame, prop_name: str) -> exp.Expression:
         prop = frame.entity.properties[prop_name]
-        col = exp.column(quoted(prop.column), table=exp.Identifier(this=frame.alias))
+        col = exp.column(schema_name(prop.column), table=exp.Identifier(this=frame.alias))
         if prop.type == "timestamp":
             return self.ops.timestamp_column(col)
         if prop.type == "date":

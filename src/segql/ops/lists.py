@@ -6,7 +6,7 @@ from sqlglot import exp
 
 from segql.errors import SegqlError
 from segql.lower.dialects import get_ops
-from segql.lower.sql import quoted, table_expr
+from segql.lower.sql import schema_name, table_expr
 from segql.ops.refresh import Db
 from segql.schema import did_you_mean
 
@@ -54,7 +54,7 @@ def _lists_table(lists):
 def list_members(engine, schema, slug: str) -> list:
     """The members of static list `slug`, ordered."""
     lists = require_lists(schema)
-    member, list_col = exp.column(quoted(lists.member_column)), exp.column(quoted(lists.list_column))
+    member, list_col = exp.column(schema_name(lists.member_column)), exp.column(schema_name(lists.list_column))
     q = exp.select(member).distinct().from_(_lists_table(lists)).where(
         exp.EQ(this=list_col, expression=exp.Literal.string(slug))).order_by(member.copy())
     return [r[0] for r in engine.execute(_sql(q, engine.dialect))]
@@ -77,7 +77,7 @@ def change_list(engine, schema, slug: str, action: str, keys: list, *, on: str |
     keys = list(dict.fromkeys(convert_keys(keys, kind)))
     db = Db(engine, f"list {action}")
     table = _lists_table(lists)
-    list_col, member_col = exp.column(quoted(lists.list_column)), exp.column(quoted(lists.member_column))
+    list_col, member_col = exp.column(schema_name(lists.list_column)), exp.column(schema_name(lists.member_column))
     changed = 0
     db.begin()
     try:
@@ -85,7 +85,7 @@ def change_list(engine, schema, slug: str, action: str, keys: list, *, on: str |
         for k in keys:
             if action == "add" and k not in present:
                 stmt = exp.insert(exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.string(slug), _literal(k)])]), table,
-                                  columns=[quoted(lists.list_column), quoted(lists.member_column)])
+                                  columns=[schema_name(lists.list_column), schema_name(lists.member_column)])
                 db.run(_sql(stmt, db.dialect))
                 changed += 1
             elif action == "remove" and k in present:
@@ -102,7 +102,7 @@ def change_list(engine, schema, slug: str, action: str, keys: list, *, on: str |
 
 
 def _missing_records(db, entity, keys) -> list:
-    col = exp.column(quoted(entity.properties[entity.key].column), table=exp.Identifier(this="e"))
+    col = exp.column(schema_name(entity.properties[entity.key].column), table=exp.Identifier(this="e"))
     q = exp.select(col).from_(table_expr(entity.table, "e")).where(
         exp.In(this=col.copy(), expressions=[_literal(k) for k in keys]))
     try:

@@ -2,217 +2,217 @@
 
 -- constructs/c_compare
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."opens" >= 5
-  AND t1."clicks" < 3
+  t1."OPENS" >= 5
+  AND t1."CLICKS" < 3
   AND (
     NOT (
-      t1."lifetime_value" = 100.5
-    ) OR t1."lifetime_value" IS NULL
+      t1."LIFETIME_VALUE" = 100.5
+    ) OR t1."LIFETIME_VALUE" IS NULL
   );
 
 -- constructs/c_string_eq
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."country" = 'USA'
+  t1."COUNTRY" = 'USA'
   OR (
     NOT (
-      t1."country" = 'usa'
-    ) OR t1."country" IS NULL
+      t1."COUNTRY" = 'usa'
+    ) OR t1."COUNTRY" IS NULL
   );
 
 -- constructs/c_in
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."state" IN ('CA', 'NY')
+  t1."STATE" IN ('CA', 'NY')
   AND (
     NOT (
-      t1."customer_tier" IN ('Gold', 'Silver')
-    ) OR t1."customer_tier" IS NULL
+      t1."CUSTOMER_TIER" IN ('Gold', 'Silver')
+    ) OR t1."CUSTOMER_TIER" IS NULL
   );
 
 -- constructs/c_between
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    t1."opens" >= 3 AND t1."opens" <= 10
+    t1."OPENS" >= 3 AND t1."OPENS" <= 10
   )
   AND (
     (
       NOT (
-        t1."clicks" >= 1
-      ) OR t1."clicks" IS NULL
+        t1."CLICKS" >= 1
+      ) OR t1."CLICKS" IS NULL
     )
     OR (
       NOT (
-        t1."clicks" <= 2
-      ) OR t1."clicks" IS NULL
+        t1."CLICKS" <= 2
+      ) OR t1."CLICKS" IS NULL
     )
   );
 
 -- constructs/c_null
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."country" IS NULL OR (
-    NOT t1."email" IS NULL AND t1."state" IS NULL
+  t1."COUNTRY" IS NULL OR (
+    NOT t1."EMAIL" IS NULL AND t1."STATE" IS NULL
   );
 
 -- constructs/c_empty
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    t1."email" IS NULL OR t1."email" = ''
+    t1."EMAIL" IS NULL OR t1."EMAIL" = ''
   )
   OR (
-    NOT t1."job_title" IS NULL
+    NOT t1."JOB_TITLE" IS NULL
     AND (
       NOT (
-        t1."job_title" = ''
-      ) OR t1."job_title" IS NULL
+        t1."JOB_TITLE" = ''
+      ) OR t1."JOB_TITLE" IS NULL
     )
   );
 
 -- constructs/c_contains
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  LOWER(t1."email") LIKE '%100!%!_real%' ESCAPE '!'
-  OR LOWER(t1."job_title") LIKE 'senior%' ESCAPE '!'
-  OR LOWER(t1."email") LIKE '%.org' ESCAPE '!';
+  LOWER(t1."EMAIL") LIKE '%100!%!_real%' ESCAPE '!'
+  OR LOWER(t1."JOB_TITLE") LIKE 'senior%' ESCAPE '!'
+  OR LOWER(t1."EMAIL") LIKE '%.org' ESCAPE '!';
 
 -- constructs/c_not_contains
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     NOT (
-      LOWER(t1."email") LIKE '%@company.com%' ESCAPE '!'
+      LOWER(t1."EMAIL") LIKE '%@company.com%' ESCAPE '!'
     )
-    OR t1."email" IS NULL
+    OR t1."EMAIL" IS NULL
   )
   AND (
     NOT (
-      LOWER(t1."job_title") LIKE 'ceo%' ESCAPE '!'
-    ) OR t1."job_title" IS NULL
+      LOWER(t1."JOB_TITLE") LIKE 'ceo%' ESCAPE '!'
+    ) OR t1."JOB_TITLE" IS NULL
   );
 
 -- constructs/c_matches
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  REGEXP_INSTR(t1."email", '^[a-z]+\\.[0-9]+@') > 0
-  OR REGEXP_INSTR(t1."job_title", '[dD][eE][vV][eE][lL][oO][pP][eE][rR]$') > 0;
+  REGEXP_INSTR(t1."EMAIL", '^[a-z]+\\.[0-9]+@') > 0
+  OR REGEXP_INSTR(t1."JOB_TITLE", '[dD][eE][vV][eE][lL][oO][pP][eE][rR]$') > 0;
 
 -- constructs/c_not_matches
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     NOT (
-      REGEXP_INSTR(t1."email", 'gmail') > 0
-    ) OR t1."email" IS NULL
+      REGEXP_INSTR(t1."EMAIL", 'gmail') > 0
+    ) OR t1."EMAIL" IS NULL
   );
 
 -- constructs/c_bool
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."is_vip" = TRUE
+  t1."IS_VIP" = TRUE
   AND (
     NOT (
-      t1."welcome_email_sent" = TRUE
-    ) OR t1."welcome_email_sent" IS NULL
+      t1."WELCOME_EMAIL_SENT" = TRUE
+    ) OR t1."WELCOME_EMAIL_SENT" IS NULL
   );
 
 -- constructs/c_arith
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     (
       (
-        t1."opens" * 2
+        t1."OPENS" * 2
       ) + (
-        t1."clicks" * 5
+        t1."CLICKS" * 5
       )
-    ) - t1."purchases"
+    ) - t1."PURCHASES"
   ) > 20
   AND (
-    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+    CAST(t1."TOTAL_REVENUE" AS DOUBLE) / NULLIF(CAST(t1."ORDER_COUNT" AS DOUBLE), 0)
   ) > 100;
 
 -- constructs/c_div_zero
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     NOT (
       (
-        CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0)
+        CAST(t1."TOTAL_REVENUE" AS DOUBLE) / NULLIF(CAST(t1."CART_ITEMS" AS DOUBLE), 0)
       ) > 1
     )
     OR (
-      CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."cart_items" AS DOUBLE), 0)
+      CAST(t1."TOTAL_REVENUE" AS DOUBLE) / NULLIF(CAST(t1."CART_ITEMS" AS DOUBLE), 0)
     ) IS NULL
   );
 
 -- constructs/c_money
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."budget" >= 5000 AND t1."cart_value" < 99.50;
+  t1."BUDGET" >= 5000 AND t1."CART_VALUE" < 99.50;
 
 -- constructs/c_functions
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  LOWER(t1."country") = 'usa'
-  AND UPPER(t1."state") = 'CA'
-  AND LENGTH(t1."first_name") = 3;
+  LOWER(t1."COUNTRY") = 'usa'
+  AND UPPER(t1."STATE") = 'CA'
+  AND LENGTH(t1."FIRST_NAME") = 3;
 
 -- constructs/c_abs_round
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   ABS((
-    t1."cart_value" - 100
+    t1."CART_VALUE" - 100
   )) < 60
   AND CASE
-    WHEN CAST(CAST(t1."total_spent" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) < 0
+    WHEN CAST(CAST(t1."TOTAL_SPENT" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) < 0
     THEN -(
       CAST((
         FLOOR(
           ABS(
-            CAST(CAST(t1."total_spent" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+            CAST(CAST(t1."TOTAL_SPENT" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
           )
         ) + CASE
           WHEN ABS(
-            CAST(CAST(t1."total_spent" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+            CAST(CAST(t1."TOTAL_SPENT" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
           ) - FLOOR(
             ABS(
-              CAST(CAST(t1."total_spent" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+              CAST(CAST(t1."TOTAL_SPENT" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
             )
           ) >= 0.5
           THEN 1
@@ -223,14 +223,14 @@ WHERE
     ELSE CAST((
       FLOOR(
         ABS(
-          CAST(CAST(t1."total_spent" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+          CAST(CAST(t1."TOTAL_SPENT" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
         )
       ) + CASE
         WHEN ABS(
-          CAST(CAST(t1."total_spent" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+          CAST(CAST(t1."TOTAL_SPENT" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
         ) - FLOOR(
           ABS(
-            CAST(CAST(t1."total_spent" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+            CAST(CAST(t1."TOTAL_SPENT" AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
           )
         ) >= 0.5
         THEN 1
@@ -241,129 +241,129 @@ WHERE
 
 -- constructs/c_coalesce
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  COALESCE(t1."budget", t1."cart_value", 0) > 100;
+  COALESCE(t1."BUDGET", t1."CART_VALUE", 0) > 100;
 
 -- constructs/c_date_parts
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    MONTH(t1."birthday") = 11 AND DAYOFWEEKISO(t1."signup_date") IN (6, 7)
+    MONTH(t1."BIRTHDAY") = 11 AND DAYOFWEEKISO(t1."SIGNUP_DATE") IN (6, 7)
   )
-  OR YEAR(t1."signup_date") = 2025;
+  OR YEAR(t1."SIGNUP_DATE") = 2025;
 
 -- constructs/c_ago_ts
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_purchase" > DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."last_activity" < DATEADD(HOUR, -2, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  t1."LAST_PURCHASE" > DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."LAST_ACTIVITY" < DATEADD(HOUR, -2, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- constructs/c_ago_date
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."signup_date" < DATEADD(DAY, -30, CAST('2026-11-15' AS DATE))
-  AND t1."signup_date" > DATEADD(DAY, -400, CAST('2026-11-15' AS DATE));
+  t1."SIGNUP_DATE" < DATEADD(DAY, -30, CAST('2026-11-15' AS DATE))
+  AND t1."SIGNUP_DATE" > DATEADD(DAY, -400, CAST('2026-11-15' AS DATE));
 
 -- constructs/c_between_ago
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_activity" >= DATEADD(DAY, -10, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."last_activity" <= DATEADD(DAY, -3, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  t1."LAST_ACTIVITY" >= DATEADD(DAY, -10, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."LAST_ACTIVITY" <= DATEADD(DAY, -3, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- constructs/c_in_last
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    t1."last_activity" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-    AND t1."last_activity" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+    t1."LAST_ACTIVITY" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+    AND t1."LAST_ACTIVITY" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
   )
   AND (
-    t1."signup_date" > DATEADD(DAY, -7, CAST('2026-11-15' AS DATE))
-    AND t1."signup_date" <= CAST('2026-11-15' AS DATE)
+    t1."SIGNUP_DATE" > DATEADD(DAY, -7, CAST('2026-11-15' AS DATE))
+    AND t1."SIGNUP_DATE" <= CAST('2026-11-15' AS DATE)
   );
 
 -- constructs/c_calendar
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    t1."signup_date" >= DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))
-    AND t1."signup_date" < DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)))
+    t1."SIGNUP_DATE" >= DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))
+    AND t1."SIGNUP_DATE" < DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)))
   )
   OR (
-    t1."last_open" >= CAST(DATEADD(MONTH, -3, DATE_TRUNC('QUARTER', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
-    AND t1."last_open" < CAST(DATEADD(MONTH, 3, DATEADD(MONTH, -3, DATE_TRUNC('QUARTER', CAST('2026-11-15' AS DATE)))) AS TIMESTAMPNTZ)
+    t1."LAST_OPEN" >= CAST(DATEADD(MONTH, -3, DATE_TRUNC('QUARTER', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
+    AND t1."LAST_OPEN" < CAST(DATEADD(MONTH, 3, DATEADD(MONTH, -3, DATE_TRUNC('QUARTER', CAST('2026-11-15' AS DATE)))) AS TIMESTAMPNTZ)
   )
   OR (
-    t1."birthday" >= DATE_TRUNC('YEAR', CAST('2026-11-15' AS DATE))
-    AND t1."birthday" < DATEADD(MONTH, 12, DATE_TRUNC('YEAR', CAST('2026-11-15' AS DATE)))
+    t1."BIRTHDAY" >= DATE_TRUNC('YEAR', CAST('2026-11-15' AS DATE))
+    AND t1."BIRTHDAY" < DATEADD(MONTH, 12, DATE_TRUNC('YEAR', CAST('2026-11-15' AS DATE)))
   );
 
 -- constructs/c_today
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_purchase_date" = CAST('2026-11-15' AS DATE)
-  OR t1."last_activity" > CAST(DATEADD(DAY, -7, CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ);
+  t1."LAST_PURCHASE_DATE" = CAST('2026-11-15' AS DATE)
+  OR t1."LAST_ACTIVITY" > CAST(DATEADD(DAY, -7, CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ);
 
 -- constructs/c_date_literals
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."signup_date" >= CAST('2026-01-01' AS DATE)
-  AND t1."last_purchase" < CAST('2026-06-01 10:00:00' AS TIMESTAMPNTZ);
+  t1."SIGNUP_DATE" >= CAST('2026-01-01' AS DATE)
+  AND t1."LAST_PURCHASE" < CAST('2026-06-01 10:00:00' AS TIMESTAMPNTZ);
 
 -- constructs/c_date_minus
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  DATEDIFF(DAY, t1."last_purchase_date", CAST('2026-11-15' AS DATE)) > 60;
+  DATEDIFF(DAY, t1."LAST_PURCHASE_DATE", CAST('2026-11-15' AS DATE)) > 60;
 
 -- constructs/c_month_math
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."signup_date" > DATEADD(MONTH, -1, CAST('2026-11-15' AS DATE))
-  AND t1."last_open" < DATEADD(MONTH, -3, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  t1."SIGNUP_DATE" > DATEADD(MONTH, -1, CAST('2026-11-15' AS DATE))
+  AND t1."LAST_OPEN" < DATEADD(MONTH, -3, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- constructs/c_before_after
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."signup_date" < CAST('2026-01-01' AS DATE)
-  AND t1."last_open" > CAST('2026-01-01 00:00:00' AS TIMESTAMPNTZ);
+  t1."SIGNUP_DATE" < CAST('2026-01-01' AS DATE)
+  AND t1."LAST_OPEN" > CAST('2026-01-01 00:00:00' AS TIMESTAMPNTZ);
 
 -- constructs/c_anniversary
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     (
-      MONTH(t1."signup_date") = MONTH(CAST('2026-11-15' AS DATE))
-      AND DAYOFMONTH(t1."signup_date") = DAYOFMONTH(CAST('2026-11-15' AS DATE))
+      MONTH(t1."SIGNUP_DATE") = MONTH(CAST('2026-11-15' AS DATE))
+      AND DAYOFMONTH(t1."SIGNUP_DATE") = DAYOFMONTH(CAST('2026-11-15' AS DATE))
     )
     OR (
-      MONTH(t1."signup_date") = 2
-      AND DAYOFMONTH(t1."signup_date") = 29
+      MONTH(t1."SIGNUP_DATE") = 2
+      AND DAYOFMONTH(t1."SIGNUP_DATE") = 29
       AND MONTH(CAST('2026-11-15' AS DATE)) = 2
       AND DAYOFMONTH(CAST('2026-11-15' AS DATE)) = 28
       AND DAYOFMONTH(DATEADD(DAY, 1, CAST('2026-11-15' AS DATE))) = 1
@@ -371,12 +371,12 @@ WHERE
   )
   OR (
     (
-      MONTH(t1."birthday") = MONTH(CAST('2026-11-15' AS DATE))
-      AND DAYOFMONTH(t1."birthday") = DAYOFMONTH(CAST('2026-11-15' AS DATE))
+      MONTH(t1."BIRTHDAY") = MONTH(CAST('2026-11-15' AS DATE))
+      AND DAYOFMONTH(t1."BIRTHDAY") = DAYOFMONTH(CAST('2026-11-15' AS DATE))
     )
     OR (
-      MONTH(t1."birthday") = 2
-      AND DAYOFMONTH(t1."birthday") = 29
+      MONTH(t1."BIRTHDAY") = 2
+      AND DAYOFMONTH(t1."BIRTHDAY") = 29
       AND MONTH(CAST('2026-11-15' AS DATE)) = 2
       AND DAYOFMONTH(CAST('2026-11-15' AS DATE)) = 28
       AND DAYOFMONTH(DATEADD(DAY, 1, CAST('2026-11-15' AS DATE))) = 1
@@ -385,243 +385,243 @@ WHERE
 
 -- constructs/c_to_one
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
-LEFT JOIN "organizations" AS t2
-  ON t2."id" = t1."organization_id"
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
+LEFT JOIN "ORGANIZATIONS" AS t2
+  ON t2."ID" = t1."ORGANIZATION_ID"
 WHERE
-  t2."industry" = 'Software' AND t2."employees" > 100;
+  t2."INDUSTRY" = 'Software' AND t2."EMPLOYEES" > 100;
 
 -- constructs/c_to_one_null
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
-LEFT JOIN "organizations" AS t2
-  ON t2."id" = t1."organization_id"
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
+LEFT JOIN "ORGANIZATIONS" AS t2
+  ON t2."ID" = t1."ORGANIZATION_ID"
 WHERE
-  t2."industry" IS NULL;
+  t2."INDUSTRY" IS NULL;
 
 -- constructs/c_to_many
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "deals" AS t2
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL AND t2."value" >= 10000
+      NOT t2."CONTACT_ID" IS NULL AND t2."VALUE" >= 10000
   )
-  AND t1."id" IN (
+  AND t1."ID" IN (
     SELECT
-      t3."contact_id"
-    FROM "deals" AS t3
+      t3."CONTACT_ID"
+    FROM "DEALS" AS t3
     WHERE
-      NOT t3."contact_id" IS NULL AND t3."stage" = 'Negotiation'
+      NOT t3."CONTACT_ID" IS NULL AND t3."STAGE" = 'Negotiation'
   );
 
 -- constructs/c_to_many_negated
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   NOT EXISTS(
     SELECT
       1
-    FROM "deals" AS t2
+    FROM "DEALS" AS t2
     WHERE
-      t2."contact_id" = t1."id" AND t2."stage" = 'Won'
+      t2."CONTACT_ID" = t1."ID" AND t2."STAGE" = 'Won'
   );
 
 -- constructs/c_to_many_null
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   NOT EXISTS(
     SELECT
       1
-    FROM "deals" AS t2
+    FROM "DEALS" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      t2."CONTACT_ID" = t1."ID"
   )
-  OR t1."id" IN (
+  OR t1."ID" IN (
     SELECT
-      t3."contact_id"
-    FROM "deals" AS t3
+      t3."CONTACT_ID"
+    FROM "DEALS" AS t3
     WHERE
-      NOT t3."contact_id" IS NULL AND t3."stage" IS NULL
+      NOT t3."CONTACT_ID" IS NULL AND t3."STAGE" IS NULL
   );
 
 -- constructs/c_any
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "deals" AS t2
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."value" >= 10000 AND t2."stage" = 'Negotiation'
+        t2."VALUE" >= 10000 AND t2."STAGE" = 'Negotiation'
       )
   );
 
 -- constructs/c_all
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   NOT EXISTS(
     SELECT
       1
-    FROM "deals" AS t2
+    FROM "DEALS" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      t2."CONTACT_ID" = t1."ID"
       AND (
         NOT (
-          t2."stage" = 'Won'
-        ) OR t2."stage" IS NULL
+          t2."STAGE" = 'Won'
+        ) OR t2."STAGE" IS NULL
       )
   );
 
 -- constructs/c_no
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   NOT EXISTS(
     SELECT
       1
-    FROM "deals" AS t2
+    FROM "DEALS" AS t2
     WHERE
-      t2."contact_id" = t1."id" AND t2."stage" = 'Lost'
+      t2."CONTACT_ID" = t1."ID" AND t2."STAGE" = 'Lost'
   )
-  AND t1."id" IN (
+  AND t1."ID" IN (
     SELECT
-      t3."contact_id"
-    FROM "deals" AS t3
+      t3."CONTACT_ID"
+    FROM "DEALS" AS t3
     WHERE
-      NOT t3."contact_id" IS NULL
+      NOT t3."CONTACT_ID" IS NULL
   );
 
 -- constructs/c_count
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "deals" AS t2
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
-      COUNT(*) >= 2 AND COUNT(CASE WHEN t2."stage" = 'Won' THEN 1 END) = 0
+      COUNT(*) >= 2 AND COUNT(CASE WHEN t2."STAGE" = 'Won' THEN 1 END) = 0
   );
 
 -- constructs/c_sum_avg
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "deals" AS t2
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
-      COALESCE(SUM(t2."value"), 0) > 20000
+      COALESCE(SUM(t2."VALUE"), 0) > 20000
   )
   OR (
     SELECT
-      AVG(CAST(t3."value" AS DOUBLE))
-    FROM "deals" AS t3
+      AVG(CAST(t3."VALUE" AS DOUBLE))
+    FROM "DEALS" AS t3
     WHERE
-      t3."contact_id" = t1."id" AND t3."stage" = 'Won'
+      t3."CONTACT_ID" = t1."ID" AND t3."STAGE" = 'Won'
   ) > 5000;
 
 -- constructs/c_min_max
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     SELECT
-      MIN(t2."value")
-    FROM "deals" AS t2
+      MIN(t2."VALUE")
+    FROM "DEALS" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      t2."CONTACT_ID" = t1."ID"
   ) < 1000
   AND (
     SELECT
-      MAX(t3."closed_at")
-    FROM "deals" AS t3
+      MAX(t3."CLOSED_AT")
+    FROM "DEALS" AS t3
     WHERE
-      t3."contact_id" = t1."id"
+      t3."CONTACT_ID" = t1."ID"
   ) < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- constructs/c_performed
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL AND t2."name" = 'purchase'
+      NOT t2."CONTACT_ID" IS NULL AND t2."NAME" = 'purchase'
   );
 
 -- constructs/c_performed_count
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'email_opened'
+        t2."NAME" = 'email_opened'
         AND (
-          t2."occurred_at" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+          t2."OCCURRED_AT" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
         )
       )
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
       COUNT(*) >= 3
   );
 
 -- constructs/c_performed_where
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  NOT t1."id" IN (
+  NOT t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'purchase' AND t2."amount" > 100
+        t2."NAME" = 'purchase' AND t2."AMOUNT" > 100
       )
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
       NOT (
         COUNT(*) <= 2
@@ -630,41 +630,41 @@ WHERE
 
 -- constructs/c_performed_exact
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'email_clicked'
+        t2."NAME" = 'email_clicked'
         AND (
-          t2."occurred_at" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
-          AND t2."occurred_at" < CAST(DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
+          t2."OCCURRED_AT" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
+          AND t2."OCCURRED_AT" < CAST(DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
         )
       )
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
       COUNT(*) = 1
   );
 
 -- constructs/c_performed_fewer
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  NOT t1."id" IN (
+  NOT t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL AND t2."name" = 'email_opened'
+      NOT t2."CONTACT_ID" IS NULL AND t2."NAME" = 'email_opened'
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
       NOT (
         COUNT(*) < 2
@@ -673,381 +673,381 @@ WHERE
 
 -- constructs/c_did_not
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   NOT EXISTS(
     SELECT
       1
-    FROM "events" AS t2
+    FROM "EVENTS" AS t2
     WHERE
-      t2."contact_id" = t1."id"
+      t2."CONTACT_ID" = t1."ID"
       AND (
-        t2."name" = 'purchase'
+        t2."NAME" = 'purchase'
         AND (
-          t2."occurred_at" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+          t2."OCCURRED_AT" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
         )
       )
   );
 
 -- constructs/c_performed_between
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'page_view'
+        t2."NAME" = 'page_view'
         AND (
-          t2."occurred_at" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t2."occurred_at" <= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          t2."OCCURRED_AT" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t2."OCCURRED_AT" <= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
         )
       )
   );
 
 -- constructs/c_sequence
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
-    INNER JOIN "events" AS t3
-      ON t3."contact_id" = t2."contact_id"
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
+    INNER JOIN "EVENTS" AS t3
+      ON t3."CONTACT_ID" = t2."CONTACT_ID"
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'trial_started'
+        t2."NAME" = 'trial_started'
         AND (
-          t2."occurred_at" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+          t2."OCCURRED_AT" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
         )
       )
       AND (
-        t3."name" = 'purchase'
+        t3."NAME" = 'purchase'
         AND (
-          t3."occurred_at" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t3."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+          t3."OCCURRED_AT" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t3."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
         )
       )
-      AND NOT t3."id" = t2."id"
-      AND t3."occurred_at" >= t2."occurred_at"
-      AND t3."occurred_at" <= DATEADD(DAY, 14, t2."occurred_at")
+      AND NOT t3."ID" = t2."ID"
+      AND t3."OCCURRED_AT" >= t2."OCCURRED_AT"
+      AND t3."OCCURRED_AT" <= DATEADD(DAY, 14, t2."OCCURRED_AT")
   );
 
 -- constructs/c_sequence_where
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
-    INNER JOIN "events" AS t3
-      ON t3."contact_id" = t2."contact_id"
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
+    INNER JOIN "EVENTS" AS t3
+      ON t3."CONTACT_ID" = t2."CONTACT_ID"
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'email_opened' AND t2."amount" > 0
+        t2."NAME" = 'email_opened' AND t2."AMOUNT" > 0
       )
       AND (
-        t3."name" = 'purchase' AND t3."amount" > 100
+        t3."NAME" = 'purchase' AND t3."AMOUNT" > 100
       )
-      AND NOT t3."id" = t2."id"
-      AND t3."occurred_at" >= t2."occurred_at"
-      AND t3."occurred_at" <= DATEADD(HOUR, 2, t2."occurred_at")
+      AND NOT t3."ID" = t2."ID"
+      AND t3."OCCURRED_AT" >= t2."OCCURRED_AT"
+      AND t3."OCCURRED_AT" <= DATEADD(HOUR, 2, t2."OCCURRED_AT")
   );
 
 -- constructs/c_sequence_count
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
-    INNER JOIN "events" AS t3
-      ON t3."contact_id" = t2."contact_id"
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
+    INNER JOIN "EVENTS" AS t3
+      ON t3."CONTACT_ID" = t2."CONTACT_ID"
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'email_opened'
+        t2."NAME" = 'email_opened'
         AND (
-          t2."occurred_at" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
-          AND t2."occurred_at" < CAST(DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
+          t2."OCCURRED_AT" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
+          AND t2."OCCURRED_AT" < CAST(DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
         )
       )
       AND (
-        t3."name" = 'email_clicked'
+        t3."NAME" = 'email_clicked'
         AND (
-          t3."occurred_at" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
-          AND t3."occurred_at" < CAST(DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
+          t3."OCCURRED_AT" >= CAST(DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
+          AND t3."OCCURRED_AT" < CAST(DATEADD(MONTH, 1, DATE_TRUNC('MONTH', CAST('2026-11-15' AS DATE))) AS TIMESTAMPNTZ)
         )
       )
-      AND NOT t3."id" = t2."id"
-      AND t3."occurred_at" >= t2."occurred_at"
+      AND NOT t3."ID" = t2."ID"
+      AND t3."OCCURRED_AT" >= t2."OCCURRED_AT"
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
-      COUNT(DISTINCT t2."id") >= 2
+      COUNT(DISTINCT t2."ID") >= 2
   );
 
 -- constructs/c_sequence_not
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  NOT t1."id" IN (
+  NOT t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
-    INNER JOIN "events" AS t3
-      ON t3."contact_id" = t2."contact_id"
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
+    INNER JOIN "EVENTS" AS t3
+      ON t3."CONTACT_ID" = t2."CONTACT_ID"
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'trial_started'
+        t2."NAME" = 'trial_started'
         AND (
-          t2."occurred_at" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t2."occurred_at" <= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          t2."OCCURRED_AT" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t2."OCCURRED_AT" <= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
         )
       )
       AND (
-        t3."name" = 'purchase'
+        t3."NAME" = 'purchase'
         AND (
-          t3."occurred_at" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t3."occurred_at" <= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          t3."OCCURRED_AT" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t3."OCCURRED_AT" <= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
         )
       )
-      AND NOT t3."id" = t2."id"
-      AND t3."occurred_at" >= t2."occurred_at"
-      AND t3."occurred_at" <= DATEADD(MONTH, 1, t2."occurred_at")
+      AND NOT t3."ID" = t2."ID"
+      AND t3."OCCURRED_AT" >= t2."OCCURRED_AT"
+      AND t3."OCCURRED_AT" <= DATEADD(MONTH, 1, t2."OCCURRED_AT")
   );
 
 -- constructs/c_calculated
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+    CAST(t1."TOTAL_REVENUE" AS DOUBLE) / NULLIF(CAST(t1."ORDER_COUNT" AS DOUBLE), 0)
   ) > 50
   AND (
     (
       (
-        t1."opens" * 2
+        t1."OPENS" * 2
       ) + (
-        t1."clicks" * 5
+        t1."CLICKS" * 5
       )
     ) + (
-      t1."purchases" * 10
+      t1."PURCHASES" * 10
     )
   ) >= 30;
 
 -- constructs/c_let
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    t1."opens" + (
-      t1."clicks" * 2
+    t1."OPENS" + (
+      t1."CLICKS" * 2
     )
   ) > 20
   AND (
-    t1."opens" + (
-      t1."clicks" * 2
+    t1."OPENS" + (
+      t1."CLICKS" * 2
     )
   ) < 50;
 
 -- constructs/c_segment_ref
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    t1."opens" >= 5
-    AND t1."clicks" < 3
+    t1."OPENS" >= 5
+    AND t1."CLICKS" < 3
     AND (
       NOT (
-        t1."lifetime_value" = 100.5
-      ) OR t1."lifetime_value" IS NULL
+        t1."LIFETIME_VALUE" = 100.5
+      ) OR t1."LIFETIME_VALUE" IS NULL
     )
   )
   AND (
     (
       NOT (
-        t1."is_vip" = TRUE
-      ) OR t1."is_vip" IS NULL
+        t1."IS_VIP" = TRUE
+      ) OR t1."IS_VIP" IS NULL
     )
-    OR t1."welcome_email_sent" = TRUE
+    OR t1."WELCOME_EMAIL_SENT" = TRUE
   );
 
 -- constructs/c_list
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."member_key"
-    FROM "list_members" AS t2
+      t2."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t2
     WHERE
-      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+      t2."LIST_SLUG" = 'vip_customers' AND NOT t2."MEMBER_KEY" IS NULL
   )
-  OR t1."id" IN (
+  OR t1."ID" IN (
     SELECT
-      t3."member_key"
-    FROM "list_members" AS t3
+      t3."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t3
     WHERE
-      t3."list_slug" = 'beta_testers' AND NOT t3."member_key" IS NULL
+      t3."LIST_SLUG" = 'beta_testers' AND NOT t3."MEMBER_KEY" IS NULL
   );
 
 -- constructs/c_nested
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     (
-      t1."country" = 'USA' OR t1."country" = 'Canada'
+      t1."COUNTRY" = 'USA' OR t1."COUNTRY" = 'Canada'
     )
     AND (
       (
         NOT (
-          t1."opens" < 3
-        ) OR t1."opens" IS NULL
+          t1."OPENS" < 3
+        ) OR t1."OPENS" IS NULL
       )
       AND (
         NOT (
-          t1."clicks" < 1
-        ) OR t1."clicks" IS NULL
+          t1."CLICKS" < 1
+        ) OR t1."CLICKS" IS NULL
       )
     )
   )
-  OR t1."is_vip" = TRUE;
+  OR t1."IS_VIP" = TRUE;
 
 -- constructs/c_names
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_purchase" < DATEADD(DAY, -10, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."country" = 'France';
+  t1."LAST_PURCHASE" < DATEADD(DAY, -10, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."COUNTRY" = 'France';
 
 -- constructs/c_unicode
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."first_name" = 'Zoë'
-  OR LOWER(t1."first_name") LIKE '%é%' ESCAPE '!'
-  OR t1."first_name" = '李';
+  t1."FIRST_NAME" = 'Zoë'
+  OR LOWER(t1."FIRST_NAME") LIKE '%é%' ESCAPE '!'
+  OR t1."FIRST_NAME" = '李';
 
 -- constructs/c_quotes
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     NOT (
-      t1."email" = 'o\'brien"s@x.com'
-    ) OR t1."email" IS NULL
+      t1."EMAIL" = 'o\'brien"s@x.com'
+    ) OR t1."EMAIL" IS NULL
   )
   AND (
     NOT (
-      LOWER(t1."job_title") LIKE '%\\%' ESCAPE '!'
-    ) OR t1."job_title" IS NULL
+      LOWER(t1."JOB_TITLE") LIKE '%\\%' ESCAPE '!'
+    ) OR t1."JOB_TITLE" IS NULL
   );
 
 -- constructs/c_static
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."member_key"
-    FROM "list_members" AS t2
+      t2."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t2
     WHERE
-      t2."list_slug" = 'c_static' AND NOT t2."member_key" IS NULL
+      t2."LIST_SLUG" = 'c_static' AND NOT t2."MEMBER_KEY" IS NULL
   );
 
 -- seed002/company_employees
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  LOWER(t1."email") LIKE '%@company.com%' ESCAPE '!';
+  LOWER(t1."EMAIL") LIKE '%@company.com%' ESCAPE '!';
 
 -- seed002/complex_example
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    t1."location" = 'USA' OR t1."location" = 'Canada'
+    t1."LOCATION" = 'USA' OR t1."LOCATION" = 'Canada'
   )
-  AND t1."last_purchase" < DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."total_spent" > 500
-  AND t1."email_opens" > 5;
+  AND t1."LAST_PURCHASE" < DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."TOTAL_SPENT" > 500
+  AND t1."EMAIL_OPENS" > 5;
 
 -- seed002/highly_engaged
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
         (
-          t2."name" = 'email_opened'
+          t2."NAME" = 'email_opened'
           AND (
-            t2."occurred_at" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+            t2."OCCURRED_AT" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+            AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
           )
         )
         OR (
-          t2."name" = 'email_clicked'
+          t2."NAME" = 'email_clicked'
           AND (
-            t2."occurred_at" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+            t2."OCCURRED_AT" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+            AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
           )
         )
       )
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
       COUNT(
         CASE
-          WHEN t2."name" = 'email_opened'
+          WHEN t2."NAME" = 'email_opened'
           AND (
-            t2."occurred_at" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+            t2."OCCURRED_AT" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+            AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
           )
           THEN 1
         END
       ) >= 5
       AND COUNT(
         CASE
-          WHEN t2."name" = 'email_clicked'
+          WHEN t2."NAME" = 'email_clicked'
           AND (
-            t2."occurred_at" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+            t2."OCCURRED_AT" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+            AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
           )
           THEN 1
         END
@@ -1056,137 +1056,137 @@ WHERE
 
 -- seed002/at_risk
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
         (
-          t2."name" = 'email_opened'
+          t2."NAME" = 'email_opened'
           AND (
-            t2."occurred_at" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+            t2."OCCURRED_AT" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+            AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
           )
         )
-        OR t2."name" = 'email_opened'
+        OR t2."NAME" = 'email_opened'
       )
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
       COUNT(
         CASE
-          WHEN t2."name" = 'email_opened'
+          WHEN t2."NAME" = 'email_opened'
           AND (
-            t2."occurred_at" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-            AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+            t2."OCCURRED_AT" >= DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+            AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
           )
           THEN 1
         END
       ) < 2
-      AND COUNT(CASE WHEN t2."name" = 'email_opened' THEN 1 END) > 5
+      AND COUNT(CASE WHEN t2."NAME" = 'email_opened' THEN 1 END) > 5
   )
-  AND t1."subscribed_at" < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  AND t1."SUBSCRIBED_AT" < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- seed002/never_engaged
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."opens" = 0
-  AND t1."subscribed_at" < DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  t1."OPENS" = 0
+  AND t1."SUBSCRIBED_AT" < DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- seed002/recent_purchasers
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_purchase" > DATEADD(DAY, -7, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  t1."LAST_PURCHASE" > DATEADD(DAY, -7, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- seed002/cart_abandoners
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."cart_value" > 0
-  AND t1."last_purchase" IS NULL
-  AND t1."last_activity" > DATEADD(HOUR, -24, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  t1."CART_VALUE" > 0
+  AND t1."LAST_PURCHASE" IS NULL
+  AND t1."LAST_ACTIVITY" > DATEADD(HOUR, -24, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- seed002/browse_abandoners
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."products_viewed" > 3
-  AND t1."cart_items" = 0
-  AND t1."last_visit" > DATEADD(HOUR, -48, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
+  t1."PRODUCTS_VIEWED" > 3
+  AND t1."CART_ITEMS" = 0
+  AND t1."LAST_VISIT" > DATEADD(HOUR, -48, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ));
 
 -- seed002/geographic
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."country" = 'USA'
-  AND t1."state" IN ('CA', 'NY', 'TX')
-  AND t1."timezone" = 'PST';
+  t1."COUNTRY" = 'USA'
+  AND t1."STATE" IN ('CA', 'NY', 'TX')
+  AND t1."TIMEZONE" = 'PST';
 
 -- seed002/birthday_month
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  MONTH(t1."birthday") = MONTH(CAST('2026-11-15' AS DATE));
+  MONTH(t1."BIRTHDAY") = MONTH(CAST('2026-11-15' AS DATE));
 
 -- seed002/customer_lifecycle
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."signup_date" < DATEADD(DAY, -365, CAST('2026-11-15' AS DATE))
-  AND t1."customer_tier" = 'Gold';
+  t1."SIGNUP_DATE" < DATEADD(DAY, -365, CAST('2026-11-15' AS DATE))
+  AND t1."CUSTOMER_TIER" = 'Gold';
 
 -- seed002/nested_example
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
     (
-      t1."product_interest" = 'Software'
-      AND LOWER(t1."job_title") LIKE '%developer%' ESCAPE '!'
+      t1."PRODUCT_INTEREST" = 'Software'
+      AND LOWER(t1."JOB_TITLE") LIKE '%developer%' ESCAPE '!'
     )
     OR (
-      t1."product_interest" = 'Marketing'
-      AND LOWER(t1."job_title") LIKE '%marketing%' ESCAPE '!'
+      t1."PRODUCT_INTEREST" = 'Marketing'
+      AND LOWER(t1."JOB_TITLE") LIKE '%marketing%' ESCAPE '!'
     )
   )
   AND (
-    t1."company_size" > 100 OR t1."budget" > 10000
+    t1."COMPANY_SIZE" > 100 OR t1."BUDGET" > 10000
   );
 
 -- seed002/rolling_window
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_activity" > CAST(DATEADD(DAY, -30, CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ);
+  t1."LAST_ACTIVITY" > CAST(DATEADD(DAY, -30, CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ);
 
 -- seed002/signup_anniversary
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    MONTH(t1."signup_date") = MONTH(CAST('2026-11-15' AS DATE))
-    AND DAYOFMONTH(t1."signup_date") = DAYOFMONTH(CAST('2026-11-15' AS DATE))
+    MONTH(t1."SIGNUP_DATE") = MONTH(CAST('2026-11-15' AS DATE))
+    AND DAYOFMONTH(t1."SIGNUP_DATE") = DAYOFMONTH(CAST('2026-11-15' AS DATE))
   )
   OR (
-    MONTH(t1."signup_date") = 2
-    AND DAYOFMONTH(t1."signup_date") = 29
+    MONTH(t1."SIGNUP_DATE") = 2
+    AND DAYOFMONTH(t1."SIGNUP_DATE") = 29
     AND MONTH(CAST('2026-11-15' AS DATE)) = 2
     AND DAYOFMONTH(CAST('2026-11-15' AS DATE)) = 28
     AND DAYOFMONTH(DATEADD(DAY, 1, CAST('2026-11-15' AS DATE))) = 1
@@ -1194,117 +1194,117 @@ WHERE
 
 -- seed002/holiday_season
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   MONTH(CAST('2026-11-15' AS DATE)) IN (11, 12);
 
 -- seed002/calculated_fields
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
   (
-    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+    CAST(t1."TOTAL_REVENUE" AS DOUBLE) / NULLIF(CAST(t1."ORDER_COUNT" AS DOUBLE), 0)
   ) > 50
   AND (
     (
       (
-        t1."opens" * 2
+        t1."OPENS" * 2
       ) + (
-        t1."clicks" * 5
+        t1."CLICKS" * 5
       )
     ) + (
-      t1."purchases" * 10
+      t1."PURCHASES" * 10
     )
   ) >= 40
-  AND DATEDIFF(DAY, t1."last_purchase_date", CAST('2026-11-15' AS DATE)) > 30;
+  AND DATEDIFF(DAY, t1."LAST_PURCHASE_DATE", CAST('2026-11-15' AS DATE)) > 30;
 
 -- seed002/welcome_series
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."subscribed_at" > DATEADD(DAY, -7, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."welcome_email_sent" = FALSE;
+  t1."SUBSCRIBED_AT" > DATEADD(DAY, -7, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."WELCOME_EMAIL_SENT" = FALSE;
 
 -- seed002/win_back
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_purchase" < DATEADD(DAY, -180, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."previous_customer" = TRUE;
+  t1."LAST_PURCHASE" < DATEADD(DAY, -180, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."PREVIOUS_CUSTOMER" = TRUE;
 
 -- seed002/top_tier
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."lifetime_value" > 1000
-  OR t1."id" IN (
+  t1."LIFETIME_VALUE" > 1000
+  OR t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'purchase'
+        t2."NAME" = 'purchase'
         AND (
-          t2."occurred_at" >= DATEADD(MONTH, -12, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+          t2."OCCURRED_AT" >= DATEADD(MONTH, -12, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
         )
       )
     GROUP BY
-      t2."contact_id"
+      t2."CONTACT_ID"
     HAVING
       COUNT(*) > 5
   );
 
 -- seed002/inactive
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_open" < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."subscription_status" = 'Active';
+  t1."LAST_OPEN" < DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."SUBSCRIPTION_STATUS" = 'Active';
 
 -- seed002/active_last_30_days
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'email_opened'
+        t2."NAME" = 'email_opened'
         AND (
-          t2."occurred_at" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t2."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+          t2."OCCURRED_AT" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t2."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
         )
       )
   );
 
 -- seed002/purchased_this_week
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "events" AS t2
+      t2."CONTACT_ID"
+    FROM "EVENTS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."name" = 'purchase'
+        t2."NAME" = 'purchase'
         AND (
-          t2."occurred_at" >= CAST(DATEADD(DAY, 1 - DAYOFWEEKISO(CAST('2026-11-15' AS DATE)), CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
-          AND t2."occurred_at" < CAST(DATEADD(
+          t2."OCCURRED_AT" >= CAST(DATEADD(DAY, 1 - DAYOFWEEKISO(CAST('2026-11-15' AS DATE)), CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
+          AND t2."OCCURRED_AT" < CAST(DATEADD(
             DAY,
             7,
             DATEADD(DAY, 1 - DAYOFWEEKISO(CAST('2026-11-15' AS DATE)), CAST('2026-11-15' AS DATE))
@@ -1315,28 +1315,28 @@ WHERE
 
 -- seed002/engaged_vips
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."member_key"
-    FROM "list_members" AS t2
+      t2."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t2
     WHERE
-      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+      t2."LIST_SLUG" = 'vip_customers' AND NOT t2."MEMBER_KEY" IS NULL
   )
   AND (
-    t1."id" IN (
+    t1."ID" IN (
       SELECT
-        t3."contact_id"
-      FROM "events" AS t3
+        t3."CONTACT_ID"
+      FROM "EVENTS" AS t3
       WHERE
-        NOT t3."contact_id" IS NULL
+        NOT t3."CONTACT_ID" IS NULL
         AND (
-          t3."name" = 'email_opened'
+          t3."NAME" = 'email_opened'
           AND (
-            t3."occurred_at" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-            AND t3."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+            t3."OCCURRED_AT" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+            AND t3."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
           )
         )
     )
@@ -1344,22 +1344,22 @@ WHERE
 
 -- seed002/non_purchasers
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  NOT t1."subscription_status" IS NULL
+  NOT t1."SUBSCRIPTION_STATUS" IS NULL
   AND (
     NOT EXISTS(
       SELECT
         1
-      FROM "events" AS t2
+      FROM "EVENTS" AS t2
       WHERE
-        t2."contact_id" = t1."id"
+        t2."CONTACT_ID" = t1."ID"
         AND (
-          t2."name" = 'purchase'
+          t2."NAME" = 'purchase'
           AND (
-            t2."occurred_at" >= CAST(DATEADD(DAY, 1 - DAYOFWEEKISO(CAST('2026-11-15' AS DATE)), CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
-            AND t2."occurred_at" < CAST(DATEADD(
+            t2."OCCURRED_AT" >= CAST(DATEADD(DAY, 1 - DAYOFWEEKISO(CAST('2026-11-15' AS DATE)), CAST('2026-11-15' AS DATE)) AS TIMESTAMPNTZ)
+            AND t2."OCCURRED_AT" < CAST(DATEADD(
               DAY,
               7,
               DATEADD(DAY, 1 - DAYOFWEEKISO(CAST('2026-11-15' AS DATE)), CAST('2026-11-15' AS DATE))
@@ -1371,161 +1371,161 @@ WHERE
 
 -- seed002/api_high_value_active
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."lifetime_value" > 500
+  t1."LIFETIME_VALUE" > 500
   AND (
-    t1."last_activity" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-    AND t1."last_activity" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+    t1."LAST_ACTIVITY" >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+    AND t1."LAST_ACTIVITY" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
   );
 
 -- seed002/vip_customers
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."member_key"
-    FROM "list_members" AS t2
+      t2."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t2
     WHERE
-      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+      t2."LIST_SLUG" = 'vip_customers' AND NOT t2."MEMBER_KEY" IS NULL
   );
 
 -- seed002/beta_testers
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."member_key"
-    FROM "list_members" AS t2
+      t2."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t2
     WHERE
-      t2."list_slug" = 'beta_testers' AND NOT t2."member_key" IS NULL
+      t2."LIST_SLUG" = 'beta_testers' AND NOT t2."MEMBER_KEY" IS NULL
   );
 
 -- spec_example/spec_high_value_prospects
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
-LEFT JOIN "organizations" AS t3
-  ON t3."id" = t1."organization_id"
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
+LEFT JOIN "ORGANIZATIONS" AS t3
+  ON t3."ID" = t1."ORGANIZATION_ID"
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "deals" AS t2
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."value" >= 10000 AND t2."stage" = 'Negotiation'
+        t2."VALUE" >= 10000 AND t2."STAGE" = 'Negotiation'
       )
   )
-  AND t3."industry" IN ('Software', 'Fintech')
-  AND t1."last_purchase" > DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  AND t1."id" IN (
+  AND t3."INDUSTRY" IN ('Software', 'Fintech')
+  AND t1."LAST_PURCHASE" > DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND t1."ID" IN (
     SELECT
-      t4."contact_id"
-    FROM "events" AS t4
+      t4."CONTACT_ID"
+    FROM "EVENTS" AS t4
     WHERE
-      NOT t4."contact_id" IS NULL
+      NOT t4."CONTACT_ID" IS NULL
       AND (
-        t4."name" = 'purchase'
-        AND t4."amount" > 100
+        t4."NAME" = 'purchase'
+        AND t4."AMOUNT" > 100
         AND (
-          t4."occurred_at" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-          AND t4."occurred_at" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
+          t4."OCCURRED_AT" >= DATEADD(DAY, -90, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+          AND t4."OCCURRED_AT" <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ)
         )
       )
     GROUP BY
-      t4."contact_id"
+      t4."CONTACT_ID"
     HAVING
       COUNT(*) >= 2
   )
   AND (
-    CAST(t1."lifetime_value" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+    CAST(t1."LIFETIME_VALUE" AS DOUBLE) / NULLIF(CAST(t1."ORDER_COUNT" AS DOUBLE), 0)
   ) > 50
   AND (
     (
       NOT (
-        t1."last_activity" < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+        t1."LAST_ACTIVITY" < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
       )
-      OR t1."last_activity" IS NULL
+      OR t1."LAST_ACTIVITY" IS NULL
     )
-    AND NOT t1."last_activity" IS NULL
+    AND NOT t1."LAST_ACTIVITY" IS NULL
   );
 
 -- spec_example/beta_testers_spec
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."member_key"
-    FROM "list_members" AS t2
+      t2."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t2
     WHERE
-      t2."list_slug" = 'beta_testers_spec' AND NOT t2."member_key" IS NULL
+      t2."LIST_SLUG" = 'beta_testers_spec' AND NOT t2."MEMBER_KEY" IS NULL
   );
 
 -- high_value_prospects/high_value_prospects
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
-LEFT JOIN "organizations" AS t3
-  ON t3."id" = t1."organization_id"
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
+LEFT JOIN "ORGANIZATIONS" AS t3
+  ON t3."ID" = t1."ORGANIZATION_ID"
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."contact_id"
-    FROM "deals" AS t2
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
     WHERE
-      NOT t2."contact_id" IS NULL
+      NOT t2."CONTACT_ID" IS NULL
       AND (
-        t2."value" >= 10000 AND t2."stage" = 'Negotiation'
+        t2."VALUE" >= 10000 AND t2."STAGE" = 'Negotiation'
       )
   )
-  AND t3."industry" IN ('Software', 'Fintech')
+  AND t3."INDUSTRY" IN ('Software', 'Fintech')
   AND (
-    CAST(t1."total_revenue" AS DOUBLE) / NULLIF(CAST(t1."order_count" AS DOUBLE), 0)
+    CAST(t1."TOTAL_REVENUE" AS DOUBLE) / NULLIF(CAST(t1."ORDER_COUNT" AS DOUBLE), 0)
   ) > 50
   AND (
     (
       NOT (
-        t1."last_activity" < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+        t1."LAST_ACTIVITY" < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
       )
-      OR t1."last_activity" IS NULL
+      OR t1."LAST_ACTIVITY" IS NULL
     )
-    AND NOT t1."last_activity" IS NULL
+    AND NOT t1."LAST_ACTIVITY" IS NULL
   );
 
 -- high_value_prospects/churned
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_activity" < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
-  OR t1."last_activity" IS NULL;
+  t1."LAST_ACTIVITY" < DATEADD(DAY, -60, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  OR t1."LAST_ACTIVITY" IS NULL;
 
 -- high_value_prospects/vip_customers
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."id" IN (
+  t1."ID" IN (
     SELECT
-      t2."member_key"
-    FROM "list_members" AS t2
+      t2."MEMBER_KEY"
+    FROM "LIST_MEMBERS" AS t2
     WHERE
-      t2."list_slug" = 'vip_customers' AND NOT t2."member_key" IS NULL
+      t2."LIST_SLUG" = 'vip_customers' AND NOT t2."MEMBER_KEY" IS NULL
   );
 
 -- constructs/c_ago_ts evaluated when the SQL runs (no --now)
 SELECT
-  t1."id" AS "id"
-FROM "contacts" AS t1
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
 WHERE
-  t1."last_purchase" > DATEADD(DAY, -30, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ))
-  AND t1."last_activity" < DATEADD(HOUR, -2, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ));
+  t1."LAST_PURCHASE" > DATEADD(DAY, -30, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ))
+  AND t1."LAST_ACTIVITY" < DATEADD(HOUR, -2, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ));

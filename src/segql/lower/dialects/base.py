@@ -104,6 +104,7 @@ def _template_is_atomic(sql: str, dialect: str) -> bool:
     return True
 
 
+NAME_META = "segql_name"  # marks an identifier spelled as the schema names a table or column (`Ops.finish`)
 PARAM_META = "segql_param"  # marks a literal holding a user's value: `--params` makes it a bind parameter
 VALUE_META = "segql_value"  # the value of a PARAM_META node that `Ops.finish` respelled (no longer a Literal)
 

@@ -1,7 +1,24 @@
 """Snowflake: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
-from segql.lower.dialects.base import Ops, param
+import re
+
+from sqlglot import exp
+
+from segql.lower.dialects.base import NAME_META, Ops, param
+
+# A name Snowflake reads unquoted (and so stores upper case): a letter or underscore, then letters, digits,
+# underscores or dollar signs — written in lower case in the schema — and not a reserved word (such a
+# name was quoted, so stored as spelled, when its table was made).
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
+_RESERVED_WORDS = """
+account all alter and any as between by case cast check column connect connection constraint create cross
+current current_date current_time current_timestamp current_user database delete distinct drop else exists
+false following for from full grant group gscluster having ilike in increment inner insert intersect into is
+issue join lateral left like localtime localtimestamp minus natural not null of on or order organization
+qualify regexp revoke right rlike row rows sample schema select set some start table tablesample then to
+trigger true try_cast union unique update using values view when whenever where window with"""
+_RESERVED = frozenset(_RESERVED_WORDS.split())
 
 
 class SnowflakeOps(Ops):
@@ -11,6 +28,16 @@ class SnowflakeOps(Ops):
     order = 3  # position in DIALECTS
     regex_flavor = "portable"
     double_type = "DOUBLE"
+
+    def finish(self, tree):
+        """Every schema name is quoted; Snowflake resolves an unquoted name as its upper case, so a
+        lower-case plain name is written upper case inside the quotes (`"CONTACTS"`), and any other
+        spelling (mixed case, spaces, a reserved word, already upper case) stays exactly as the schema has
+        it (docs/dialects.md)."""
+        for ident in tree.find_all(exp.Identifier):
+            if ident.meta.get(NAME_META) and _PLAIN_NAME.fullmatch(ident.this) and ident.this not in _RESERVED:
+                ident.set("this", ident.this.upper())
+        return tree
 
     def now(self, tz):
         return self.tpl("CAST(CONVERT_TIMEZONE(__tz, CURRENT_TIMESTAMP()) AS TIMESTAMP_NTZ)", tz=tz)
