@@ -93,3 +93,27 @@ def test_invalid_utf8_is_a_diagnostic(tmp_path):
     path.write_bytes(b'segment s on contacts where country = "\xff"\n')
     code, _, err = run_cli("check", path, "--schema", EXAMPLES / "schema.yml")
     assert code == 1 and "E0100" in err and "Traceback" not in err
+
+
+def _referenced_error_project(tmp_path):
+    shutil.copy(EXAMPLES / "schema.yml", tmp_path / "schema.yml")
+    (tmp_path / "main.segql").write_text("# main file\n\nsegment main on contacts\n"
+                                         "  where in segment other and lifetime_value > 5\n")
+    (tmp_path / "other.segql").write_text("segment other on contacts\n  where\n    lifetime_value > 10 and\n"
+                                          "    nosuchprop = 3\n")
+
+
+def test_error_in_a_referenced_segment_names_its_own_file_line_and_source(tmp_path):
+    """An error inside `other` (reached by `in segment other`) is reported at other.segql's line and
+    column, with other.segql's source line and caret, and says where it is used."""
+    _referenced_error_project(tmp_path)
+    for args in (["check", "main.segql"], ["compile", "main.segql", "--dialect", "duckdb"],
+                 ["check", "main.segql", "other.segql"]):
+        code, out, err = run_cli(*args, cwd=tmp_path)
+        assert code == 1, (args, out, err)
+        assert "other.segql:4:5: error[E0301]" in err, (args, err)
+        assert "4 |     nosuchprop = 3\n  |     ^^^^^^^^^^" in err, (args, err)
+        assert "main.segql:4:5" not in err, (args, err)
+        assert "used by `in segment other` at main.segql:4:9" in err, (args, err)
+        assert err.count("error[E0301]") == 1, (args, err)
+        assert "Traceback" not in err

@@ -93,6 +93,10 @@ def _with_location(err: SegqlError, doc: ast.Document) -> SegqlError:
     return err
 
 
+def _same_place(a: SegqlError, b: SegqlError) -> bool:
+    return (a.code, a.message, a.path, a.span) == (b.code, b.message, b.path, b.span)
+
+
 def check_documents(docs: list[ast.Document], schema: Schema, *, lint: bool = False,
                     library=None) -> Checked:
     """Check every definition of `docs` (references resolve among them and their sibling files);
@@ -116,7 +120,9 @@ def check_documents(docs: list[ast.Document], schema: Schema, *, lint: bool = Fa
                 check_policy(d, schema, library)
                 segment = checker.check_definition(d)
             except SegqlError as err:
-                result.errors.append(_with_location(err, doc))
+                err = _with_location(err, doc)
+                if not any(_same_place(err, e) for e in result.errors):  # a referenced segment's error
+                    result.errors.append(err)  # is reported once, where the first user reached it
                 continue
             result.loaded.append(Loaded(d, doc, segment))
             if lint:

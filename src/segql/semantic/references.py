@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from segql import ir
+from segql.errors import SegqlError
 from segql.schema import did_you_mean
 from segql.semantic.scope import err as _err
 
@@ -27,10 +28,13 @@ class ReferencesMixin:
                 raise _err("E0314", f"unknown segment {node.slug!r}", node.slug_span or node,
                            did_you_mean(node.slug, list(self.library.definitions)) or
                            ["segments are looked up in the files given and the *.segql files beside them"])
-            definition, _doc = found
+            definition, doc = found
             if definition.slug in self._resolving:
                 raise self._cycle_error(definition.slug, node.span)
-            target = self.check_definition(definition)
+            try:
+                target = self.check_definition(definition)
+            except SegqlError as error:
+                raise self._located_in(error, doc, node) from None
             if target.entity != entity.name:
                 raise _err("E0315", f"segment {node.slug!r} is on {target.entity}, not {entity.name}", node,
                            [f"reach it through a relationship: `<relationship> in segment {node.slug}`"])
@@ -40,6 +44,18 @@ class ReferencesMixin:
                 cond = ir.SegmentRef(node.slug, target.condition)
         cond = self._exists_chain(steps, cond)
         return ir.Not(cond) if node.negated else cond
+
+    def _located_in(self, error, doc, node):
+        """An error inside a referenced segment is at ITS file's line and column, shown with its source
+        (not the referring file's), and says which `in segment` led there."""
+        if error.path is not None or doc is None or doc.path is None:
+            return error  # already placed (a segment further down the chain), or no file to name
+        error.path, error.source = doc.path, doc.source
+        referring = self.library.definitions.get(self._resolving[-1]) if self._resolving else None
+        where = referring[1].path if referring and referring[1] is not None else None
+        if where is not None and where != doc.path:  # in the same file the caret is enough
+            error.hints.append(f"used by `in segment {node.slug}` at {where}:{node.span.line}:{node.span.col}")
+        return error
 
     def _cycle_error(self, name, span):
         start = self._resolving.index(name)
