@@ -75,3 +75,14 @@ class MultipleErrors(SegqlError):
         first = errors[0]
         super().__init__(first.code, first.message, first.span, first.hints, first.path, first.source)
         self.errors = errors
+
+
+class CheckErrors(MultipleErrors, CheckError):
+    """Several independent check errors in one segment (each part of an and/or, both sides of a
+    comparison): `check` reports them all, in the order they were written."""
+
+
+def collected(errors: list[SegqlError]) -> SegqlError:
+    """One error for a list of them: the error itself, or all of them (nested lists flattened)."""
+    flat = [e for err in errors for e in getattr(err, "errors", [err])]
+    return flat[0] if len(flat) == 1 else CheckErrors(flat)

@@ -9,7 +9,12 @@ from segql import limits
 from segql.errors import SegqlError, Span
 from segql.files import read_bytes
 from segql.syntax import ast
-from segql.syntax.parser import looks_like_definitions, parse_condition, parse_document
+from segql.syntax.parser import (
+    EVENT_HINT,
+    looks_like_definitions,
+    parse_condition,
+    parse_document,
+)
 
 
 def read_text(path: str) -> str:
@@ -50,13 +55,18 @@ def parse_source(source, *, path: str | None = None, on: str | None = None, sche
         raise SegqlError("E0106", f"{what} is empty: there is no condition", Span(1, 1, 1, 2),
                          ['write a condition, e.g. -e \'country = "US"\'',
                           "or `segment slug on ENTITY where ...` in a file"], path=path, source=source)
-    if looks_like_definitions(source) or on is None:
-        if not looks_like_definitions(source):
-            raise SegqlError("E0106", "a bare condition needs the entity it is about", Span(1, 1, 1, 2),
-                             ["pass --on ENTITY (on= in the API), or write `segment slug on ENTITY where ...`"],
-                             path=path, source=source)
-        return parse_document(source, path)
-    condition = parse_condition(source, path)
+    try:
+        if looks_like_definitions(source) or on is None:
+            if not looks_like_definitions(source):
+                raise SegqlError("E0106", "a bare condition needs the entity it is about", Span(1, 1, 1, 2),
+                                 ["pass --on ENTITY (on= in the API), or write `segment slug on ENTITY where ...`"],
+                                 path=path, source=source)
+            return parse_document(source, path)
+        condition = parse_condition(source, path)
+    except SegqlError as err:
+        if schema is not None and not any(e.is_event_stream for e in schema.entities.values()):
+            err.hints = [h for h in err.hints if not h.startswith(EVENT_HINT)]  # no `performed` to suggest
+        raise
     slug = Path(path).stem if path else "segment"
     definition = ast.Definition("segment", slug, on, condition, span=condition.span)
     return ast.Document((definition,), path=path, source=source)

@@ -119,10 +119,11 @@ def check_documents(docs: list[ast.Document], schema: Schema, *, lint: bool = Fa
             try:
                 check_policy(d, schema, library)
                 segment = checker.check_definition(d)
-            except SegqlError as err:
-                err = _with_location(err, doc)
-                if not any(_same_place(err, e) for e in result.errors):  # a referenced segment's error
-                    result.errors.append(err)  # is reported once, where the first user reached it
+            except SegqlError as failed:
+                for err in getattr(failed, "errors", [failed]):  # every error of the segment, in order
+                    err = _with_location(err, doc)
+                    if not any(_same_place(err, e) for e in result.errors):  # a referenced segment's
+                        result.errors.append(err)  # error once, where the first user reached it
                 continue
             result.loaded.append(Loaded(d, doc, segment))
             if lint:

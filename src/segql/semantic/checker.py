@@ -16,6 +16,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from segql import ir, limits
+from segql.errors import SegqlError, collected
 from segql.ir.visit import expanded_size
 from segql.schema import Schema, did_you_mean
 from segql.semantic.events import EventsMixin
@@ -108,12 +109,24 @@ class Checker(PathsMixin, TypesMixin, TimeMixin, FunctionsMixin, PredicatesMixin
     def _And(self, node, scope):
         if not node.items:  # an empty filter ({} in JSON) holds for every record
             return ir.Const(True)
-        return ir.And(tuple(self.condition(i, scope) for i in node.items))
+        return ir.And(self._each(node.items, scope))
 
     def _Or(self, node, scope):
         if not node.items:
             return ir.Const(False)
-        return ir.Or(tuple(self.condition(i, scope) for i in node.items))
+        return ir.Or(self._each(node.items, scope))
+
+    def _each(self, items, scope) -> tuple:
+        """Every part checked: the errors of all of them are reported together, in order."""
+        out, errors = [], []
+        for item in items:
+            try:
+                out.append(self.condition(item, scope))
+            except SegqlError as error:
+                errors.append(error)
+        if errors:
+            raise collected(errors)
+        return tuple(out)
 
     def _Not(self, node, scope):
         return ir.Not(self.condition(node.item, scope))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from segql import ir
-from segql.errors import SegqlError
+from segql.errors import SegqlError, collected
 from segql.semantic import regex
-from segql.semantic.scope import TEMPORAL, Multi
+from segql.semantic.scope import TEMPORAL, Multi, bare_word_hint
 from segql.semantic.scope import article as _a
 from segql.semantic.scope import err as _err
 from segql.syntax import ast
@@ -29,7 +29,7 @@ class PredicatesMixin:
                            ["write `x is null` or `x is not null`"])
             cond = self._is_null(other, scope)
             return cond if op == "=" else ir.Not(cond)
-        left, right = self.expr(left_node, scope), self.expr(right_node, scope)
+        left, right = self._operands(left_node, right_node, scope)
         sql_op = {"before": "<", "after": ">", "!=": "="}.get(op, op)
 
         def build(lv, rv):
@@ -46,14 +46,42 @@ class PredicatesMixin:
         cond = self._combine(left, right, build, node)
         return ir.Not(cond) if op == "!=" else cond
 
+    def _operands(self, left_node, right_node, scope):
+        """Both sides checked, every error of both reported (`check` lists them all)."""
+        errors, left, right = [], None, None
+        try:
+            left = self.expr(left_node, scope)
+        except SegqlError as error:
+            errors.append(error)
+        try:
+            right = self.expr(right_node, scope)
+        except SegqlError as error:
+            bare_word_hint(error, right_node, left)
+            errors.append(error)
+        if errors:
+            raise collected(errors)
+        return left, right
+
     def _InList(self, node, scope):
         if not node.items:
             cond = ir.Const(False)
             return ir.Not(cond) if node.negated else cond
-        operand = self.expr(node.operand, scope)
+        errors, operand = [], None
+        try:
+            operand = self.expr(node.operand, scope)
+        except SegqlError as error:
+            errors.append(error)
         has_null = any(isinstance(i, ast.Literal) and i.kind == "null" for i in node.items)
         items = [i for i in node.items if not (isinstance(i, ast.Literal) and i.kind == "null")]
-        values = [self.scalar(i, scope) for i in items]
+        values = []
+        for item in items:
+            try:
+                values.append(self.scalar(item, scope))
+            except SegqlError as error:
+                bare_word_hint(error, item, operand)
+                errors.append(error)
+        if errors:
+            raise collected(errors)
 
         def build(v):
             vals = []

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from segql import ir
 from segql.clock import parse_iso
-from segql.semantic.scope import NUMERIC, TEMPORAL, Multi
+from segql.errors import SegqlError, collected
+from segql.semantic.scope import NUMERIC, TEMPORAL, Multi, rate_hint
 from segql.semantic.scope import err as _err
 from segql.syntax import ast
 
@@ -47,7 +48,18 @@ class TypesMixin:
         if isinstance(left_node, ast.Duration) and not left_node.ago and node.op == "+":
             base = self.scalar(right_node, scope)
             return self._shift(base, left_node, 1, node)
-        left, right = self.scalar(left_node, scope), self.scalar(right_node, scope)
+        errors, left, right = [], None, None
+        try:
+            left = self.scalar(left_node, scope)
+        except SegqlError as error:
+            errors.append(error)
+        try:
+            right = self.scalar(right_node, scope)
+        except SegqlError as error:
+            rate_hint(error, node, scope, self.schema)
+            errors.append(error)
+        if errors:
+            raise collected(errors)
         if node.op == "-" and left.type in TEMPORAL and right.type in TEMPORAL:
             return ir.Func("days_between", (self._as_date(left), self._as_date(right)), "integer")
         for side, value in ((left_node, left), (right_node, right)):

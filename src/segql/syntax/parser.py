@@ -486,6 +486,8 @@ def _syntax_error(err: UnexpectedInput, text: str) -> SegqlError:
             hints.append("a `quoted name` must close on the same line")
         elif ch in "!&|":
             hints.append("write `and`, `or`, `not`, or `!=`")
+        elif ch == "[":
+            hints.append(_list_hint(text, err.pos_in_stream))
         return SegqlError("E0101", f"unexpected character {ch!r}", span, hints)
     if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
         lines = text.rstrip().split("\n")  # point just after the last thing written
@@ -506,7 +508,41 @@ def _syntax_error(err: UnexpectedInput, text: str) -> SegqlError:
             hints.append(f"`{candidate.value}` is a keyword; write a field of that name in backticks: "
                          f"`{candidate.value}`".replace("``", "`"))
             break
+    counted = _count_hint(text, tok)
+    if counted:
+        hints.insert(0, counted)
     return SegqlError("E0102", f"unexpected {tok.value!r}", span, hints)
+
+
+def _list_hint(text: str, pos: int) -> str:
+    """`in ["CA", "NY"]` (a JSON/Python list) → the segql form `in ("CA", "NY")`."""
+    line_end = text.find("\n", pos)
+    rest = text[pos + 1:line_end if line_end >= 0 else len(text)]
+    close = rest.find("]")
+    items = rest[:close].strip() if close >= 0 else ""
+    return f"a list is written in parentheses: in ({items})" if items else "a list is written in parentheses: in (…)"
+
+
+EVENT_HINT = "to count events, write: "  # frontends.source drops it when the schema has no event stream
+_COUNTED = re.compile(r"(?:\bwhere\s+)?([A-Za-z][A-Za-z_]*)\s*(>=|<=|!=|=|>|<)\s*(\d+)\s+([A-Za-z]+)(.*)$")
+_COUNT_WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "fewer than", "=": "exactly"}
+
+
+def _count_hint(text: str, tok) -> str | None:
+    """`Opened >= 5 emails in last 30 days` (a CRM's wording) → `performed "email_opened" at least 5 times
+    in last 30 days`: a verb, a comparison, a number and a plural noun where a condition should end."""
+    if tok.type != "NAME" or tok.line is None:
+        return None
+    line = text.split("\n")[tok.line - 1]
+    found = _COUNTED.search(line)
+    if found is None or found.start(4) != tok.column - 1 or found.group(2) == "!=":
+        return None
+    verb, op, n, noun, rest = found.groups()
+    noun = noun.lower()
+    noun = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    window = re.match(r"\s*((?:in last|within last|in the last)\s+\d+\s+[a-z]+)", rest)
+    tail = f" {window.group(1).replace('in the last', 'in last')}" if window else ""
+    return f'{EVENT_HINT}performed "{noun}_{verb.lower()}" {_COUNT_WORDS[op]} {n} times{tail}'
 
 
 def _expected(err) -> str:
