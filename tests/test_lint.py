@@ -1,4 +1,4 @@
-"""Lint warnings of `segql check` (W0001–W0006, docs/errors.md): concrete inputs with the codes they must
+"""Lint warnings of `segql check` (W0001–W0007, docs/errors.md): concrete inputs with the codes they must
 raise, and no warning on ordinary segments."""
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ CASES = [
     ("opens not between 10 and 1", ["W0003"]),
     ('performed "purchase" at least 0 times', ["W0003"]),
     ("is_vip or not is_vip", ["W0003"]),
+    ('deals.value > 800 and deals.stage = "refunded"', ["W0007"]),
+    ("deals.value > 5 and deals.value < 3", ["W0007"]),  # not W0001: different deals may meet each
     ("opens > 5 and opens > 3", ["W0004"]),
     ("opens > 5 or opens > 3", ["W0004"]),
     ("opens > 5 and opens != 3", ["W0004"]),
@@ -47,11 +49,12 @@ CLEAN = [
     "last_activity in last 30 days and last_activity < 7 days ago",
     'no deals (stage = "Won")',
     'any deals (stage != "Won")',
-    "deals.value > 5 and deals.value < 3",  # different deals may meet each
     "signup_date > 30 days ago and signup_date < 400 days ago",
     "last_purchase > 1 month ago and last_purchase < 30 days ago",  # months and days: not ordered
     'performed "purchase" fewer than 2 times',
     "count(deals) >= 1",
+    'opens > 1 and (deals.value > 5 or deals.stage = "Won")',  # an `or`: any deal meeting either
+    'deals.value > 5 and organization.name = "x"',  # one to-many path only
 ]
 
 
@@ -93,8 +96,9 @@ def test_examples_and_corpus_have_only_justified_warnings(schema):
         found += [(item.slug, w.code) for w in lint_segment(item.definition, item.segment, schema)]
     # both are in the corpus on purpose, and both warnings are right:
     # - c_string_eq: `country = "USA" or country != "usa"` — "USA" != "usa", so the first is redundant;
-    # - c_to_many_negated exercises exactly the construct W0005 explains.
-    assert sorted(found) == [("c_string_eq", "W0004"), ("c_to_many_negated", "W0005")]
+    # - c_to_many_negated exercises exactly the construct W0005 explains;
+    # - c_to_many is the separate-deals form beside c_any's one-deal form, the pair W0007 explains.
+    assert sorted(found) == [("c_string_eq", "W0004"), ("c_to_many", "W0007"), ("c_to_many_negated", "W0005")]
 
 
 def test_check_prints_warnings_and_keeps_exit_code_unless_strict(tmp_path, capsys):
@@ -117,3 +121,11 @@ def test_every_warning_code_is_documented():
     text = (ROOT / "docs" / "errors.md").read_text()
     for code in ("W0001", "W0002", "W0003", "W0004", "W0005", "W0006"):
         assert f"## {code}" in text
+
+
+def test_separate_to_many_conditions_hint_checks_as_one_record(schema):
+    [w] = lint_text(schema, 'opens > 1 and deals.value > 800 and deals.stage = "refunded"')
+    assert w.code == "W0007" and "`deals.value > 800` and `deals.stage = \"refunded\"`" in w.message, w.message
+    form = w.hints[0].split("`")[1]
+    assert form == 'any deals (value > 800 and stage = "refunded")', form
+    api.to_ir(form, schema, on="contacts")  # the suggested form is a valid condition

@@ -1,4 +1,4 @@
-"""Lint warnings for `segql check` (codes W0001–W0006, docs/errors.md).
+"""Lint warnings for `segql check` (codes W0001–W0007, docs/errors.md).
 
 Seed 002's troubleshooting list — "no conflicting conditions", "unexpected members? look for NULL values",
 "segment too small?" — as checks on a checked segment. Every warning points at the condition the user
@@ -13,7 +13,9 @@ wrote (its span) and is reasoned on the IR, under SPEC §2's two-valued logic:
 - W0005 a negated to-many path (`deals.stage != "Won"`): it means "no deal has stage Won" (contacts
   without deals included); the warning shows the explicit `no deals (stage = "Won")` form;
 - W0006 a relative-time window that can only match the future (`x < 0 days ago`) or a single instant
-  (`x between 0 and 0 hours ago`).
+  (`x between 0 and 0 hours ago`);
+- W0007 separate dotted conditions on one to-many relationship in one `and` (`orders.amount > 800 and
+  orders.status = "refunded"`): different orders may meet each; the hint shows `any orders (…)`.
 
 The value reasoning is deliberately conservative: it compares only conditions on the *same* operand
 with constant bounds (literals, or `now`/`today`/calendar starts shifted by amounts it can order); when it
@@ -416,6 +418,7 @@ class _Linter:
                               ["this `and` matches no record; check the conditions"])
                 elif a.meaning == b.meaning:
                     self.warn("W0004", f"`{_text(b)}` repeats `{_text(a)}`", b, ["drop one of them"])
+        self.separate_related(items)
         sets = self._sets(node)
         groups: dict = {}
         for i, vs in enumerate(sets):
@@ -452,6 +455,23 @@ class _Linter:
                                   "implies it", items[j], ["drop it, or check that the bounds are the ones "
                                                            "you meant"])
                         reported.add(j)
+
+    def separate_related(self, items):
+        """W0007: two dotted conditions of one `and` through the same to-many relationship
+        (`orders.amount > 800 and orders.status = "refunded"`) may be met by different related records."""
+        groups: dict = {}
+        for item in items:
+            found = _dotted_to_many(item)
+            if found is not None:
+                groups.setdefault(found[0], []).append((item, found))
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            prefix = members[0][1][1]
+            inner = " and ".join(f[2] for _, f in members)
+            written = " and ".join(f"`{_text(m)}`" for m, _ in members)
+            self.warn("W0007", f"{written} may each be met by a different {prefix} record", members[1][0],
+                      [f"write `any {prefix} ({inner})` if one {prefix} record must meet all of them"])
 
     def disjunction(self, node: nodes.Node):
         items = node.children
@@ -538,6 +558,28 @@ def _operand_path(syntax) -> ast.Path | None:
         return None
     operand = getattr(syntax, "operand", None)
     return operand if isinstance(operand, ast.Path) else None
+
+
+def _dotted_to_many(node: nodes.Node):
+    """(relationships, written prefix, the condition inside) for a positive leaf written through a
+    to-many path (`orders.amount > 800`), else None."""
+    if node.kind != "leaf" or not isinstance(node.meaning, ir.Exists) or node.meaning.up:
+        return None
+    syntax = node.syntax
+    if isinstance(syntax, ast.Compare) and syntax.op == "!=" or getattr(syntax, "negated", False):
+        return None
+    rels, cur = [], node.meaning
+    while isinstance(cur, ir.Exists):
+        rels.append(cur.rel)
+        cur = cur.condition
+    path = _operand_path(syntax)
+    if not any(r.kind == "many" for r in rels) or path is None or len(path.parts) <= len(rels):
+        return None
+    try:
+        inner = format_condition(_relative(syntax, path, ast.Path(path.parts[len(rels):])))
+    except SegqlError:  # pragma: no cover - anything parsed can be printed
+        return None
+    return tuple(r.name for r in rels), ".".join(path.parts[:len(rels)]), inner
 
 
 def _relative(syntax, path: ast.Path, rest: ast.Path):
