@@ -6,7 +6,7 @@ the SQL text, which also rewrote an identifier that happened to look like a mark
 |----------|-----------------------------------------------|--------|
 | qmark    | `?`                                           | list   |
 | numeric  | `$1`, `$2` …                                  | list   |
-| named    | `:p1` (`@p1` BigQuery/T-SQL, `{p1:Type}` ClickHouse) | dict |
+| named    | `:p1` (`@p1` BigQuery/T-SQL, `$p1` DuckDB, `{p1:Type}` ClickHouse) | dict |
 | pyformat | `%(p1)s`; every other `%` is written `%%`     | dict   |
 
 The node is sqlglot's own (`exp.Placeholder`, `exp.Parameter`) where sqlglot renders that token for the
@@ -24,6 +24,8 @@ from segql.errors import SegqlError, UnsupportedError
 from segql.lower.dialects import PARAM_META, VALUE_META, get_ops
 
 STYLES = ("qmark", "numeric", "named", "pyformat")
+# how each dialect's driver spells a named parameter (`:p1` elsewhere): DuckDB reads `:p1` as a syntax error
+_NAMED_PREFIX = {"bigquery": "@", "tsql": "@", "duckdb": "$"}
 _CLICKHOUSE_TYPES = {"string": "String", "integer": "Int64", "number": "Float64"}
 
 
@@ -72,9 +74,9 @@ def _node(style: str, dialect: str, n: int) -> exp.Expression:
     elif style == "numeric":
         token, candidates = f"${n}", [exp.Parameter(this=exp.Literal.number(n))]
     elif style == "named":
-        at = dialect in ("bigquery", "tsql")
-        token = f"@{name}" if at else f":{name}"
-        candidates = [exp.Parameter(this=exp.var(name))] if at else [exp.Placeholder(this=exp.var(name))]
+        prefix = _NAMED_PREFIX.get(dialect, ":")
+        token = f"{prefix}{name}"
+        candidates = [exp.Parameter(this=exp.var(name))] if prefix == "@" else [exp.Placeholder(this=exp.var(name))]
     else:
         token, candidates = f"%({name})s", [exp.Placeholder(this=exp.var(name))]
     for node in candidates:
