@@ -11,7 +11,14 @@ import importlib
 import pkgutil
 
 from segql.errors import SegqlError
-from segql.lower.dialects.base import ALIASES, NAME_META, PARAM_META, REGISTRY, VALUE_META, Ops
+from segql.lower.dialects.base import (
+    ALIASES,
+    NAME_META,
+    PARAM_META,
+    REGISTRY,
+    VALUE_META,
+    Ops,
+)
 from segql.text import simple_lower
 
 __all__ = ["DIALECTS", "VERIFIED", "NAME_META", "PARAM_META", "VALUE_META", "Ops", "get_ops", "simple_lower", "dialect_modules"]
