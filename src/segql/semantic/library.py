@@ -30,12 +30,13 @@ class Library:
 def library_for(documents: list[ast.Document], schema=None) -> Library:
     """Definitions from the given documents first; others are loaded from sibling files on demand."""
     defs = [(d, doc) for doc in documents for d in doc.definitions]
-    dirs = []
+    dirs, shown = [], {}
     for doc in documents:
         if doc.path:
             folder = Path(doc.path).resolve().parent
             if folder not in dirs:
                 dirs.append(folder)
+                shown[folder] = Path(doc.path).parent  # as the user wrote it: messages name files so
     loaded: set[Path] = {Path(doc.path).resolve() for doc in documents if doc.path}
 
     def loader(slug: str):
@@ -46,7 +47,7 @@ def library_for(documents: list[ast.Document], schema=None) -> Library:
                     continue  # a FIFO or device beside the file must not block or flood the search
                 loaded.add(file.resolve())
                 try:
-                    doc = load_file(str(file), schema=schema)
+                    doc = load_file(str(shown[folder] / file.name), schema=schema)
                 except SegqlError:
                     continue  # a broken neighbour is reported when it is itself checked
                 found.extend((d, doc) for d in doc.definitions)
