@@ -29,6 +29,7 @@ entities:
     properties: {n: integer, x: number}
     relationships:
       deals: {entity: deals, type: many, local: id, remote: contact_id}
+      coded: {entity: deals, type: many, local: n, remote: contact_id}  # not from the key
   deals:
     table: ne_deals
     key: id
@@ -61,6 +62,9 @@ CASES = [
     # subquery once read a missing value there as not missing
     ("deals.value < coalesce(x, n)", {1, 2}),
     ("deals.value > coalesce(x, n, 1)", {3}),
+    # contact 1 (n 3) has the deals of contact_id 3 through `coded`: 5.0 and 0.0, below coalesce(x, n) = 3
+    ("coded.value < coalesce(x, n)", {1}),
+    ("not (coded.value < coalesce(x, n))", {2, 3, 4, 5, 6}),
 ]
 ENGINES = ["duckdb", "sqlite", "postgres", "mysql", "clickhouse"]
 

@@ -250,7 +250,7 @@ class Lowerer:
         would empty it)."""
         outer = self.frames[-1 - cond.up]
         rel = cond.rel
-        if self._mirrors_owner(cond, outer):
+        if self._mirrors_owner(cond):
             return self._exists_with_owner(cond, outer, positive)
         with self.scope(self.schema.entities[rel.target]) as frame:
             inner = self.condition(cond.condition, True) if cond.condition is not None else None
@@ -391,23 +391,25 @@ class Lowerer:
         return found if positive else absent
 
     @staticmethod
-    def _mirrors_owner(cond: ir.Exists, outer: _Frame) -> bool:
+    def _mirrors_owner(cond: ir.Exists) -> bool:
         """Whether the related records' condition uses a to-one path, aggregate, quantifier or list test
         of the record they belong to (`deals.value > organization.employees`) or one of its values in an
-        `in (…)` list, and nothing further out, and the relationship starts from that record's key — so the
-        record can be joined back inside."""
-        return (cond.up == 0 and cond.condition is not None and cond.rel.local == outer.entity.key
+        `in (…)` list, and nothing further out — so the record can be joined back inside."""
+        return (cond.up == 0 and cond.condition is not None
                 and _starts_from_owner(cond.condition) and not ir.refers_outside(cond.condition, 1))
 
     def _exists_with_owner(self, cond: ir.Exists, outer: _Frame, positive: bool) -> exp.Expression:
-        """`key IN (SELECT fk FROM related JOIN owner AS o ON o.key = fk … WHERE …)`: the owner's values
+        """`key IN (SELECT fk FROM related JOIN owner AS o ON o.key = fk … WHERE …)` (a relationship from
+        another column: `key IN (SELECT o.key FROM related JOIN owner AS o ON o.local = fk …)`): the owner's values
         are read from its row joined back inside (through its own LEFT JOINs), so the subquery is not
         correlated — engines that decorrelate (ClickHouse) mishandle an expression over a NULL column of an
         outer LEFT JOIN read from inside a correlated subquery. The key is never missing: NOT IN is exact."""
         rel = cond.rel
+        by_key = rel.local == outer.entity.key  # else the owner's own key is what the subquery selects
         with self.scope(self.schema.entities[rel.target]) as frame:
             owner = _Frame(self._alias(), outer.entity, frame.query)
             remote = self.column(frame, rel.remote)
+            picked = remote if by_key else self.column(owner, outer.entity.key)
             on = exp.EQ(this=self.column(owner, rel.local), expression=remote.copy())
             frame.query.joins.append(exp.Join(this=table_expr(outer.entity.table, owner.alias), on=on))
             self.frames.insert(len(self.frames) - 1, owner)  # `up=1` inside is the owner's row
@@ -416,9 +418,10 @@ class Lowerer:
             finally:
                 self.frames.remove(owner)
         filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null())), inner]
-        sub = self.from_(exp.Select(expressions=[remote]), frame)
+        sub = self.from_(exp.Select(expressions=[picked]), frame)
         sub = sub.where(self._connect(filters, exp.And), copy=False)
-        test = exp.In(this=self.column(outer, rel.local), query=exp.Subquery(this=sub))
+        test = exp.In(this=self.column(outer, rel.local if by_key else outer.entity.key),
+                      query=exp.Subquery(this=sub))
         return test if positive else exp.Not(this=test)
 
     def in_list(self, slug: str, positive: bool, up: int = 0) -> exp.Expression:
