@@ -55,7 +55,7 @@ CONF = ROOT / "tests" / "conformance"
 SCHEMA_PATH = CONF / "schema.yml"
 SCHEMA = segql.load_schema(SCHEMA_PATH)
 NOW_ISO = conformance_data.NOW_ISO
-LIVE_NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+LIVE_NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 DATA = conformance_data.build(LIVE_NOW)
 
 CORPUS_FILES = [ROOT / "tests" / "corpus" / "constructs.segql", *sorted((EXAMPLES / "segments").glob("*.segql")),
@@ -419,7 +419,7 @@ def instant_expected(zone: str) -> dict:
     if zone not in _INSTANT_EXPECTED:
         schema = instant_schema(zone)
         dataset = Dataset(INSTANT_DATA)
-        live_now = LIVE_NOW.replace(tzinfo=dt.timezone.utc)
+        live_now = LIVE_NOW.replace(tzinfo=dt.UTC)
         _INSTANT_EXPECTED[zone] = {
             name: sorted(evaluate_segment(seg, schema, dataset, _instant_now(name) or live_now))
             for name, seg in instant_segments(schema).items()}

@@ -266,7 +266,7 @@ if __name__ == "__main__":  # python tests/conformance/data.py URL LIVE_NOW
 
 # ============================================================================================ instants
 INSTANT_ZONES = ("UTC", "America/New_York")  # the schema zones tests/test_conformance.py reads instants in
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 def _wall_edges(zone: str) -> list[dt.datetime]:

@@ -95,7 +95,7 @@ def _ch_param(t, v):
     if t == "boolean":
         return "true" if v else "false"
     if t == "instant" and isinstance(v, _dt.datetime) and v.tzinfo is not None:  # stored as UTC
-        v = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        v = v.astimezone(_dt.UTC).replace(tzinfo=None)
     if t in ("timestamp", "instant") and isinstance(v, _dt.datetime):
         return v.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(v, _dt.date):

@@ -52,7 +52,7 @@ class MySQLEngine(_DBAPIEngine):
         if "instant" not in columns.values():
             return super().create_table(name, columns, rows)
         import datetime as _dt
-        utc = _dt.timezone.utc
+        utc = _dt.UTC
         types = list(columns.values())
         rows = [tuple(v.astimezone(utc).replace(tzinfo=None) if t == "instant" and isinstance(v, _dt.datetime)
                       and v.tzinfo is not None else v for t, v in zip(types, r)) for r in rows]

@@ -85,7 +85,7 @@ def _naive_now(now, tz: str) -> dt.datetime:
 
 
 _PER_SECOND = {"seconds": 1, "milliseconds": 1_000, "microseconds": 1_000_000}
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def wall_clock(value, kind: str, tz: str) -> dt.datetime:
@@ -100,7 +100,7 @@ def wall_clock(value, kind: str, tz: str) -> dt.datetime:
     elif isinstance(value, str):
         value = parse_iso(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
