@@ -28,8 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest_engines import _unavailable
+from segql import api
 from segql.lower.dialects import simple_lower
-from test_conformance import (CORPUS, DATA, EVERGREEN, NOW_ISO, SCHEMA, _diff_report, compile_all, members,
+from test_conformance import (CORPUS, DATA, EVERGREEN, INSTANT_CASES, INSTANT_DATA, NOW_ISO, SCHEMA, _diff_report,
+                              _instant_now, compile_all, instant_expected, instant_schema, instant_segments, members,
                               reference, tables)
 
 ROOT_ENTITY = "contacts"
@@ -196,3 +198,26 @@ def test_evergreen_members_agree(bigquery):
     got, errors = bigquery_members(bigquery, trees)
     problems = _diff_report("bigquery", trees, got, expected, errors)
     assert not problems, f"{len(problems)} evergreen segments differ on bigquery:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("zone,session", INSTANT_CASES)
+def test_instant_members_agree(bigquery, zone, session):
+    """SPEC §5.1 on the reference implementation: instants are TIMESTAMP columns (zoned and epoch numbers,
+    tests/conformance/instants.segql), the default zone far from UTC; the evaluator's members."""
+    from zetasql_engine import ZetaSQLEngine
+
+    schema = instant_schema(zone)
+    eng = ZetaSQLEngine(bigquery[1].wasm, timezone=session)
+    try:
+        for name, ent in schema.entities.items():
+            props = list(ent.properties.values())
+            types = {p.column: "instant" if p.instant == "zoned" else "integer" if p.instant else p.type for p in props}
+            eng.create_table(ent.table, types, [tuple(r.get(p.name) for p in props) for r in INSTANT_DATA[name]])
+        trees = {n: api.to_sql_tree(seg, schema, "bigquery", now=_instant_now(n))
+                 for n, seg in instant_segments(schema).items()}
+        got, errors = members(eng, trees, {n: "id" for n in trees})
+    finally:
+        eng.close()
+    problems = _diff_report("bigquery", trees, got, instant_expected(zone), errors)
+    assert not problems, f"{len(problems)} of {len(trees)} instant segments differ on bigquery ({zone}):\n" \
+        + "\n".join(problems)
