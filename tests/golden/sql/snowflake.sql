@@ -1529,3 +1529,223 @@ FROM "contacts" AS t1
 WHERE
   t1."last_purchase" > DATEADD(DAY, -30, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ))
   AND t1."last_activity" < DATEADD(HOUR, -2, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ));
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE('UTC', t1."seen_at") AS TIMESTAMPNTZ) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND CAST(CONVERT_TIMEZONE('UTC', t1."seen_at") AS TIMESTAMPNTZ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ);
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  DATEADD(SECOND, t1."seen_s", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND DATEADD(SECOND, t1."seen_s", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ);
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  DATEADD(MILLISECOND, t1."seen_ms", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND DATEADD(MILLISECOND, t1."seen_ms", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ);
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  DATEADD(MICROSECOND, t1."seen_micros", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ))
+  AND DATEADD(MICROSECOND, t1."seen_micros", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMPNTZ);
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE('UTC', t1."seen_at") AS TIMESTAMPNTZ) > DATEADD(HOUR, -2, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ));
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  DATEADD(SECOND, t1."seen_s", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) > DATEADD(HOUR, -2, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ));
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  DATEADD(MILLISECOND, t1."seen_ms", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) > DATEADD(HOUR, -2, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ));
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  DATEADD(MICROSECOND, t1."seen_micros", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ)) > DATEADD(HOUR, -2, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ));
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CAST(CONVERT_TIMEZONE('America/New_York', t1."seen_at") AS TIMESTAMPNTZ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(SECOND, t1."seen_s", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(MILLISECOND, t1."seen_ms", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(MICROSECOND, t1."seen_micros", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE('America/New_York', t1."seen_at") AS TIMESTAMPNTZ) >= CAST(DATEADD(
+    DAY,
+    1 - DAYOFWEEKISO(
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    ),
+    CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+  ) AS TIMESTAMPNTZ)
+  AND CAST(CONVERT_TIMEZONE('America/New_York', t1."seen_at") AS TIMESTAMPNTZ) < CAST(DATEADD(
+    DAY,
+    7,
+    DATEADD(
+      DAY,
+      1 - DAYOFWEEKISO(
+        CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+      ),
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    )
+  ) AS TIMESTAMPNTZ);
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(SECOND, t1."seen_s", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) >= CAST(DATEADD(
+    DAY,
+    1 - DAYOFWEEKISO(
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    ),
+    CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+  ) AS TIMESTAMPNTZ)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(SECOND, t1."seen_s", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) < CAST(DATEADD(
+    DAY,
+    7,
+    DATEADD(
+      DAY,
+      1 - DAYOFWEEKISO(
+        CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+      ),
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    )
+  ) AS TIMESTAMPNTZ);
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(MILLISECOND, t1."seen_ms", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) >= CAST(DATEADD(
+    DAY,
+    1 - DAYOFWEEKISO(
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    ),
+    CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+  ) AS TIMESTAMPNTZ)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(MILLISECOND, t1."seen_ms", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) < CAST(DATEADD(
+    DAY,
+    7,
+    DATEADD(
+      DAY,
+      1 - DAYOFWEEKISO(
+        CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+      ),
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    )
+  ) AS TIMESTAMPNTZ);
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(MICROSECOND, t1."seen_micros", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) >= CAST(DATEADD(
+    DAY,
+    1 - DAYOFWEEKISO(
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    ),
+    CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+  ) AS TIMESTAMPNTZ)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATEADD(MICROSECOND, t1."seen_micros", CAST('1970-01-01 00:00:00' AS TIMESTAMPNTZ))
+  ) < CAST(DATEADD(
+    DAY,
+    7,
+    DATEADD(
+      DAY,
+      1 - DAYOFWEEKISO(
+        CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+      ),
+      CAST(CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ) AS DATE)
+    )
+  ) AS TIMESTAMPNTZ);

@@ -424,9 +424,9 @@ class Ops:
 
     def _instant(self, col, kind, tz):
         # PostgreSQL: timestamptz AT TIME ZONE zone is that instant's wall clock in zone (a timestamp)
-        if kind != "zoned":
-            col = self.tpl("TO_TIMESTAMP(__x)", x=col if kind == "seconds" else self.tpl(
-                "__x / __d", x=col, d=exp.Literal.number(f"{PER_SECOND[kind]}.0")))
+        if kind != "zoned":  # TO_TIMESTAMP(double precision) keeps microseconds
+            col = self.tpl("TO_TIMESTAMP(__x)", x=col if kind == "seconds" else exp.Div(
+                this=col, expression=exp.Literal.number(f"{PER_SECOND[kind]}.0"), typed=False, safe=False))
         return self.tpl("__x AT TIME ZONE __tz", x=col, tz=tz)
 
 

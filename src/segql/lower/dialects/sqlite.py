@@ -44,7 +44,7 @@ class SqliteOps(Ops):
         if kind == "zoned":
             return self.timestamp_column(col)
         if kind != "seconds":
-            col = self.tpl("__x / __d", x=col, d=exp.Literal.number(f"{PER_SECOND[kind]}.0"))
+            col = exp.Div(this=col, expression=exp.Literal.number(f"{PER_SECOND[kind]}.0"), typed=False, safe=False)
         return self.tpl(f"STRFTIME({self._TS}, __x, 'unixepoch')", x=col)
 
     def timestamp_literal(self, v):
