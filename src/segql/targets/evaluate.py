@@ -8,8 +8,10 @@ record in-process" without a database:
     matches(segment_ir, schema, {"id": 1, "country": "US", "deals": [{"value": 5}]}, now)
 
 Values are plain Python values: str, int, float (or Decimal) for numbers, bool, `datetime.date`,
-naive `datetime.datetime` (wall-clock time in the schema's zone) and None for missing. Records are dicts
-keyed by *property* names (not column names); a missing key is a missing value.
+naive `datetime.datetime` (wall-clock time in the schema's zone) and None for missing; an `instant`
+property (SPEC §5.1) holds an aware datetime, ISO text or an epoch number, read as its wall-clock time in
+the schema's zone (`wall_clock`) where the column is read, as the SQL does. Records are dicts keyed by
+*property* names (not column names); a missing key is a missing value.
 
 Semantics (SPEC §2): two-valued logic — every positive comparison with a missing operand is false and
 `Not` is the complement; strings compare by code point; `contains`/`starts`/`ends` fold both sides with
