@@ -457,7 +457,10 @@ def test_sqlite_text_columns_holding_dates_are_guessed_from_their_values():
         engine.execute("CREATE TABLE mixed AS SELECT 1 AS a, 'x' AS b, 2.5 AS c")
         engine.execute("CREATE TABLE words (code TEXT)")
         engine.execute("INSERT INTO words VALUES ('12'), ('2024-01-01'), (NULL)")
-        generated = init_schema(engine, ["contacts", "mixed", "words"])
+        engine.execute("CREATE TABLE seen (id INTEGER PRIMARY KEY, at TEXT, naive TEXT)")
+        engine.execute("INSERT INTO seen VALUES (1, '2024-03-31T10:30:00+14:00', '2024-03-31 10:30:00'), "
+                       "(2, '2024-03-31 10:30:00.123Z', '2024-03-31T10:30:00')")
+        generated = init_schema(engine, ["contacts", "mixed", "words", "seen"])
     schema = segql.parse_schema(generated.text)
     contacts = schema.entities["contacts"].properties
     assert (contacts["signup_date"].type, contacts["last_activity"].type, contacts["email"].type) == (
@@ -466,6 +469,8 @@ def test_sqlite_text_columns_holding_dates_are_guessed_from_their_values():
     assert {n: p.type for n, p in schema.entities["mixed"].properties.items()} == {
         "a": "integer", "b": "string", "c": "number"}
     assert schema.entities["words"].properties["code"].type == "string"  # not every value is a date
+    seen = schema.entities["seen"].properties  # ISO text with offsets: instants (SQLite applies the offset)
+    assert (seen["at"].declared, seen["naive"].declared) == ("instant", "timestamp")
 
 
 def test_relationship_names_avoid_properties_and_self_references_say_their_column():

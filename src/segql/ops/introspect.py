@@ -319,6 +319,7 @@ def _entity(table: Table, dialect: str, taken: set[str], source: str | None) -> 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})")
 SAMPLE = 200
 
 
@@ -346,6 +347,8 @@ def _type_of_values(values: list, *, declared: bool) -> str | None:
             return "date"
         if all(_ISO_TIMESTAMP.fullmatch(v) for v in values):
             return "timestamp"
+        if all(_ISO_INSTANT.fullmatch(v) for v in values):  # every one with its offset: instants
+            return "instant"
         return "string"
     if declared:  # a TEXT column with numbers in it stays text
         return None
