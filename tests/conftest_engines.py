@@ -58,19 +58,24 @@ def engine_url(dialect: str) -> str:
     raise ValueError(dialect)
 
 
-def set_session_zone(eng) -> None:
-    """Put the engine's session in a zone that is not UTC."""
+# MySQL/MariaDB sessions take fixed offsets (named zones need the server's zone tables; MariaDB's offsets
+# stop at +13:00): the offset standing for each zone the tests use
+MYSQL_OFFSETS = {SESSION_TZ: "+05:00", "Pacific/Kiritimati": "+13:00", "America/Adak": "-10:00"}
+
+
+def set_session_zone(eng, zone: str = SESSION_TZ) -> None:
+    """Put the engine's session in a zone that is not UTC (`zone`, an IANA name)."""
     d = eng.dialect
     if d == "duckdb":
-        eng.execute(f"SET TimeZone = '{SESSION_TZ}'")
+        eng.execute(f"SET TimeZone = '{zone}'")
     elif d == "postgres":
-        eng.execute(f"SET TIME ZONE '{SESSION_TZ}'")
+        eng.execute(f"SET TIME ZONE '{zone}'")
     elif d == "mysql":
-        eng.execute("SET time_zone = '+05:00'")
+        eng.execute(f"SET time_zone = '{MYSQL_OFFSETS[zone]}'")
     elif d == "clickhouse":
-        eng.execute(f"SET session_timezone = '{SESSION_TZ}'")
+        eng.execute(f"SET session_timezone = '{zone}'")
     elif d == "spark":
-        eng.spark.conf.set("spark.sql.session.timeZone", SESSION_TZ)
+        eng.spark.conf.set("spark.sql.session.timeZone", zone)
 
 
 def open_engine(dialect: str):

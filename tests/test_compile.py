@@ -56,6 +56,7 @@ def test_golden_sql(dialect, schema):
             parts.append(f"-- {stem}/{slug}\n{sql};\n")
     if evergreen is not None:
         parts.append(f"-- constructs/c_ago_ts evaluated when the SQL runs (no --now)\n{evergreen};\n")
+    parts += golden_instants(dialect)
     text = "\n".join(parts)
     path = GOLDEN / f"{dialect}.sql"
     if os.environ.get("SEGQL_UPDATE_GOLDEN") or (not path.exists() and not os.environ.get("CI")):
@@ -63,6 +64,29 @@ def test_golden_sql(dialect, schema):
         path.write_text(text, "utf-8")
     assert path.exists(), f"{path} is missing: run with SEGQL_UPDATE_GOLDEN=1, review it and commit it"
     assert text == path.read_text("utf-8")
+
+
+INSTANTS = ROOT / "tests" / "conformance"
+INSTANT_GOLDEN = [("UTC", "i_last30", DEMO_NOW), ("UTC", "i_2h", None), ("America/New_York", "i_today", DEMO_NOW),
+                  ("America/New_York", "i_this_week", None)]
+
+
+def golden_instants(dialect) -> list[str]:
+    """Instants (SPEC §5.1): a few segments of tests/conformance/instants.segql on each way of storing one,
+    in UTC and in a zone with daylight saving, pinned and evaluated when the SQL runs."""
+    parts = []
+    text = (INSTANTS / "instants.segql").read_text("utf-8")
+    for zone, slug, now in INSTANT_GOLDEN:
+        schema = segql.parse_schema((INSTANTS / "instants.yml").read_text("utf-8").replace(
+            "timezone: UTC", f"timezone: {zone}", 1))
+        for col in ("seen_at", "seen_s", "seen_ms", "seen_us"):
+            label = f"instants/{slug} on {col} in {zone}" + ("" if now else " (no --now)")
+            try:
+                sql = segql.compile(text.replace("seen_at", col), schema, dialect, segment=slug, now=now)
+                parts.append(f"-- {label}\n{sql};\n")
+            except UnsupportedError as err:
+                parts.append(f"-- {label}: UNSUPPORTED {err.code}: {err.message}\n")
+    return parts
 
 
 def doc_for(schema, slug):

@@ -46,7 +46,7 @@ from segql.lower.dialects import VERIFIED
 from segql.lower.sql import quoted
 
 from conftest import EXAMPLES, ROOT
-from conftest_engines import engine_url, open_engine
+from conftest_engines import SESSION_TZ, engine_url, open_engine, set_session_zone
 
 sys.path.insert(0, str(Path(__file__).parent / "conformance"))
 import data as conformance_data  # noqa: E402  (tests/conformance/data.py)
@@ -55,7 +55,7 @@ CONF = ROOT / "tests" / "conformance"
 SCHEMA_PATH = CONF / "schema.yml"
 SCHEMA = segql.load_schema(SCHEMA_PATH)
 NOW_ISO = conformance_data.NOW_ISO
-LIVE_NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+LIVE_NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 DATA = conformance_data.build(LIVE_NOW)
 
 CORPUS_FILES = [ROOT / "tests" / "corpus" / "constructs.segql", *sorted((EXAMPLES / "segments").glob("*.segql")),
@@ -162,6 +162,9 @@ REDSHIFT_SHIMS = [
        IMMUTABLE AS $$ BEGIN
          IF lower(part) <> 'day' THEN RAISE EXCEPTION 'DATEDIFF shim: % is not shimmed', part; END IF;
          RETURN CAST(b AS date) - CAST(a AS date); END $$""",
+    # CONVERT_TIMEZONE(source, target, t): t's wall clock in source, as a wall clock in target
+    ("CREATE FUNCTION {s}.convert_timezone(src text, dst text, t timestamp) RETURNS timestamp LANGUAGE sql "
+     "IMMUTABLE AS $$ SELECT (t AT TIME ZONE src) AT TIME ZONE dst $$"),
     # GETDATE(): the session zone's wall clock, whole seconds
     ("CREATE FUNCTION {s}.getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$ "
      "SELECT CAST(date_trunc('second', LOCALTIMESTAMP) AS timestamp) $$"),
@@ -369,6 +372,129 @@ def test_duckdb_equals_evaluator():
 @pytest.mark.skipif(evaluate_segment is None, reason="segql.evaluate is not available")
 def test_evaluator_rounds_like_the_sql():
     assert not _evaluator_problems(sorted(ROUNDING_CASES))
+
+
+# ============================================================================================= instants
+# SPEC §5.1: tests/conformance/instants.segql on one instant per visitor stored four ways (the engine's
+# zoned type, epoch s / ms / µs), for each (schema zone, session zone) — the session far from UTC either
+# side — must give the evaluator's members on every engine (rows on every edge of the pinned now in each
+# schema zone ±1 s/1 ms, New York's DST changes; `i_live_*` with no pinned now on rows placed relative to
+# the real clock). SQLite reads instants in UTC only, MySQL in UTC or a fixed zone: E0501 for every segment
+# otherwise.
+INSTANT_TEXT = (CONF / "instants.yml").read_text("utf-8")
+INSTANT_DATA = conformance_data.instant_rows(LIVE_NOW)
+INSTANT_COLUMNS = ("seen_at", "seen_s", "seen_ms", "seen_us")
+INSTANT_CASES = [("UTC", "Pacific/Kiritimati"), ("America/New_York", "America/Adak")]
+# a fixed zone (UTC−10): what MySQL/MariaDB can convert to without the server's zone tables
+FIXED_ZONE_CASE = ("Etc/GMT+10", "Pacific/Kiritimati")
+INSTANT_DIALECTS = [*VERIFIED, "redshift"]
+# Spark analyses ~1 segment a second here: it runs a sample, in one batched query per case — half of the
+# segments in each of the two INSTANT_CASES (alternately), each on one of the columns (in turn).
+INSTANT_SAMPLED = ("spark",)
+
+
+def instant_sample(names, zone: str) -> set:
+    slugs = sorted({n.split("/")[1] for n in names})
+    case = [z for z, _ in INSTANT_CASES].index(zone)
+    return {f"{INSTANT_COLUMNS[i // 2 % len(INSTANT_COLUMNS)]}/{s}" for i, s in enumerate(slugs) if i % 2 == case} \
+        & set(names) | {f"seen_at/{s}" for i, s in enumerate(slugs) if i % 2 == case and f"seen_ms/{s}" not in names}
+_INSTANTS_LOADED: set = set()
+
+
+def instant_schema(zone: str):
+    return segql.parse_schema(INSTANT_TEXT.replace("timezone: UTC", f"timezone: {zone}", 1), str(CONF / "instants.yml"))
+
+
+def instant_segments(schema) -> dict:
+    """{"column/slug": ir.Segment}: every segment of instants.segql on each column (once, under seen_at,
+    when it does not read the column)."""
+    from segql.syntax.printer import format_condition
+
+    text = (CONF / "instants.segql").read_text("utf-8")
+    out = {}
+    for col in INSTANT_COLUMNS:
+        doc = segql.parse(text.replace("seen_at", col))
+        for d in doc.definitions:
+            if col == "seen_at" or col in format_condition(d.condition):
+                out[f"{col}/{d.slug}"] = api.to_ir(doc, schema, segment=d.slug)
+    return out
+
+
+def _instant_now(name: str):
+    return None if "/i_live_" in name else NOW_ISO
+
+
+_INSTANT_EXPECTED: dict = {}
+
+
+def instant_expected(zone: str) -> dict:
+    """The evaluator's members of every instant segment in schema zone `zone`."""
+    if zone not in _INSTANT_EXPECTED:
+        schema = instant_schema(zone)
+        dataset = Dataset(INSTANT_DATA)
+        live_now = LIVE_NOW.replace(tzinfo=dt.UTC)
+        _INSTANT_EXPECTED[zone] = {
+            name: sorted(evaluate_segment(seg, schema, dataset, _instant_now(name) or live_now))
+            for name, seg in instant_segments(schema).items()}
+    return _INSTANT_EXPECTED[zone]
+
+
+def _instants_loaded(dialect: str):
+    eng = loaded(dialect)
+    if dialect not in _INSTANTS_LOADED:
+        schema = instant_schema("UTC")
+        for name, ent in schema.entities.items():
+            props = list(ent.properties.values())
+            types = {p.column: "instant" if p.instant == "zoned" else "integer" if p.instant else p.type for p in props}
+            eng.create_table(ent.table, types, [tuple(r.get(p.name) for p in props) for r in INSTANT_DATA[name]])
+        _INSTANTS_LOADED.add(dialect)
+    return eng
+
+
+def test_instant_data_is_selective():
+    """The instant segments discriminate, and an instant reads the same whether it is stored zoned, in
+    milliseconds or in microseconds (seconds drop the milliseconds, so may differ on the ±1 ms rows)."""
+    for zone, _ in INSTANT_CASES:
+        expected = instant_expected(zone)
+        everyone = len(INSTANT_DATA["visitors"])
+        empty_or_all = [n for n, keys in expected.items() if not 0 < len(keys) < everyone]
+        assert not empty_or_all, (zone, empty_or_all)
+        for name in [n for n in expected if n.startswith("seen_at/") and f"seen_ms/{n[8:]}" in expected]:
+            slug = name.split("/")[1]
+            assert expected[f"seen_ms/{slug}"] == expected[f"seen_us/{slug}"] == expected[name], (zone, slug)
+    utc, ny = instant_expected("UTC"), instant_expected("America/New_York")
+    assert utc["seen_at/i_today"] != ny["seen_at/i_today"]  # the schema's zone decides what today is
+
+
+@pytest.mark.parametrize("zone,session", [*INSTANT_CASES, FIXED_ZONE_CASE])
+@pytest.mark.parametrize("dialect", INSTANT_DIALECTS)
+def test_instant_members_agree(dialect, zone, session):
+    """Instants read as wall-clock time in the schema's zone, whatever the session's zone: the evaluator's
+    members on every engine (`now` pinned, and evaluated by the engine for `i_live_*`)."""
+    schema = instant_schema(zone)
+    segments = instant_segments(schema)
+    if dialect == "sqlite" and zone != "UTC" or dialect == "mysql" and "/" in zone and not zone.startswith("Etc/"):
+        for seg in segments.values():
+            with pytest.raises(UnsupportedError) as err:
+                api.to_sql_tree(seg, schema, dialect, now=NOW_ISO)
+            assert err.value.code == "E0501" and dialect in err.value.message
+        return
+    if dialect in INSTANT_SAMPLED:
+        if (zone, session) not in INSTANT_CASES:
+            pytest.skip(f"{dialect} runs a sample of the instant cases")
+        segments = {n: s for n, s in segments.items() if n in instant_sample(segments, zone)}
+    expected = instant_expected(zone)
+    eng = _instants_loaded(dialect)
+    trees = {n: api.to_sql_tree(seg, schema, dialect, now=_instant_now(n)) for n, seg in segments.items()}
+    host = getattr(eng, "engine", eng)
+    set_session_zone(host, session)
+    try:
+        got, errors = members(eng, trees, {n: "id" for n in trees})
+    finally:
+        set_session_zone(host, SESSION_TZ)
+    problems = _diff_report(dialect, trees, got, expected, errors)
+    assert not problems, f"{len(problems)} of {len(trees)} instant segments differ on {dialect} ({zone}, session " \
+                         f"{session}):\n" + "\n".join(problems)
 
 
 # ======================================================================================= hostile values

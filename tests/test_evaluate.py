@@ -341,3 +341,21 @@ def test_to_one_strict_values_agree(db):
     _check("coalesce(organization.employees, 0) = 0", {2, 3, 4}, db)
     _check("organization.employees is null", {2, 3, 4}, db)
     _check("count(organization.members) = 1", {1, 2}, db)
+
+
+@pytest.mark.parametrize("value, kind, zone, wall", [
+    (T(2024, 3, 31, 16, 0, tzinfo=dt.UTC), "zoned", "America/New_York", T(2024, 3, 31, 12, 0)),
+    ("2024-03-31T18:00:00+02:00", "zoned", "UTC", T(2024, 3, 31, 16, 0)),
+    (T(2024, 3, 31, 16, 0), "zoned", "Asia/Tokyo", T(2024, 4, 1, 1, 0)),        # naive: read as UTC
+    (1711900800, "seconds", "UTC", T(2024, 3, 31, 16, 0)),
+    (1711900800123, "milliseconds", "UTC", T(2024, 3, 31, 16, 0, 0, 123000)),
+    (1711900800123456, "microseconds", "UTC", T(2024, 3, 31, 16, 0, 0, 123456)),
+    (-1, "milliseconds", "UTC", T(1969, 12, 31, 23, 59, 59, 999000)),
+    (T(2023, 11, 5, 6, 30, tzinfo=dt.UTC), "zoned", "America/New_York", T(2023, 11, 5, 1, 30)),  # EST 01:30
+    (T(2023, 11, 5, 5, 30, tzinfo=dt.UTC), "zoned", "America/New_York", T(2023, 11, 5, 1, 30)),  # EDT 01:30
+])
+def test_instant_values_read_as_wall_clock(value, kind, zone, wall):
+    """SPEC §5.1: an instant is its wall-clock reading in the schema's zone (the repeated hour reads twice)."""
+    from segql.targets.evaluate import wall_clock
+
+    assert wall_clock(value, kind, zone) == wall

@@ -19,7 +19,6 @@ from test_operations import demo_rows, drop_postgres_schema, postgres_url_in_sch
 import segql
 from segql.engines import connect
 from segql.ops.introspect import (
-    INSTANT_NOTE,
     classify,
     compatible,
     init_schema,
@@ -195,9 +194,10 @@ def test_guessed_keys_and_unmapped_columns_are_said_in_comments(database, genera
     if dialect in ("postgres", "duckdb"):
         assert re.search(r"# tags: not mapped, column 'tags' is .+ \(an array\)", text)
         assert odd["ref"].type == "string" and "# uuid:" in text
-    if dialect != "sqlite":  # an instant column: `timestamp` for now, with the note, so the schema loads
+    if dialect != "sqlite":  # an instant column is written `instant`, with no comment
         line = text.splitlines()[line_of(text, "order_items", "seen_at:") - 1]
-        assert odd["seen_at"].type == "timestamp" and line.endswith(f"# {INSTANT_NOTE}")
+        assert odd["seen_at"].declared == "instant" and odd["seen_at"].instant == "zoned"
+        assert "type: instant" in line and "#" not in line
 
 
 def test_init_is_deterministic_and_tables_narrows_it(database, generated, tmp_path):
@@ -240,12 +240,13 @@ def test_example_segments_have_the_same_members_on_the_generated_schema(database
 
 # ---- check --db: drift ---------------------------------------------------------------------------
 def test_check_db_reports_drift_at_the_schema_lines(database, generated, tmp_path):
-    """A renamed column, a dropped table and an instant column declared `timestamp` (without init's
-    note), each at its YAML line with its hint; everything listed, exit 1."""
+    """A renamed column, a dropped table and an instant column declared `timestamp`, each at its YAML line
+    with its hint; everything listed, exit 1."""
     url, dialect = database
     _, text = generated
-    # the instant column: the same schema without the note that acknowledges it
-    edited = text.replace(f"  # {INSTANT_NOTE}", "")
+    # the instant column declared as a naive timestamp
+    edited = re.sub(r"(?m)^(      seen_at: \{type: )instant", r"\1timestamp", text)
+    assert edited != text or dialect == "sqlite"
     schema_path = tmp_path / "schema.yml"
     schema_path.write_text(edited, "utf-8")
     with connect(url) as engine:  # closed while the CLI runs: a DuckDB file has one writer
@@ -270,7 +271,7 @@ def test_check_db_reports_drift_at_the_schema_lines(database, generated, tmp_pat
     assert found[("E0821", line_of(edited, "nokey", "table:"))]["hints"][0].startswith("tables: Audit, ")
     if dialect != "sqlite":
         e0810 = found[("E0810", line_of(edited, "order_items", "seen_at:"))]
-        assert "holds instants" in e0810["message"] and "instant" in e0810["hints"][0]
+        assert "holds instants" in e0810["message"] and e0810["hints"][0].startswith("declare it `instant`")
     assert str(schema_path) in text_err and "error[E0822]" in text_err and "^" in text_err
 
 
@@ -386,6 +387,8 @@ def test_an_engine_without_a_catalogue_reader_says_so():
     ("sqlite", "VARCHAR(20)", "string"), ("sqlite", "BIGINT", "integer"), ("sqlite", "DOUBLE", "number"),
     ("sqlite", "BOOLEAN", "boolean"), ("sqlite", "DATETIME", "timestamp"), ("sqlite", "DATE", "date"),
     ("sqlite", "", None), ("sqlite", "BLOB", None),
+    ("spark", "timestamp", "instant"), ("spark", "timestamp_ntz", "timestamp"), ("bigquery", "TIMESTAMP", "instant"),
+    ("bigquery", "DATETIME", "timestamp"),
 ])
 def test_classify(dialect, ctype, expected):
     assert classify(dialect, ctype).type == expected
@@ -402,6 +405,35 @@ def test_compatible_types():
     assert compatible("sqlite", "timestamp", classify("sqlite", "TEXT"), "TEXT")
     assert compatible("sqlite", "integer", classify("sqlite", ""), "")
     assert not compatible("sqlite", "integer", classify("sqlite", "TEXT"), "TEXT")
+
+
+def test_check_db_instants(tmp_path):
+    """`instant` on a zoned column and an epoch `instant` on an integer column are accepted; `timestamp` on a
+    zoned column is E0810 (hint: `instant`); `instant` on a naive column or an epoch unit on a non-integer
+    column is E0823."""
+    from segql.ops.introspect import check_catalogue
+
+    path = tmp_path / "db.duckdb"
+    with connect(f"duckdb:///{path}") as eng:
+        eng.execute("CREATE TABLE t (id BIGINT, z TIMESTAMPTZ, n TIMESTAMP, e BIGINT, d DOUBLE)")
+        text = """timezone: Europe/Paris
+entities:
+  t:
+    table: t
+    properties:
+      ok_zoned: {type: instant, column: z}
+      ok_epoch: {type: timestamptz, unit: milliseconds, column: e}
+      naive_on_zoned: {type: timestamp, column: z}
+      zoned_on_naive: {type: instant, column: n}
+      epoch_on_double: {type: instant, unit: seconds, column: d}
+"""
+        (tmp_path / "schema.yml").write_text(text, "utf-8")
+        errors = check_catalogue(segql.load_schema(tmp_path / "schema.yml"), eng)
+    found = {(e.code, e.span.line): e for e in errors}
+    assert set(found) == {("E0810", 8), ("E0823", 9), ("E0823", 10)}, found
+    assert found[("E0810", 8)].hints[0].startswith("declare it `instant`") and "Europe/Paris" in found[("E0810", 8)].hints[0]
+    assert found[("E0823", 9)].hints == ["declare it `timestamp`"]
+    assert "declared `instant` in seconds" in found[("E0823", 10)].message
 
 
 @pytest.mark.parametrize("raw,name", [("email", "email"), ("Email", "Email"), ("First Name", "first_name"),
@@ -425,7 +457,10 @@ def test_sqlite_text_columns_holding_dates_are_guessed_from_their_values():
         engine.execute("CREATE TABLE mixed AS SELECT 1 AS a, 'x' AS b, 2.5 AS c")
         engine.execute("CREATE TABLE words (code TEXT)")
         engine.execute("INSERT INTO words VALUES ('12'), ('2024-01-01'), (NULL)")
-        generated = init_schema(engine, ["contacts", "mixed", "words"])
+        engine.execute("CREATE TABLE seen (id INTEGER PRIMARY KEY, at TEXT, naive TEXT)")
+        engine.execute("INSERT INTO seen VALUES (1, '2024-03-31T10:30:00+14:00', '2024-03-31 10:30:00'), "
+                       "(2, '2024-03-31 10:30:00.123Z', '2024-03-31T10:30:00')")
+        generated = init_schema(engine, ["contacts", "mixed", "words", "seen"])
     schema = segql.parse_schema(generated.text)
     contacts = schema.entities["contacts"].properties
     assert (contacts["signup_date"].type, contacts["last_activity"].type, contacts["email"].type) == (
@@ -434,6 +469,8 @@ def test_sqlite_text_columns_holding_dates_are_guessed_from_their_values():
     assert {n: p.type for n, p in schema.entities["mixed"].properties.items()} == {
         "a": "integer", "b": "string", "c": "number"}
     assert schema.entities["words"].properties["code"].type == "string"  # not every value is a date
+    seen = schema.entities["seen"].properties  # ISO text with offsets: instants (SQLite applies the offset)
+    assert (seen["at"].declared, seen["naive"].declared) == ("instant", "timestamp")
 
 
 def test_relationship_names_avoid_properties_and_self_references_say_their_column():

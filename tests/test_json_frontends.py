@@ -3,6 +3,7 @@ MongoDB renderer (`frontends.to_mongo`)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -622,3 +623,53 @@ def test_quoted_slug_definition_parses():
     d = json_document({"type": "contacts", "slug": "active-customers", "filter": {"opens": 1}},
                       schema=SCHEMA).definitions[0]
     assert parse_source(format_definition(d), schema=SCHEMA).definitions[0].slug == "active-customers"
+
+
+# ---- instants (SPEC §5.1): the JSON front ends and the MongoDB target read them as timestamps -----------
+INSTANT_SCHEMA = parse_schema("""
+timezone: Europe/Paris
+entities:
+  users:
+    properties:
+      seen: instant
+      event_timestamp: {type: instant, unit: microseconds}
+""")
+
+
+@pytest.mark.parametrize("source, text", [
+    ({"filter": {"seen": {"$gte": "2024-03-31T00:00:00Z"}}, "on": "users"}, 'seen >= "2024-03-31T00:00:00Z"'),
+    ({"filter": {"event_timestamp": {"$within": "7 days"}}, "on": "users"}, "event_timestamp in last 7 days"),
+    ({"on": "users", "conditions": [{"field": "seen", "operator": "within_days", "value": 30}]},
+     "seen in last 30 days"),
+    ({"on": "users", "combinator": "and", "rules": [{"field": "seen", "operator": ">", "value": "2024-01-01"}]},
+     'seen > "2024-01-01"'),
+])
+def test_json_front_ends_read_instants(source, text):
+    doc = json_document(source, schema=INSTANT_SCHEMA)
+    got = norm(Checker(INSTANT_SCHEMA).check_definition(doc.definitions[0]).condition)
+    assert got == ir_of(text, on="users", schema=INSTANT_SCHEMA)
+
+
+def test_instants_to_mongo_and_back_and_evaluated():
+    """fmt --to mongo keeps an instant condition; the evaluator reads the instant in the schema's zone: 23:30Z
+    on March 30 is already March 31 in Paris."""
+    from segql.syntax.printer import format_definition
+    from segql.targets.evaluate import matches
+
+    text = "seen = today and event_timestamp in last 2 hours"
+    d = parse_source(f"segment t on users where {text}", schema=INSTANT_SCHEMA).definitions[0]
+    mongo = definition_to_mongo(d, INSTANT_SCHEMA)
+    assert mongo["filter"] == {"seen": {"$date": "today"}, "event_timestamp": {"$within": "2 hours"}}
+    back = json_document(mongo, schema=INSTANT_SCHEMA).definitions[0]
+    assert ir_of(format_definition(back), on=None, schema=INSTANT_SCHEMA) == ir_of(text, on="users",
+                                                                                  schema=INSTANT_SCHEMA)
+    seg = segql.api.to_ir(f"segment t on users where {text}", INSTANT_SCHEMA)
+    at = dt.datetime(2024, 3, 30, 23, 30, tzinfo=dt.UTC)
+    micros = (at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+    record = {"id": 1, "seen": at, "event_timestamp": micros}
+    assert matches(seg, INSTANT_SCHEMA, record, "2024-03-31T00:45:00Z")       # 01:45 in Paris
+    assert not matches(seg, INSTANT_SCHEMA, record, "2024-03-30T22:59:00Z")   # still March 30 there
+    assert matches(seg, INSTANT_SCHEMA, {**record, "seen": "2024-03-31T00:30:00+01:00"}, "2024-03-31T00:45:00Z")
+    # docs/language.md "Instants": windows are wall-clock arithmetic. At 01:00Z (03:00 CEST, clocks went
+    # forward at 02:00) the event is 1.5 hours old but read 00:30 → 03:00 on the clock: not in the last 2 hours
+    assert not matches(seg, INSTANT_SCHEMA, record, "2024-03-31T01:00:00Z")

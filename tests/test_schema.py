@@ -60,6 +60,9 @@ entities:
     ("entities: [1, 2]", "E0202", "at least one entity", 1),
     ("entities:\n  a: {properties: {x: string}\n", "E0201", "not valid YAML", 3),
     (BASE + "limits: {max_conditions: -1}\n", "E0202", "positive whole number", 10),
+    (BASE.replace("total: number", "total: {type: instant, unit: hours}"), "E0208", "unit 'hours'", 5),
+    (BASE.replace("total: number", "total: {type: integer, unit: seconds}"), "E0208", "belongs to an `instant`", 5),
+    (BASE.replace("    key: id\n", "    key: {name: id, type: instant}\n"), "E0205", "unknown key type", 4),
 ])
 def test_schema_errors(text, code, fragment, line):
     err = load_error(text)
@@ -67,6 +70,19 @@ def test_schema_errors(text, code, fragment, line):
     assert fragment in err.message
     assert err.span.line == line
     assert err.path == "schema.yml"
+
+
+def test_instants_are_timestamps_read_from_a_zoned_or_epoch_column():
+    """SPEC §5.1: segments see an instant as a timestamp; the property remembers how it is stored."""
+    schema = parse_schema(BASE.replace("total: number", "seen: instant, at: timestamptz, "
+                                       "ts: {type: instant, unit: milliseconds, column: event_timestamp}"))
+    props = schema.entity("contacts").properties
+    assert [(props[n].type, props[n].instant, props[n].declared) for n in ("seen", "at", "ts", "email")] == [
+        ("timestamp", "zoned", "instant"), ("timestamp", "zoned", "instant"),
+        ("timestamp", "milliseconds", "instant"), ("string", None, "string")]
+    assert props["ts"].column == "event_timestamp"
+    assert load_error(BASE.replace("total: number", "total: {type: instant, unit: milisecond}")).hints == [
+        'did you mean "milliseconds"?']
 
 
 def test_unknown_key_has_hint():

@@ -14,8 +14,9 @@ with wasmtime. Two costs of the package as shipped are avoided here, by talking 
 `ZetaSQLEngine` quacks like a `segql.engines.Engine` (`dialect`, `create_table`, `execute`, `close`), so
 the conformance suite's helpers run on it unchanged. The language is ZetaSQL with every released feature in
 PRODUCT_EXTERNAL mode (BigQuery's type names), the default time zone UTC (the package's default is
-America/Los_Angeles), and segql's `timestamp` columns are `DATETIME` (naive wall clock, as segql's BigQuery
-dialect reads them).
+America/Los_Angeles; `ZetaSQLEngine(timezone=…)` sets another, as a BigQuery session's zone would), segql's
+`timestamp` columns are `DATETIME` (naive wall clock, as segql's BigQuery dialect reads them) and its
+`instant` columns `TIMESTAMP` (values: aware datetimes).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import importlib.metadata
 import os
 from pathlib import Path
 
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, timestamp_pb2
 from wasmtime import Config, Engine, Linker, Module, Store, WasiConfig
 from zetasql.core.exceptions import ServerError
 from zetasql.core.wasm_client import get_tzinfo_dir
@@ -39,7 +40,8 @@ from zetasql.wasi._pb2.zetasql.public import simple_table_pb2, type_pb2, value_p
 
 _EPOCH = dt.date(1970, 1, 1)
 _TYPES = {"string": type_pb2.TYPE_STRING, "integer": type_pb2.TYPE_INT64, "number": type_pb2.TYPE_DOUBLE,
-          "boolean": type_pb2.TYPE_BOOL, "date": type_pb2.TYPE_DATE, "timestamp": type_pb2.TYPE_DATETIME}
+          "boolean": type_pb2.TYPE_BOOL, "date": type_pb2.TYPE_DATE, "timestamp": type_pb2.TYPE_DATETIME,
+          "instant": type_pb2.TYPE_TIMESTAMP}
 
 
 def cache_dir() -> Path:
@@ -135,6 +137,10 @@ def _value(kind: str, v) -> value_pb2.ValueProto:
         packed = (v.year << 26 | v.month << 22 | v.day << 17 | v.hour << 12 | v.minute << 6 | v.second)
         return value_pb2.ValueProto(datetime_value=value_pb2.ValueProto.Datetime(
             bit_field_datetime_seconds=packed, nanos=v.microsecond * 1000))
+    if kind == "instant":
+        micros = (v - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+        return value_pb2.ValueProto(timestamp_value=timestamp_pb2.Timestamp(
+            seconds=micros // 1_000_000, nanos=micros % 1_000_000 * 1000))
     raise ValueError(kind)
 
 
@@ -153,8 +159,9 @@ class ZetaSQLEngine:
 
     dialect = "bigquery"
 
-    def __init__(self, wasm: _Wasm | None = None):
+    def __init__(self, wasm: _Wasm | None = None, timezone: str = "UTC"):
         self.wasm = wasm or _Wasm()
+        self.timezone = timezone  # the default zone (a BigQuery session's @@time_zone)
         self.tables: dict[str, tuple[dict, list]] = {}
         self.catalog_id: int | None = None
 
@@ -169,11 +176,12 @@ class ZetaSQLEngine:
 
     @property
     def options(self) -> options_pb2.AnalyzerOptionsProto:
-        if not hasattr(self.wasm, "options"):  # the package's default zone is America/Los_Angeles
-            self.wasm.options = options_pb2.AnalyzerOptionsProto(language_options=self.language,
-                                                                 default_timezone="UTC",
-                                                                 prune_unused_columns=True)
-        return self.wasm.options
+        if not hasattr(self.wasm, "options"):
+            self.wasm.options = {}
+        if self.timezone not in self.wasm.options:  # the package's default zone is America/Los_Angeles
+            self.wasm.options[self.timezone] = options_pb2.AnalyzerOptionsProto(
+                language_options=self.language, default_timezone=self.timezone, prune_unused_columns=True)
+        return self.wasm.options[self.timezone]
 
     def create_table(self, name: str, columns: dict, rows: list) -> None:
         self.tables[name] = (dict(columns), list(rows))

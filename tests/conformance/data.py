@@ -262,3 +262,66 @@ def load(url: str, live_now: dt.datetime) -> None:
 
 if __name__ == "__main__":  # python tests/conformance/data.py URL LIVE_NOW
     load(sys.argv[1], dt.datetime.fromisoformat(sys.argv[2]))
+
+
+# ============================================================================================ instants
+INSTANT_ZONES = ("UTC", "America/New_York")  # the schema zones tests/test_conformance.py reads instants in
+_UTC = dt.UTC
+
+
+def _wall_edges(zone: str) -> list[dt.datetime]:
+    """The window and calendar edges of tests/conformance/instants.segql at the pinned NOW, as wall-clock
+    times in `zone` (naive)."""
+    from zoneinfo import ZoneInfo
+
+    now = NOW.replace(tzinfo=_UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    today = T(now.year, now.month, now.day)
+    monday = today - TD(days=today.weekday())
+    month = today.replace(day=1)
+    last_month = (month - TD(days=1)).replace(day=1)
+    return [now, now - TD(days=30), now - TD(days=7), now - TD(hours=24), now - TD(hours=2), now - TD(days=2),
+            now.replace(month=now.month - 1, day=min(now.day, 29)), today, today + TD(days=1), monday,
+            monday - TD(days=7), month, last_month, today.replace(month=1, day=1), T(now.year - 1, 3, 31, 12)]
+
+
+def instant_points() -> list[dt.datetime]:
+    """Aware UTC instants: every edge of every INSTANT_ZONES zone and 1 s / 1 ms either side, and New York's
+    daylight-saving changes (the repeated hour of 2023-11-05, the skipped one of 2024-03-10)."""
+    from zoneinfo import ZoneInfo
+
+    out = set()
+    for zone in INSTANT_ZONES:
+        for wall in _wall_edges(zone):
+            at = wall.replace(tzinfo=ZoneInfo(zone)).astimezone(_UTC)
+            out.update([at - S, at - MS, at, at + MS, at + S])
+    ny = ZoneInfo("America/New_York")
+    for wall, fold in ((T(2023, 11, 5, 1, 30), 0), (T(2023, 11, 5, 1, 30), 1), (T(2023, 11, 5, 0, 59, 59), 0),
+                       (T(2024, 3, 10, 1, 59, 59, 999000), 0), (T(2024, 3, 10, 3), 0)):
+        out.add(wall.replace(tzinfo=ny, fold=fold).astimezone(_UTC))
+    return sorted(out)
+
+
+def instant_rows(live_now: dt.datetime) -> dict[str, list[dict]]:
+    """Visitors (one instant each, stored four ways: aware datetime and epoch s / ms / µs) and their hits
+    (epoch ms). Visitors from 900 sit relative to `live_now` (naive UTC), as `live_rows` do."""
+    points = instant_points()
+    live = [(live_now - a).replace(tzinfo=_UTC) for a in (
+        TD(hours=1), TD(hours=5), TD(hours=20), TD(hours=28), TD(days=7) - TD(hours=4), TD(days=7) + TD(hours=4),
+        TD(days=30) - TD(hours=5), TD(days=30) + TD(hours=5), TD(days=90) - TD(hours=4), TD(days=90) + TD(hours=4),
+        TD(hours=-5))]
+    epoch = T(1970, 1, 1, tzinfo=_UTC)
+
+    def micros(at):
+        return (at - epoch) // TD(microseconds=1)
+
+    visitors, hits = [], []
+    for cid, at in [*enumerate(points, 1), *enumerate(live, 900)]:
+        us = micros(at)
+        visitors.append({"id": cid, "seen_at": at, "seen_s": us // 1_000_000, "seen_ms": us // 1000, "seen_us": us})
+    visitors.append({"id": len(points) + 1})  # no instant at all
+    stamps = [*points, *live]
+    for i, v in enumerate(visitors[::2]):  # half of them have hits (the reference BigQuery is slow on many)
+        for j, name in ((2 * i, "hit"), (2 * i + 5, "hit"), (2 * i + 11, "other")):
+            at = stamps[j % len(stamps)]
+            hits.append({"id": len(hits) + 1, "visitor_id": v["id"], "name": name, "at": micros(at) // 1000})
+    return {"visitors": visitors, "hits": hits}

@@ -14,7 +14,8 @@ from urllib.parse import unquote
 from segql.errors import SegqlError
 
 SCHEMES: dict[str, type] = {}  # URL scheme -> Engine subclass, filled by Engine.__init_subclass__
-SEGQL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
+SEGQL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp", "instant")  # instant: a zoned type;
+# its values are aware datetimes
 
 def _missing(driver: str, extra: str):
     return SegqlError("E0601", f"the {driver} driver is not installed", hints=[f"pip install 'segql[{extra}]'"])

@@ -21,7 +21,7 @@ class ClickHouseEngine(Engine):
     paramstyle = "named"  # ClickHouse typed parameters {name:Type}; execute() takes a dict
     transactional = False  # no multi-statement transactions: `refresh` / `list` are refused (E0701)
     TYPES = {"string": "String", "integer": "Int64", "number": "Float64", "boolean": "Bool", "date": "Date32",
-             "timestamp": "DateTime64(6, 'UTC')"}
+             "timestamp": "DateTime64(6, 'UTC')", "instant": "DateTime64(6, 'UTC')"}
 
     @classmethod
     def open(cls, url, parsed):
@@ -74,7 +74,7 @@ class ClickHouseEngine(Engine):
                 params[f"c{i}"] = _ch_array([_ch_param(t, r[i]) for r in rows])
                 exprs.append(f"{{c{i}:Array(Nullable(String))}}")
             casts = ", ".join(f"CAST(arrayElement({e}, n) AS Nullable({self.TYPES[t]}))"
-                              if t != "timestamp" else
+                              if t not in ("timestamp", "instant") else
                               f"toDateTime64OrNull(arrayElement({e}, n), 6, 'UTC')"
                               for e, t in zip(exprs, types))
             self.session.query(f"INSERT INTO {q} SELECT {casts} FROM "
@@ -94,7 +94,9 @@ def _ch_param(t, v):
         return None
     if t == "boolean":
         return "true" if v else "false"
-    if t == "timestamp" and isinstance(v, _dt.datetime):
+    if t == "instant" and isinstance(v, _dt.datetime) and v.tzinfo is not None:  # stored as UTC
+        v = v.astimezone(_dt.UTC).replace(tzinfo=None)
+    if t in ("timestamp", "instant") and isinstance(v, _dt.datetime):
         return v.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(v, _dt.date):
         return v.isoformat()

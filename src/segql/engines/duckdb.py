@@ -20,7 +20,7 @@ class DuckDBEngine(_DBAPIEngine):
     begin_sql = "BEGIN TRANSACTION"
     fold_tables = fold_columns = True  # DuckDB matches identifiers case-insensitively, quoted or not
     TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
-             "timestamp": "TIMESTAMP"}
+             "timestamp": "TIMESTAMP", "instant": "TIMESTAMPTZ"}
 
     @classmethod
     def open(cls, url, parsed):

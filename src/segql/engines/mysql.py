@@ -21,7 +21,7 @@ class MySQLEngine(_DBAPIEngine):
     state_types = {"text": "VARCHAR(255)", "timestamp": "DATETIME(6)", "int": "BIGINT"}  # keys: no TEXT
     fold_columns = True  # column names never depend on case; table names do (on Linux)
     TYPES = {"string": "LONGTEXT", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
-             "timestamp": "DATETIME(6)"}
+             "timestamp": "DATETIME(6)", "instant": "TIMESTAMP(6) NULL"}
 
     @classmethod
     def open(cls, url, parsed):
@@ -45,6 +45,23 @@ class MySQLEngine(_DBAPIEngine):
         engine.exact_collation = exact
         engine.state_types = {**cls.state_types, "text": f"VARCHAR(255) CHARACTER SET utf8mb4 COLLATE {exact}"}
         return engine
+
+    def create_table(self, name, columns, rows):
+        """A TIMESTAMP takes the text it is given in the session's zone: instants are written as UTC text
+        with the session in UTC for the insert (and its zone restored after)."""
+        if "instant" not in columns.values():
+            return super().create_table(name, columns, rows)
+        import datetime as _dt
+        utc = _dt.UTC
+        types = list(columns.values())
+        rows = [tuple(v.astimezone(utc).replace(tzinfo=None) if t == "instant" and isinstance(v, _dt.datetime)
+                      and v.tzinfo is not None else v for t, v in zip(types, r)) for r in rows]
+        zone = self.execute("SELECT @@session.time_zone")[0][0]
+        self.execute("SET time_zone = '+00:00'")
+        try:
+            super().create_table(name, columns, rows)
+        finally:
+            self.execute("SET time_zone = %s", [zone])
 
     def _ddl(self, name, columns):
         return super()._ddl(name, columns) + " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"

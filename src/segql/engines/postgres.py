@@ -12,7 +12,8 @@ class PostgresEngine(_DBAPIEngine):
     placeholder = "%s"
     transactional = True
     TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "boolean": "BOOLEAN",
-             "date": "DATE", "timestamp": "TIMESTAMP WITHOUT TIME ZONE"}
+             "date": "DATE", "timestamp": "TIMESTAMP WITHOUT TIME ZONE",
+             "instant": "TIMESTAMP WITH TIME ZONE"}
 
     @classmethod
     def open(cls, url, parsed):

@@ -45,7 +45,8 @@ class SparkEngine(Engine):
         _check_types(columns)
         from pyspark.sql import types as T
         st = {"string": T.StringType(), "integer": T.LongType(), "number": T.DoubleType(),
-              "boolean": T.BooleanType(), "date": T.DateType(), "timestamp": T.TimestampNTZType()}
+              "boolean": T.BooleanType(), "date": T.DateType(), "timestamp": T.TimestampNTZType(),
+              "instant": T.TimestampType()}
         schema = T.StructType([T.StructField(c, st[t], True) for c, t in columns.items()])
         conv = [(lambda v: None if v is None else float(v)) if t == "number" else (lambda v: v)
                 for t in columns.values()]

@@ -24,7 +24,7 @@ class SqliteEngine(_DBAPIEngine):
     state_types = {"text": "TEXT", "timestamp": "TEXT", "int": "BIGINT"}
     fold_tables = fold_columns = True  # SQLite matches identifiers case-insensitively, quoted or not
     TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT",
-             "timestamp": "TEXT"}
+             "timestamp": "TEXT", "instant": "TEXT"}
 
     @classmethod
     def open(cls, url, parsed):
@@ -45,6 +45,8 @@ class SqliteEngine(_DBAPIEngine):
             return None
         if t == "timestamp" and isinstance(v, _dt.datetime):
             return v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}"
+        if t == "instant" and isinstance(v, _dt.datetime):  # ISO text with its offset (SQLite applies it)
+            return v.isoformat(timespec="milliseconds")
         if t == "date" and isinstance(v, _dt.date):
             return v.isoformat()
         if t == "boolean":

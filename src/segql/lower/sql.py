@@ -441,6 +441,8 @@ class Lowerer:
     def column(self, frame: _Frame, prop_name: str) -> exp.Expression:
         prop = frame.entity.properties[prop_name]
         col = exp.column(schema_name(prop.column), table=exp.Identifier(this=frame.alias))
+        if prop.instant:  # the one place an instant becomes wall-clock time in the schema's zone
+            return self.ops.instant_column(col, prop.instant, self.tz)
         if prop.type == "timestamp":
             return self.ops.timestamp_column(col)
         if prop.type == "date":

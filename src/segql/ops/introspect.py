@@ -25,11 +25,6 @@ from segql.engines.base import Table
 from segql.errors import SchemaError, SegqlError
 from segql.schema import Schema, did_you_mean
 
-# The comment on a `timestamp` property written for an instant column, until the schema has `instant`.
-# `check_catalogue` accepts a timestamp property on an instant column when its line carries it (the user
-# was told); without it the mismatch is E0810.
-INSTANT_NOTE = "timestamptz: instant (not yet supported; compared as wall-clock time in the schema's zone)"
-INSTANT_ACK = "# timestamptz: instant"
 FILE_SUFFIXES = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv_auto",
                  ".tsv": "read_csv_auto"}
 NAME = re.compile(r"[^\W\d]\w*")
@@ -44,7 +39,7 @@ _NUMBER = {"decimal", "numeric", "real", "float", "float4", "float8", "double", 
 _STRING = {"varchar", "char", "character", "character varying", "text", "string", "bpchar", "tinytext",
            "mediumtext", "longtext", "name", "citext", "nvarchar", "nchar", "enum", "set", "clob"}
 _TIMESTAMP = {"timestamp", "timestamp without time zone", "datetime", "timestamp_ns", "timestamp_ms",
-              "timestamp_s", "timestamp_us", "datetime2", "smalldatetime"}
+              "timestamp_s", "timestamp_us", "datetime2", "smalldatetime", "timestamp_ntz"}
 _INSTANT = {"timestamp with time zone", "timestamptz", "timestamp_tz", "timestamp_ltz", "datetimeoffset"}
 _KINDS = [("json", "JSON"), ("jsonb", "JSON"), ("bytea", "binary"), ("blob", "binary"), ("binary", "binary"),
           ("varbinary", "binary"), ("bit", "bits"), ("interval", "an interval"), ("time", "a time of day"),
@@ -73,6 +68,8 @@ def classify(dialect: str, ctype: str) -> Mapped:
             return Mapped("boolean")
         if base == "timestamp":  # MySQL/MariaDB TIMESTAMP is stored in UTC and read in the session zone
             return Mapped("instant")
+    if dialect in ("spark", "databricks", "bigquery") and base == "timestamp":  # an instant there; the
+        return Mapped("instant")  # naive type is TIMESTAMP_NTZ / DATETIME
     if t.endswith("]") or base == "array" or base.startswith(("list", "array")):
         return Mapped(None, "an array")
     if base in ("boolean", "bool", "logical"):
@@ -126,7 +123,8 @@ def _sqlite_affinity(t: str) -> Mapped:
 
 
 def compatible(dialect: str, declared: str, column: Mapped, ctype: str) -> bool:
-    """Whether a property declared `declared` reads a column of this type faithfully."""
+    """Whether a property declared `declared` reads a column of this type faithfully (`declared` is the
+    schema's word: "instant" for a zoned instant, "integer" for an epoch number)."""
     found = column.type
     if found == declared or (declared == "number" and found == "integer"):
         return True
@@ -134,7 +132,7 @@ def compatible(dialect: str, declared: str, column: Mapped, ctype: str) -> bool:
         # no declared type holds anything; segql's own SQLite tables keep booleans as INTEGER and dates
         # and timestamps as TEXT (engines/sqlite.py)
         return (not ctype.strip() or (declared == "boolean" and found == "integer")
-                or (declared in ("date", "timestamp") and found in ("string", "date", "timestamp")))
+                or (declared in ("date", "timestamp", "instant") and found in ("string", "date", "timestamp")))
     return dialect == "mysql" and declared == "boolean" and found == "integer"  # BOOLEAN is TINYINT
 
 
@@ -296,8 +294,6 @@ def _entity(table: Table, dialect: str, taken: set[str], source: str | None) -> 
     for col in table.columns:
         mapped = classify(dialect, col.type)
         ptype, note = mapped.type, mapped.note
-        if ptype == "instant":
-            ptype, note = "timestamp", INSTANT_NOTE
         ent.props.append(_Prop(_unique(usable_name(col.name), names), col.name, ptype, col.type, note))
     pk = table.primary_key
     by_column = {p.column: p for p in ent.props}
@@ -323,6 +319,7 @@ def _entity(table: Table, dialect: str, taken: set[str], source: str | None) -> 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})")
 SAMPLE = 200
 
 
@@ -350,6 +347,8 @@ def _type_of_values(values: list, *, declared: bool) -> str | None:
             return "date"
         if all(_ISO_TIMESTAMP.fullmatch(v) for v in values):
             return "timestamp"
+        if all(_ISO_INSTANT.fullmatch(v) for v in values):  # every one with its offset: instants
+            return "instant"
         return "string"
     if declared:  # a TEXT column with numbers in it stays text
         return None
@@ -444,7 +443,7 @@ def _guess_event(ent: _Entity) -> tuple[str, str] | None:
         return None  # events happen to someone: the stream relates to an entity
     props = {p.name.lower(): p for p in ent.props if p.type}
     name = next((props[n] for n in _EVENT_NAMES if n in props and props[n].type == "string"), None)
-    time = next((props[n] for n in _EVENT_TIMES if n in props and props[n].type in ("timestamp", "date")), None)
+    time = next((props[n] for n in _EVENT_TIMES if n in props and props[n].type in ("timestamp", "instant", "date")), None)
     return (name.name, time.name) if name and time else None
 
 
@@ -514,7 +513,6 @@ class _Checker:
         self.schema, self.engine, self.dialect = schema, engine, engine.dialect
         self.errors: list[SchemaError] = []
         self._catalogues: dict[str | None, dict[str, Table]] = {}
-        self._lines = (schema.source or "").splitlines()
 
     def catalogue(self, qualifier: str | None) -> dict[str, Table]:
         if qualifier not in self._catalogues:
@@ -571,21 +569,24 @@ class _Checker:
 
     def types(self, ent, prop, col, where) -> None:
         mapped = classify(self.dialect, col.type)
-        if compatible(self.dialect, prop.type, mapped, col.type):
+        # an epoch number is an integer column; a zoned instant needs a zoned type
+        declared = "integer" if prop.instant not in (None, "zoned") else prop.declared
+        if compatible(self.dialect, declared, mapped, col.type):
             return
         type_where = where + ("type",) if self._has(where + ("type",)) else where
-        if prop.type == "timestamp" and mapped.type == "instant":
-            if self._acknowledged(where):
-                return
+        if prop.declared == "timestamp" and mapped.type == "instant":
             self.error("E0810", f"the column {col.name!r} holds instants ({col.type}) but property {prop.name!r} of "
                        f"{ent.name} is declared `timestamp`: its members would follow the database session's "
-                       "time zone", type_where, [_instant_fix(self.dialect, col.name, self.schema.timezone)])
+                       "time zone", type_where, [_instant_fix(self.schema.timezone)])
             return
         found = mapped.type or f"not readable by segql: {mapped.note}"
         hint = ([f"declare it `{mapped.type}`"] if mapped.type in ("string", "integer", "number", "boolean", "date",
-                                                                   "timestamp") else [])
-        self.error("E0823", f"property {prop.name!r} of {ent.name} is declared `{prop.type}` but column "
-                   f"{col.name!r} is {col.type} ({found})", type_where, hint)
+                                                                   "timestamp", "instant") else [])
+        if prop.instant and prop.instant != "zoned":
+            hint = [f"an instant in {prop.instant} since 1970 is an integer column"]
+        self.error("E0823", f"property {prop.name!r} of {ent.name} is declared `{prop.declared}`"
+                   + (f" in {prop.instant}" if declared == "integer" and prop.instant else "")
+                   + f" but column {col.name!r} is {col.type} ({found})", type_where, hint)
 
     def lists(self, lists) -> None:
         table = self.table(lists.table, ("lists", "table") if self._has(("lists", "table")) else ("lists",))
@@ -597,21 +598,9 @@ class _Checker:
     def _has(self, where: tuple) -> bool:
         return self.schema.yaml is not None and where in self.schema.yaml.marks
 
-    def _acknowledged(self, where: tuple) -> bool:
-        """The property's line carries the comment `segql schema init` writes for an instant column."""
-        if self.schema.yaml is None:
-            return False
-        line = self.schema.yaml.span(where).line
-        return 0 < line <= len(self._lines) and INSTANT_ACK in self._lines[line - 1]
 
 
-def _instant_fix(dialect: str, column: str, tz: str) -> str:
-    """The hint of E0810: the type it should be, and a view that makes the column a wall-clock time now."""
-    col = exp.to_identifier(column, quoted=True).sql(dialect=dialect)
-    zone = exp.Literal.string(tz).sql(dialect=dialect)
-    convert = {"postgres": f"{col} AT TIME ZONE {zone}", "duckdb": f"timezone({zone}, {col})",
-               "mysql": f"CONVERT_TZ({col}, @@session.time_zone, {zone})"}.get(dialect)
-    fix = (f"read it through a view that converts it to the schema's zone ({convert} AS {col})"
-           if convert else "read it through a view that converts it to the schema's zone")
-    return (f"declare it `instant` once segql supports it; until then {fix}, or keep `timestamp` knowingly with "
-            f"the comment `# {INSTANT_NOTE}` on its line")
+def _instant_fix(tz: str) -> str:
+    """The hint of E0810."""
+    return (f"declare it `instant`: segql then reads it as wall-clock time in the schema's zone ({tz}) "
+            "whatever the session's zone is")

@@ -14,14 +14,27 @@ from segql import limits
 from segql.errors import SchemaError, Span
 from segql.files import read_bytes
 
-TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
+TYPES = ("string", "integer", "number", "boolean", "date", "timestamp", "instant")
+TYPE_ALIASES = {"timestamptz": "instant"}
+EPOCH_UNITS = ("seconds", "milliseconds", "microseconds")
 
 
 @dataclass(frozen=True)
 class Property:
+    """`type` is what segments see; an `instant` (SPEC §5.1) is seen as a `timestamp` — its wall-clock
+    time in the schema's zone — and `instant` says how the column stores the point in time: "zoned" (a
+    native zoned type) or an epoch unit (`seconds` …, an integer column). The lowering and the evaluator
+    convert an instant column where they read it, and nowhere else."""
+
     name: str
     type: str
     column: str
+    instant: str | None = None
+
+    @property
+    def declared(self) -> str:
+        """The type as the schema writes it (`instant` for an instant column)."""
+        return "instant" if self.instant else self.type
 
 
 @dataclass(frozen=True)
@@ -279,16 +292,26 @@ def _entity(doc, name, spec) -> Entity:
         pwhere = where + ("properties", pname)
         column = pname
         ptype = pspec
+        unit = None
         if isinstance(pspec, dict):
-            _known_keys(doc, pspec, pwhere, ("type", "column", "description"))
-            ptype, column = pspec.get("type"), pspec.get("column", pname)
+            _known_keys(doc, pspec, pwhere, ("type", "column", "unit", "description"))
+            ptype, column, unit = pspec.get("type"), pspec.get("column", pname), pspec.get("unit")
             _identifier(doc, column, pwhere + ("column",), "column")
+        ptype = TYPE_ALIASES.get(ptype, ptype) if isinstance(ptype, str) else ptype
         if ptype not in TYPES:
             raise doc.error("E0205", f"unknown type {ptype!r} for property {pname!r}", pwhere,
                             hints=did_you_mean(str(ptype), TYPES) or [f"types: {', '.join(TYPES)}"])
-        props[pname] = Property(pname, ptype, column)
+        if unit is not None and (ptype != "instant" or unit not in EPOCH_UNITS):
+            raise doc.error("E0208", f"unit {unit!r} of property {pname!r}: a unit belongs to an `instant` "
+                            f"stored as an epoch number, and is one of {', '.join(EPOCH_UNITS)}",
+                            pwhere + ("unit",), hints=did_you_mean(str(unit), EPOCH_UNITS)
+                            or [f"units: {', '.join(EPOCH_UNITS)}"])
+        if ptype == "instant":
+            props[pname] = Property(pname, "timestamp", column, unit or "zoned")
+        else:
+            props[pname] = Property(pname, ptype, column)
     if key not in props:
-        if key_type not in TYPES:
+        if key_type not in TYPES or key_type == "instant":
             raise doc.error("E0205", f"unknown key type {key_type!r}", where + ("key",))
         props[key] = Property(key, key_type, key)
     rels = {}

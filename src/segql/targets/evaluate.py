@@ -8,8 +8,10 @@ record in-process" without a database:
     matches(segment_ir, schema, {"id": 1, "country": "US", "deals": [{"value": 5}]}, now)
 
 Values are plain Python values: str, int, float (or Decimal) for numbers, bool, `datetime.date`,
-naive `datetime.datetime` (wall-clock time in the schema's zone) and None for missing. Records are dicts
-keyed by *property* names (not column names); a missing key is a missing value.
+naive `datetime.datetime` (wall-clock time in the schema's zone) and None for missing; an `instant`
+property (SPEC §5.1) holds an aware datetime, ISO text or an epoch number, read as its wall-clock time in
+the schema's zone (`wall_clock`) where the column is read, as the SQL does. Records are dicts keyed by
+*property* names (not column names); a missing key is a missing value.
 
 Semantics (SPEC §2): two-valued logic — every positive comparison with a missing operand is false and
 `Not` is the complement; strings compare by code point; `contains`/`starts`/`ends` fold both sides with
@@ -28,7 +30,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from segql import ir
-from segql.clock import pin_now
+from segql.clock import parse_iso, pin_now
 from segql.semantic.functions import CONSTANT_KINDS, FUNCTIONS
 from segql.semantic.regex import python_search
 from segql.text import simple_lower, simple_upper
@@ -82,6 +84,26 @@ def _hashable(v):
 # ---- time helpers -------------------------------------------------------------------------------
 def _naive_now(now, tz: str) -> dt.datetime:
     return pin_now(now, tz)
+
+
+_PER_SECOND = {"seconds": 1, "milliseconds": 1_000, "microseconds": 1_000_000}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def wall_clock(value, kind: str, tz: str) -> dt.datetime:
+    """An instant property's value (SPEC §5.1) as the naive wall-clock time it shows in zone `tz`: an
+    aware datetime, ISO text with an offset, or an epoch number in `kind`'s unit ("zoned": not a number).
+    A naive datetime or ISO text without an offset is read as UTC (how the engines hand back instants)."""
+    from zoneinfo import ZoneInfo
+
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        whole, rest = divmod(int(value), _PER_SECOND.get(kind, 1))
+        value = _EPOCH + dt.timedelta(seconds=whole, microseconds=rest * 1_000_000 // _PER_SECOND.get(kind, 1))
+    elif isinstance(value, str):
+        value = parse_iso(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
 def _add_months(value, months: int):
@@ -267,7 +289,10 @@ class _Evaluator:
         if node.up >= len(scopes):
             raise ValueError(f"column {node.prop.name} refers {node.up} scopes out, but only {len(scopes)} exist")
         _entity, record = scopes[-1 - node.up]
-        return record.get(node.prop.name)
+        value = record.get(node.prop.name)
+        if node.prop.instant and value is not None:
+            return wall_clock(value, node.prop.instant, self.schema.timezone)
+        return value
 
     def _literal_value(self, node, scopes):
         return _literal(node)

@@ -1526,3 +1526,123 @@ FROM `contacts` AS t1
 WHERE
   t1.`last_purchase` > DATETIME_ADD(CURRENT_DATETIME('UTC'), INTERVAL -30 DAY)
   AND t1.`last_activity` < DATETIME_ADD(CURRENT_DATETIME('UTC'), INTERVAL -2 HOUR);
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(t1.`seen_at`, 'UTC') >= DATETIME_ADD(CAST('2026-11-15 12:00:00' AS DATETIME), INTERVAL -30 DAY)
+  AND DATETIME(t1.`seen_at`, 'UTC') <= CAST('2026-11-15 12:00:00' AS DATETIME);
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_SECONDS(t1.`seen_s`), 'UTC') >= DATETIME_ADD(CAST('2026-11-15 12:00:00' AS DATETIME), INTERVAL -30 DAY)
+  AND DATETIME(TIMESTAMP_SECONDS(t1.`seen_s`), 'UTC') <= CAST('2026-11-15 12:00:00' AS DATETIME);
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_MILLIS(t1.`seen_ms`), 'UTC') >= DATETIME_ADD(CAST('2026-11-15 12:00:00' AS DATETIME), INTERVAL -30 DAY)
+  AND DATETIME(TIMESTAMP_MILLIS(t1.`seen_ms`), 'UTC') <= CAST('2026-11-15 12:00:00' AS DATETIME);
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_MICROS(t1.`seen_micros`), 'UTC') >= DATETIME_ADD(CAST('2026-11-15 12:00:00' AS DATETIME), INTERVAL -30 DAY)
+  AND DATETIME(TIMESTAMP_MICROS(t1.`seen_micros`), 'UTC') <= CAST('2026-11-15 12:00:00' AS DATETIME);
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(t1.`seen_at`, 'UTC') > DATETIME_ADD(CURRENT_DATETIME('UTC'), INTERVAL -2 HOUR);
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_SECONDS(t1.`seen_s`), 'UTC') > DATETIME_ADD(CURRENT_DATETIME('UTC'), INTERVAL -2 HOUR);
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_MILLIS(t1.`seen_ms`), 'UTC') > DATETIME_ADD(CURRENT_DATETIME('UTC'), INTERVAL -2 HOUR);
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_MICROS(t1.`seen_micros`), 'UTC') > DATETIME_ADD(CURRENT_DATETIME('UTC'), INTERVAL -2 HOUR);
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(DATETIME(t1.`seen_at`, 'America/New_York') AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(DATETIME(TIMESTAMP_SECONDS(t1.`seen_s`), 'America/New_York') AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(DATETIME(TIMESTAMP_MILLIS(t1.`seen_ms`), 'America/New_York') AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(DATETIME(TIMESTAMP_MICROS(t1.`seen_micros`), 'America/New_York') AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(t1.`seen_at`, 'America/New_York') >= CAST(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK) AS DATETIME)
+  AND DATETIME(t1.`seen_at`, 'America/New_York') < CAST(DATE_ADD(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK), INTERVAL 7 DAY) AS DATETIME);
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_SECONDS(t1.`seen_s`), 'America/New_York') >= CAST(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK) AS DATETIME)
+  AND DATETIME(TIMESTAMP_SECONDS(t1.`seen_s`), 'America/New_York') < CAST(DATE_ADD(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK), INTERVAL 7 DAY) AS DATETIME);
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_MILLIS(t1.`seen_ms`), 'America/New_York') >= CAST(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK) AS DATETIME)
+  AND DATETIME(TIMESTAMP_MILLIS(t1.`seen_ms`), 'America/New_York') < CAST(DATE_ADD(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK), INTERVAL 7 DAY) AS DATETIME);
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATETIME(TIMESTAMP_MICROS(t1.`seen_micros`), 'America/New_York') >= CAST(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK) AS DATETIME)
+  AND DATETIME(TIMESTAMP_MICROS(t1.`seen_micros`), 'America/New_York') < CAST(DATE_ADD(DATE_TRUNC(CURRENT_DATE('America/New_York'), ISOWEEK), INTERVAL 7 DAY) AS DATETIME);

@@ -1615,3 +1615,232 @@ FROM "contacts" AS t1
 WHERE
   t1."last_purchase" > addDays(toDateTime64(toString(now64(6, 'UTC')), 6, 'UTC'), -30)
   AND t1."last_activity" < addHours(toDateTime64(toString(now64(6, 'UTC')), 6, 'UTC'), -2);
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDateTime64(toString(toTimeZone(t1."seen_at", 'UTC')), 6, 'UTC') >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+  AND toDateTime64(toString(toTimeZone(t1."seen_at", 'UTC')), 6, 'UTC') <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC');
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  fromUnixTimestamp64Micro(toInt64(t1."seen_s") * 1000000, 'UTC') >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+  AND fromUnixTimestamp64Micro(toInt64(t1."seen_s") * 1000000, 'UTC') <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC');
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  fromUnixTimestamp64Micro(toInt64(t1."seen_ms") * 1000, 'UTC') >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+  AND fromUnixTimestamp64Micro(toInt64(t1."seen_ms") * 1000, 'UTC') <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC');
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  fromUnixTimestamp64Micro(toInt64(t1."seen_micros"), 'UTC') >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -30)
+  AND fromUnixTimestamp64Micro(toInt64(t1."seen_micros"), 'UTC') <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC');
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDateTime64(toString(toTimeZone(t1."seen_at", 'UTC')), 6, 'UTC') > addHours(toDateTime64(toString(now64(6, 'UTC')), 6, 'UTC'), -2);
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  fromUnixTimestamp64Micro(toInt64(t1."seen_s") * 1000000, 'UTC') > addHours(toDateTime64(toString(now64(6, 'UTC')), 6, 'UTC'), -2);
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  fromUnixTimestamp64Micro(toInt64(t1."seen_ms") * 1000, 'UTC') > addHours(toDateTime64(toString(now64(6, 'UTC')), 6, 'UTC'), -2);
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  fromUnixTimestamp64Micro(toInt64(t1."seen_micros"), 'UTC') > addHours(toDateTime64(toString(now64(6, 'UTC')), 6, 'UTC'), -2);
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDate32(toDateTime64(toString(toTimeZone(t1."seen_at", 'America/New_York')), 6, 'UTC')) = toDate32('2026-11-15');
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDate32(
+    toDateTime64(
+      toString(
+        toTimeZone(
+          fromUnixTimestamp64Micro(toInt64(t1."seen_s") * 1000000, 'UTC'),
+          'America/New_York'
+        )
+      ),
+      6,
+      'UTC'
+    )
+  ) = toDate32('2026-11-15');
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDate32(
+    toDateTime64(
+      toString(
+        toTimeZone(fromUnixTimestamp64Micro(toInt64(t1."seen_ms") * 1000, 'UTC'), 'America/New_York')
+      ),
+      6,
+      'UTC'
+    )
+  ) = toDate32('2026-11-15');
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDate32(
+    toDateTime64(
+      toString(
+        toTimeZone(fromUnixTimestamp64Micro(toInt64(t1."seen_micros"), 'UTC'), 'America/New_York')
+      ),
+      6,
+      'UTC'
+    )
+  ) = toDate32('2026-11-15');
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDateTime64(toString(toTimeZone(t1."seen_at", 'America/New_York')), 6, 'UTC') >= toDateTime64(
+    toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))),
+    6,
+    'UTC'
+  )
+  AND toDateTime64(toString(toTimeZone(t1."seen_at", 'America/New_York')), 6, 'UTC') < toDateTime64(
+    toDate32(
+      addDays(toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))), 7)
+    ),
+    6,
+    'UTC'
+  );
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDateTime64(
+    toString(
+      toTimeZone(
+        fromUnixTimestamp64Micro(toInt64(t1."seen_s") * 1000000, 'UTC'),
+        'America/New_York'
+      )
+    ),
+    6,
+    'UTC'
+  ) >= toDateTime64(
+    toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))),
+    6,
+    'UTC'
+  )
+  AND toDateTime64(
+    toString(
+      toTimeZone(
+        fromUnixTimestamp64Micro(toInt64(t1."seen_s") * 1000000, 'UTC'),
+        'America/New_York'
+      )
+    ),
+    6,
+    'UTC'
+  ) < toDateTime64(
+    toDate32(
+      addDays(toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))), 7)
+    ),
+    6,
+    'UTC'
+  );
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDateTime64(
+    toString(
+      toTimeZone(fromUnixTimestamp64Micro(toInt64(t1."seen_ms") * 1000, 'UTC'), 'America/New_York')
+    ),
+    6,
+    'UTC'
+  ) >= toDateTime64(
+    toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))),
+    6,
+    'UTC'
+  )
+  AND toDateTime64(
+    toString(
+      toTimeZone(fromUnixTimestamp64Micro(toInt64(t1."seen_ms") * 1000, 'UTC'), 'America/New_York')
+    ),
+    6,
+    'UTC'
+  ) < toDateTime64(
+    toDate32(
+      addDays(toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))), 7)
+    ),
+    6,
+    'UTC'
+  );
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  toDateTime64(
+    toString(
+      toTimeZone(fromUnixTimestamp64Micro(toInt64(t1."seen_micros"), 'UTC'), 'America/New_York')
+    ),
+    6,
+    'UTC'
+  ) >= toDateTime64(
+    toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))),
+    6,
+    'UTC'
+  )
+  AND toDateTime64(
+    toString(
+      toTimeZone(fromUnixTimestamp64Micro(toInt64(t1."seen_micros"), 'UTC'), 'America/New_York')
+    ),
+    6,
+    'UTC'
+  ) < toDateTime64(
+    toDate32(
+      addDays(toDate32(dateTrunc('WEEK', toDate32(toString(now64(6, 'America/New_York'))))), 7)
+    ),
+    6,
+    'UTC'
+  );

@@ -1542,3 +1542,123 @@ FROM "contacts" AS t1
 WHERE
   t1."last_purchase" > MAKE_TIMESTAMP(EPOCH_US(CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + -2592000000000)
   AND t1."last_activity" < MAKE_TIMESTAMP(EPOCH_US(CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + -7200000000);
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  TIMEZONE('UTC', t1."seen_at") >= MAKE_TIMESTAMP(EPOCH_US(CAST('2026-11-15 12:00:00' AS TIMESTAMP)) + -2592000000000)
+  AND TIMEZONE('UTC', t1."seen_at") <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  MAKE_TIMESTAMP(t1."seen_s" * 1000000) >= MAKE_TIMESTAMP(EPOCH_US(CAST('2026-11-15 12:00:00' AS TIMESTAMP)) + -2592000000000)
+  AND MAKE_TIMESTAMP(t1."seen_s" * 1000000) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  MAKE_TIMESTAMP(t1."seen_ms" * 1000) >= MAKE_TIMESTAMP(EPOCH_US(CAST('2026-11-15 12:00:00' AS TIMESTAMP)) + -2592000000000)
+  AND MAKE_TIMESTAMP(t1."seen_ms" * 1000) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  MAKE_TIMESTAMP(t1."seen_micros") >= MAKE_TIMESTAMP(EPOCH_US(CAST('2026-11-15 12:00:00' AS TIMESTAMP)) + -2592000000000)
+  AND MAKE_TIMESTAMP(t1."seen_micros") <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  TIMEZONE('UTC', t1."seen_at") > MAKE_TIMESTAMP(EPOCH_US(CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + -7200000000);
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  MAKE_TIMESTAMP(t1."seen_s" * 1000000) > MAKE_TIMESTAMP(EPOCH_US(CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + -7200000000);
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  MAKE_TIMESTAMP(t1."seen_ms" * 1000) > MAKE_TIMESTAMP(EPOCH_US(CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + -7200000000);
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  MAKE_TIMESTAMP(t1."seen_micros") > MAKE_TIMESTAMP(EPOCH_US(CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + -7200000000);
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(TIMEZONE('America/New_York', t1."seen_at") AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_s" * 1000000))) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_ms" * 1000))) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_micros"))) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  TIMEZONE('America/New_York', t1."seen_at") >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND TIMEZONE('America/New_York', t1."seen_at") < CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) + 7 AS TIMESTAMP);
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_s" * 1000000))) >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_s" * 1000000))) < CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) + 7 AS TIMESTAMP);
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_ms" * 1000))) >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_ms" * 1000))) < CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) + 7 AS TIMESTAMP);
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_micros"))) >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND TIMEZONE('America/New_York', TIMEZONE('UTC', MAKE_TIMESTAMP(t1."seen_micros"))) < CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) + 7 AS TIMESTAMP);

@@ -1611,3 +1611,85 @@ FROM `contacts` AS t1
 WHERE
   t1.`last_purchase` > DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -30 DAY)
   AND t1.`last_activity` < DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -2 HOUR);
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL (CAST(UNIX_TIMESTAMP(t1.`seen_at`) * 1000000 AS SIGNED)) MICROSECOND) >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+  AND DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL (CAST(UNIX_TIMESTAMP(t1.`seen_at`) * 1000000 AS SIGNED)) MICROSECOND) <= CAST('2026-11-15 12:00:00' AS DATETIME(6));
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL t1.`seen_s` SECOND) >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+  AND DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL t1.`seen_s` SECOND) <= CAST('2026-11-15 12:00:00' AS DATETIME(6));
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL (
+    t1.`seen_ms` * 1000
+  ) MICROSECOND) >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+  AND DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL (
+    t1.`seen_ms` * 1000
+  ) MICROSECOND) <= CAST('2026-11-15 12:00:00' AS DATETIME(6));
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL t1.`seen_micros` MICROSECOND) >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
+  AND DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL t1.`seen_micros` MICROSECOND) <= CAST('2026-11-15 12:00:00' AS DATETIME(6));
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL (CAST(UNIX_TIMESTAMP(t1.`seen_at`) * 1000000 AS SIGNED)) MICROSECOND) > DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -2 HOUR);
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL t1.`seen_s` SECOND) > DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -2 HOUR);
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL (
+    t1.`seen_ms` * 1000
+  ) MICROSECOND) > DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -2 HOUR);
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(CAST('1970-01-01 00:00:00' AS DATETIME(6)), INTERVAL t1.`seen_micros` MICROSECOND) > DATE_ADD(UTC_TIMESTAMP(6), INTERVAL -2 HOUR);
+
+-- instants/i_today on seen_at in America/New_York: UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect
+
+-- instants/i_today on seen_s in America/New_York: UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect
+
+-- instants/i_today on seen_ms in America/New_York: UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect
+
+-- instants/i_today on seen_us in America/New_York: UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect
+
+-- instants/i_this_week on seen_at in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect
+
+-- instants/i_this_week on seen_s in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect
+
+-- instants/i_this_week on seen_us in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone America/New_York cannot be expressed faithfully in the mysql dialect

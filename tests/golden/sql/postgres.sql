@@ -1626,3 +1626,187 @@ WHERE
       CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
     ) + INTERVAL '-2 HOUR'
   );
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    t1."seen_at" AT TIME ZONE 'UTC'
+  ) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  )
+  AND (
+    t1."seen_at" AT TIME ZONE 'UTC'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(t1."seen_s") AT TIME ZONE 'UTC'
+  ) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  )
+  AND (
+    TO_TIMESTAMP(t1."seen_s") AT TIME ZONE 'UTC'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(CAST(t1."seen_ms" AS DOUBLE PRECISION) / 1000.0) AT TIME ZONE 'UTC'
+  ) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  )
+  AND (
+    TO_TIMESTAMP(CAST(t1."seen_ms" AS DOUBLE PRECISION) / 1000.0) AT TIME ZONE 'UTC'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(CAST(t1."seen_micros" AS DOUBLE PRECISION) / 1000000.0) AT TIME ZONE 'UTC'
+  ) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP) + INTERVAL '-30 DAY'
+  )
+  AND (
+    TO_TIMESTAMP(CAST(t1."seen_micros" AS DOUBLE PRECISION) / 1000000.0) AT TIME ZONE 'UTC'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    t1."seen_at" AT TIME ZONE 'UTC'
+  ) > (
+    (
+      CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+    ) + INTERVAL '-2 HOUR'
+  );
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(t1."seen_s") AT TIME ZONE 'UTC'
+  ) > (
+    (
+      CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+    ) + INTERVAL '-2 HOUR'
+  );
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(CAST(t1."seen_ms" AS DOUBLE PRECISION) / 1000.0) AT TIME ZONE 'UTC'
+  ) > (
+    (
+      CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+    ) + INTERVAL '-2 HOUR'
+  );
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(CAST(t1."seen_micros" AS DOUBLE PRECISION) / 1000000.0) AT TIME ZONE 'UTC'
+  ) > (
+    (
+      CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+    ) + INTERVAL '-2 HOUR'
+  );
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(t1."seen_at" AT TIME ZONE 'America/New_York' AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(TO_TIMESTAMP(t1."seen_s") AT TIME ZONE 'America/New_York' AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(TO_TIMESTAMP(CAST(t1."seen_ms" AS DOUBLE PRECISION) / 1000.0) AT TIME ZONE 'America/New_York' AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(TO_TIMESTAMP(CAST(t1."seen_micros" AS DOUBLE PRECISION) / 1000000.0) AT TIME ZONE 'America/New_York' AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    t1."seen_at" AT TIME ZONE 'America/New_York'
+  ) >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND (
+    t1."seen_at" AT TIME ZONE 'America/New_York'
+  ) < CAST(CAST(CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP) + INTERVAL '7 DAY' AS DATE) AS TIMESTAMP);
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(t1."seen_s") AT TIME ZONE 'America/New_York'
+  ) >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND (
+    TO_TIMESTAMP(t1."seen_s") AT TIME ZONE 'America/New_York'
+  ) < CAST(CAST(CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP) + INTERVAL '7 DAY' AS DATE) AS TIMESTAMP);
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(CAST(t1."seen_ms" AS DOUBLE PRECISION) / 1000.0) AT TIME ZONE 'America/New_York'
+  ) >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND (
+    TO_TIMESTAMP(CAST(t1."seen_ms" AS DOUBLE PRECISION) / 1000.0) AT TIME ZONE 'America/New_York'
+  ) < CAST(CAST(CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP) + INTERVAL '7 DAY' AS DATE) AS TIMESTAMP);
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    TO_TIMESTAMP(CAST(t1."seen_micros" AS DOUBLE PRECISION) / 1000000.0) AT TIME ZONE 'America/New_York'
+  ) >= CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP)
+  AND (
+    TO_TIMESTAMP(CAST(t1."seen_micros" AS DOUBLE PRECISION) / 1000000.0) AT TIME ZONE 'America/New_York'
+  ) < CAST(CAST(CAST(CAST(DATE_TRUNC('WEEK', CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE)) AS DATE) AS TIMESTAMP) + INTERVAL '7 DAY' AS DATE) AS TIMESTAMP);

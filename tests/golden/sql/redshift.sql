@@ -1555,3 +1555,269 @@ FROM "contacts" AS t1
 WHERE
   t1."last_purchase" > DATEADD(DAY, -30, TIMEZONE('UTC', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)))
   AND t1."last_activity" < DATEADD(HOUR, -2, TIMEZONE('UTC', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)));
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    t1."seen_at" AT TIME ZONE 'UTC'
+  ) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP))
+  AND (
+    t1."seen_at" AT TIME ZONE 'UTC'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + t1."seen_s" * INTERVAL '1 SECOND'
+  ) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP))
+  AND (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + t1."seen_s" * INTERVAL '1 SECOND'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+      t1."seen_ms" / 1000.0
+    ) * INTERVAL '1 SECOND'
+  ) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP))
+  AND (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+      t1."seen_ms" / 1000.0
+    ) * INTERVAL '1 SECOND'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+      t1."seen_micros" / 1000000.0
+    ) * INTERVAL '1 SECOND'
+  ) >= DATEADD(DAY, -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP))
+  AND (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+      t1."seen_micros" / 1000000.0
+    ) * INTERVAL '1 SECOND'
+  ) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP);
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    t1."seen_at" AT TIME ZONE 'UTC'
+  ) > DATEADD(HOUR, -2, TIMEZONE('UTC', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)));
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + t1."seen_s" * INTERVAL '1 SECOND'
+  ) > DATEADD(HOUR, -2, TIMEZONE('UTC', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)));
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+      t1."seen_ms" / 1000.0
+    ) * INTERVAL '1 SECOND'
+  ) > DATEADD(HOUR, -2, TIMEZONE('UTC', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)));
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+      t1."seen_micros" / 1000000.0
+    ) * INTERVAL '1 SECOND'
+  ) > DATEADD(HOUR, -2, TIMEZONE('UTC', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)));
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(t1."seen_at" AT TIME ZONE 'America/New_York' AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + t1."seen_s" * INTERVAL '1 SECOND'
+    )
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+        t1."seen_ms" / 1000.0
+      ) * INTERVAL '1 SECOND'
+    )
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+        t1."seen_micros" / 1000000.0
+      ) * INTERVAL '1 SECOND'
+    )
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  (
+    t1."seen_at" AT TIME ZONE 'America/New_York'
+  ) >= CAST(CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+  ) AS DATE) AS TIMESTAMP)
+  AND (
+    t1."seen_at" AT TIME ZONE 'America/New_York'
+  ) < CAST(CAST(DATEADD(
+    DAY,
+    7,
+    CAST(DATE_TRUNC(
+      'WEEK',
+      CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+    ) AS DATE)
+  ) AS DATE) AS TIMESTAMP);
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + t1."seen_s" * INTERVAL '1 SECOND'
+    )
+  ) >= CAST(CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+  ) AS DATE) AS TIMESTAMP)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + t1."seen_s" * INTERVAL '1 SECOND'
+    )
+  ) < CAST(CAST(DATEADD(
+    DAY,
+    7,
+    CAST(DATE_TRUNC(
+      'WEEK',
+      CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+    ) AS DATE)
+  ) AS DATE) AS TIMESTAMP);
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+        t1."seen_ms" / 1000.0
+      ) * INTERVAL '1 SECOND'
+    )
+  ) >= CAST(CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+  ) AS DATE) AS TIMESTAMP)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+        t1."seen_ms" / 1000.0
+      ) * INTERVAL '1 SECOND'
+    )
+  ) < CAST(CAST(DATEADD(
+    DAY,
+    7,
+    CAST(DATE_TRUNC(
+      'WEEK',
+      CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+    ) AS DATE)
+  ) AS DATE) AS TIMESTAMP);
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+        t1."seen_micros" / 1000000.0
+      ) * INTERVAL '1 SECOND'
+    )
+  ) >= CAST(CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+  ) AS DATE) AS TIMESTAMP)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    (
+      CAST('1970-01-01 00:00:00' AS TIMESTAMP) + (
+        t1."seen_micros" / 1000000.0
+      ) * INTERVAL '1 SECOND'
+    )
+  ) < CAST(CAST(DATEADD(
+    DAY,
+    7,
+    CAST(DATE_TRUNC(
+      'WEEK',
+      CAST(TIMEZONE('America/New_York', CAST(GETDATE() AS TIMESTAMP WITH TIME ZONE)) AS DATE)
+    ) AS DATE)
+  ) AS DATE) AS TIMESTAMP);

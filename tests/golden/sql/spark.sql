@@ -1622,3 +1622,223 @@ WHERE
   AND t1.`last_activity` < (
     CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(0, -2, 0, 0)
   );
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(MICROSECOND, UNIX_MICROS(t1.`seen_at`), CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
+  AND DATE_ADD(MICROSECOND, UNIX_MICROS(t1.`seen_at`), CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ);
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(SECOND, t1.`seen_s`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
+  AND DATE_ADD(SECOND, t1.`seen_s`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ);
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(MILLISECOND, t1.`seen_ms`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
+  AND DATE_ADD(MILLISECOND, t1.`seen_ms`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ);
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(MICROSECOND, t1.`seen_micros`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) >= (
+    CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ) + MAKE_DT_INTERVAL(-30, 0, 0, 0)
+  )
+  AND DATE_ADD(MICROSECOND, t1.`seen_micros`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP_NTZ);
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(MICROSECOND, UNIX_MICROS(t1.`seen_at`), CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) > (
+    CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(0, -2, 0, 0)
+  );
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(SECOND, t1.`seen_s`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) > (
+    CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(0, -2, 0, 0)
+  );
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(MILLISECOND, t1.`seen_ms`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) > (
+    CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(0, -2, 0, 0)
+  );
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  DATE_ADD(MICROSECOND, t1.`seen_micros`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)) > (
+    CONVERT_TIMEZONE('UTC', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) + MAKE_DT_INTERVAL(0, -2, 0, 0)
+  );
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MICROSECOND, UNIX_MICROS(t1.`seen_at`), CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(SECOND, t1.`seen_s`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MILLISECOND, t1.`seen_ms`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CAST(CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MICROSECOND, t1.`seen_micros`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MICROSECOND, UNIX_MICROS(t1.`seen_at`), CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) >= CAST(TRUNC(
+    CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+    'WEEK'
+  ) AS TIMESTAMP_NTZ)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MICROSECOND, UNIX_MICROS(t1.`seen_at`), CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) < CAST(DATE_ADD(
+    TRUNC(
+      CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+      'WEEK'
+    ),
+    7
+  ) AS TIMESTAMP_NTZ);
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(SECOND, t1.`seen_s`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) >= CAST(TRUNC(
+    CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+    'WEEK'
+  ) AS TIMESTAMP_NTZ)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(SECOND, t1.`seen_s`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) < CAST(DATE_ADD(
+    TRUNC(
+      CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+      'WEEK'
+    ),
+    7
+  ) AS TIMESTAMP_NTZ);
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MILLISECOND, t1.`seen_ms`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) >= CAST(TRUNC(
+    CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+    'WEEK'
+  ) AS TIMESTAMP_NTZ)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MILLISECOND, t1.`seen_ms`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) < CAST(DATE_ADD(
+    TRUNC(
+      CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+      'WEEK'
+    ),
+    7
+  ) AS TIMESTAMP_NTZ);
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1.`id` AS `id`
+FROM `conf_visitors` AS t1
+WHERE
+  CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MICROSECOND, t1.`seen_micros`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) >= CAST(TRUNC(
+    CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+    'WEEK'
+  ) AS TIMESTAMP_NTZ)
+  AND CONVERT_TIMEZONE(
+    'UTC',
+    'America/New_York',
+    DATE_ADD(MICROSECOND, t1.`seen_micros`, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))
+  ) < CAST(DATE_ADD(
+    TRUNC(
+      CAST(CONVERT_TIMEZONE('America/New_York', CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ)) AS DATE),
+      'WEEK'
+    ),
+    7
+  ) AS TIMESTAMP_NTZ);

@@ -1862,3 +1862,79 @@ FROM "contacts" AS t1
 WHERE
   STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_purchase") > STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-30 days')
   AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_activity") < STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-2 hours');
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."seen_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."seen_at") <= '2026-11-15 12:00:00.000';
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."seen_s", 'unixepoch') >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."seen_s", 'unixepoch') <= '2026-11-15 12:00:00.000';
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', CAST(t1."seen_ms" AS REAL) / 1000.0, 'unixepoch') >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', CAST(t1."seen_ms" AS REAL) / 1000.0, 'unixepoch') <= '2026-11-15 12:00:00.000';
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', CAST(t1."seen_micros" AS REAL) / 1000000.0, 'unixepoch') >= STRFTIME('%Y-%m-%d %H:%M:%f', '2026-11-15 12:00:00.000', '-30 days')
+  AND STRFTIME('%Y-%m-%d %H:%M:%f', CAST(t1."seen_micros" AS REAL) / 1000000.0, 'unixepoch') <= '2026-11-15 12:00:00.000';
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."seen_at") > STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-2 hours');
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', t1."seen_s", 'unixepoch') > STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-2 hours');
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', CAST(t1."seen_ms" AS REAL) / 1000.0, 'unixepoch') > STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-2 hours');
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  STRFTIME('%Y-%m-%d %H:%M:%f', CAST(t1."seen_micros" AS REAL) / 1000000.0, 'unixepoch') > STRFTIME('%Y-%m-%d %H:%M:%f', STRFTIME('%Y-%m-%d %H:%M:%f', 'now'), '-2 hours');
+
+-- instants/i_today on seen_at in America/New_York: UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect
+
+-- instants/i_today on seen_s in America/New_York: UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect
+
+-- instants/i_today on seen_ms in America/New_York: UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect
+
+-- instants/i_today on seen_us in America/New_York: UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect
+
+-- instants/i_this_week on seen_at in America/New_York (no --now): UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect
+
+-- instants/i_this_week on seen_s in America/New_York (no --now): UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now): UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect
+
+-- instants/i_this_week on seen_us in America/New_York (no --now): UNSUPPORTED E0501: the time zone 'America/New_York' cannot be expressed faithfully in the sqlite dialect

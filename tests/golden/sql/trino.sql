@@ -1521,3 +1521,163 @@ FROM "contacts" AS t1
 WHERE
   t1."last_purchase" > DATE_ADD('DAY', -30, CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'UTC') AS TIMESTAMP(6)))
   AND t1."last_activity" < DATE_ADD('HOUR', -2, CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'UTC') AS TIMESTAMP(6)));
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(t1."seen_at", 'UTC') AS TIMESTAMP(6)) >= DATE_ADD('DAY', -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+  AND CAST(AT_TIMEZONE(t1."seen_at", 'UTC') AS TIMESTAMP(6)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP(6));
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_s" * 1000000000), 'UTC') AS TIMESTAMP(6)) >= DATE_ADD('DAY', -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+  AND CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_s" * 1000000000), 'UTC') AS TIMESTAMP(6)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP(6));
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_ms" * 1000000), 'UTC') AS TIMESTAMP(6)) >= DATE_ADD('DAY', -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+  AND CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_ms" * 1000000), 'UTC') AS TIMESTAMP(6)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP(6));
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_micros" * 1000), 'UTC') AS TIMESTAMP(6)) >= DATE_ADD('DAY', -30, CAST('2026-11-15 12:00:00' AS TIMESTAMP(6)))
+  AND CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_micros" * 1000), 'UTC') AS TIMESTAMP(6)) <= CAST('2026-11-15 12:00:00' AS TIMESTAMP(6));
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(t1."seen_at", 'UTC') AS TIMESTAMP(6)) > DATE_ADD('HOUR', -2, CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'UTC') AS TIMESTAMP(6)));
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_s" * 1000000000), 'UTC') AS TIMESTAMP(6)) > DATE_ADD('HOUR', -2, CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'UTC') AS TIMESTAMP(6)));
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_ms" * 1000000), 'UTC') AS TIMESTAMP(6)) > DATE_ADD('HOUR', -2, CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'UTC') AS TIMESTAMP(6)));
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_micros" * 1000), 'UTC') AS TIMESTAMP(6)) > DATE_ADD('HOUR', -2, CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'UTC') AS TIMESTAMP(6)));
+
+-- instants/i_today on seen_at in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CAST(AT_TIMEZONE(t1."seen_at", 'America/New_York') AS TIMESTAMP(6)) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_s in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_s" * 1000000000), 'America/New_York') AS TIMESTAMP(6)) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_ms in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_ms" * 1000000), 'America/New_York') AS TIMESTAMP(6)) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_today on seen_us in America/New_York
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_micros" * 1000), 'America/New_York') AS TIMESTAMP(6)) AS DATE) = CAST('2026-11-15' AS DATE);
+
+-- instants/i_this_week on seen_at in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(t1."seen_at", 'America/New_York') AS TIMESTAMP(6)) >= CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+  ) AS TIMESTAMP(6))
+  AND CAST(AT_TIMEZONE(t1."seen_at", 'America/New_York') AS TIMESTAMP(6)) < CAST(DATE_ADD(
+    'DAY',
+    7,
+    DATE_TRUNC(
+      'WEEK',
+      CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+    )
+  ) AS TIMESTAMP(6));
+
+-- instants/i_this_week on seen_s in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_s" * 1000000000), 'America/New_York') AS TIMESTAMP(6)) >= CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+  ) AS TIMESTAMP(6))
+  AND CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_s" * 1000000000), 'America/New_York') AS TIMESTAMP(6)) < CAST(DATE_ADD(
+    'DAY',
+    7,
+    DATE_TRUNC(
+      'WEEK',
+      CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+    )
+  ) AS TIMESTAMP(6));
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_ms" * 1000000), 'America/New_York') AS TIMESTAMP(6)) >= CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+  ) AS TIMESTAMP(6))
+  AND CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_ms" * 1000000), 'America/New_York') AS TIMESTAMP(6)) < CAST(DATE_ADD(
+    'DAY',
+    7,
+    DATE_TRUNC(
+      'WEEK',
+      CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+    )
+  ) AS TIMESTAMP(6));
+
+-- instants/i_this_week on seen_us in America/New_York (no --now)
+SELECT
+  t1."id" AS "id"
+FROM "conf_visitors" AS t1
+WHERE
+  CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_micros" * 1000), 'America/New_York') AS TIMESTAMP(6)) >= CAST(DATE_TRUNC(
+    'WEEK',
+    CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+  ) AS TIMESTAMP(6))
+  AND CAST(AT_TIMEZONE(FROM_UNIXTIME_NANOS(t1."seen_micros" * 1000), 'America/New_York') AS TIMESTAMP(6)) < CAST(DATE_ADD(
+    'DAY',
+    7,
+    DATE_TRUNC(
+      'WEEK',
+      CAST(CAST(AT_TIMEZONE(CURRENT_TIMESTAMP, 'America/New_York') AS TIMESTAMP(6)) AS DATE)
+    )
+  ) AS TIMESTAMP(6));

@@ -1669,3 +1669,151 @@ FROM [contacts] AS t1
 WHERE
   t1.[last_purchase] > DATEADD(DAY, -30, SYSUTCDATETIME())
   AND t1.[last_activity] < DATEADD(HOUR, -2, SYSUTCDATETIME());
+
+-- instants/i_last30 on seen_at in UTC
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  CAST(t1.[seen_at] AT TIME ZONE N'UTC' AS DATETIME2(6)) >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND CAST(t1.[seen_at] AT TIME ZONE N'UTC' AS DATETIME2(6)) <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6));
+
+-- instants/i_last30 on seen_s in UTC
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  DATEADD(
+    SECOND,
+    t1.[seen_s] % 86400,
+    DATEADD(DAY, t1.[seen_s] / 86400, CAST(N'1970-01-01' AS DATETIME2(6)))
+  ) >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND DATEADD(
+    SECOND,
+    t1.[seen_s] % 86400,
+    DATEADD(DAY, t1.[seen_s] / 86400, CAST(N'1970-01-01' AS DATETIME2(6)))
+  ) <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6));
+
+-- instants/i_last30 on seen_ms in UTC
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  DATEADD(
+    MILLISECOND,
+    t1.[seen_ms] % 1000,
+    DATEADD(
+      SECOND,
+      (
+        t1.[seen_ms] / 1000
+      ) % 86400,
+      DATEADD(DAY, t1.[seen_ms] / 86400000, CAST(N'1970-01-01' AS DATETIME2(6)))
+    )
+  ) >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND DATEADD(
+    MILLISECOND,
+    t1.[seen_ms] % 1000,
+    DATEADD(
+      SECOND,
+      (
+        t1.[seen_ms] / 1000
+      ) % 86400,
+      DATEADD(DAY, t1.[seen_ms] / 86400000, CAST(N'1970-01-01' AS DATETIME2(6)))
+    )
+  ) <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6));
+
+-- instants/i_last30 on seen_us in UTC
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  DATEADD(
+    MICROSECOND,
+    t1.[seen_micros] % 1000000,
+    DATEADD(
+      SECOND,
+      (
+        t1.[seen_micros] / 1000000
+      ) % 86400,
+      DATEADD(DAY, t1.[seen_micros] / 86400000000, CAST(N'1970-01-01' AS DATETIME2(6)))
+    )
+  ) >= DATEADD(DAY, -30, CAST(N'2026-11-15 12:00:00' AS DATETIME2(6)))
+  AND DATEADD(
+    MICROSECOND,
+    t1.[seen_micros] % 1000000,
+    DATEADD(
+      SECOND,
+      (
+        t1.[seen_micros] / 1000000
+      ) % 86400,
+      DATEADD(DAY, t1.[seen_micros] / 86400000000, CAST(N'1970-01-01' AS DATETIME2(6)))
+    )
+  ) <= CAST(N'2026-11-15 12:00:00' AS DATETIME2(6));
+
+-- instants/i_2h on seen_at in UTC (no --now)
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  CAST(t1.[seen_at] AT TIME ZONE N'UTC' AS DATETIME2(6)) > DATEADD(HOUR, -2, SYSUTCDATETIME());
+
+-- instants/i_2h on seen_s in UTC (no --now)
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  DATEADD(
+    SECOND,
+    t1.[seen_s] % 86400,
+    DATEADD(DAY, t1.[seen_s] / 86400, CAST(N'1970-01-01' AS DATETIME2(6)))
+  ) > DATEADD(HOUR, -2, SYSUTCDATETIME());
+
+-- instants/i_2h on seen_ms in UTC (no --now)
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  DATEADD(
+    MILLISECOND,
+    t1.[seen_ms] % 1000,
+    DATEADD(
+      SECOND,
+      (
+        t1.[seen_ms] / 1000
+      ) % 86400,
+      DATEADD(DAY, t1.[seen_ms] / 86400000, CAST(N'1970-01-01' AS DATETIME2(6)))
+    )
+  ) > DATEADD(HOUR, -2, SYSUTCDATETIME());
+
+-- instants/i_2h on seen_us in UTC (no --now)
+SELECT
+  t1.[id] AS [id]
+FROM [conf_visitors] AS t1
+WHERE
+  DATEADD(
+    MICROSECOND,
+    t1.[seen_micros] % 1000000,
+    DATEADD(
+      SECOND,
+      (
+        t1.[seen_micros] / 1000000
+      ) % 86400,
+      DATEADD(DAY, t1.[seen_micros] / 86400000000, CAST(N'1970-01-01' AS DATETIME2(6)))
+    )
+  ) > DATEADD(HOUR, -2, SYSUTCDATETIME());
+
+-- instants/i_today on seen_at in America/New_York: UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect
+
+-- instants/i_today on seen_s in America/New_York: UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect
+
+-- instants/i_today on seen_ms in America/New_York: UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect
+
+-- instants/i_today on seen_us in America/New_York: UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect
+
+-- instants/i_this_week on seen_at in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect
+
+-- instants/i_this_week on seen_s in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect
+
+-- instants/i_this_week on seen_ms in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect
+
+-- instants/i_this_week on seen_us in America/New_York (no --now): UNSUPPORTED E0501: an instant read in the time zone 'America/New_York' cannot be expressed faithfully in the tsql dialect

@@ -49,6 +49,8 @@ EXTRACT_PARTS = ("year", "month", "day", "isodow")
 LIKE_KINDS = ("contains", "starts", "ends")
 UTC_NAMES = ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "GMT", "Etc/GMT", "Z", "Zulu", "Universal", "+00:00")
 LIKE_ESCAPE = "!"
+INSTANT_KINDS = ("zoned", "seconds", "milliseconds", "microseconds")
+PER_SECOND = {"seconds": 1, "milliseconds": 1_000, "microseconds": 1_000_000}
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -422,5 +424,20 @@ class Ops:
 
     def date_column(self, col) -> exp.Expression:
         return col
+
+    # -- instants (SPEC §5.1) ----------------------------------------------------------------------------
+    def instant_column(self, col, kind: str, tz: str) -> exp.Expression:
+        """An instant column as the naive wall-clock time it shows in `tz` (a timestamp, as the primitives
+        take it), never depending on the session's zone. `kind` is "zoned" (the dialect's zoned type) or
+        the unit of an epoch number. The lowering calls this for every read of an instant column."""
+        _check(kind, INSTANT_KINDS, "kind")
+        return self._instant(col, kind, tz)
+
+    def _instant(self, col, kind, tz):
+        # PostgreSQL: timestamptz AT TIME ZONE zone is that instant's wall clock in zone (a timestamp)
+        if kind != "zoned":  # TO_TIMESTAMP(double precision) keeps microseconds
+            col = self.tpl("TO_TIMESTAMP(__x)", x=col if kind == "seconds" else exp.Div(
+                this=col, expression=exp.Literal.number(f"{PER_SECOND[kind]}.0"), typed=False, safe=False))
+        return self.tpl("__x AT TIME ZONE __tz", x=col, tz=tz)
 
 

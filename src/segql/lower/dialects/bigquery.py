@@ -29,6 +29,13 @@ class BigQueryOps(Ops):
     def _add_date(self, d, n, unit):
         return self.tpl(f"DATE_ADD(__x, INTERVAL __n {unit.upper()})", x=d, n=n)
 
+    def _instant(self, col, kind, tz):
+        # DATETIME(timestamp, zone): the instant's civil time in zone
+        if kind != "zoned":
+            fn = {"seconds": "TIMESTAMP_SECONDS", "milliseconds": "TIMESTAMP_MILLIS", "microseconds": "TIMESTAMP_MICROS"}
+            col = self.tpl(f"{fn[kind]}(__x)", x=col)
+        return self.tpl("DATETIME(__x, __tz)", x=col, tz=tz)
+
     def _trunc_date(self, d, unit):
         return self.tpl(f"DATE_TRUNC(__d, {'ISOWEEK' if unit == 'week' else unit.upper()})", d=d)
 

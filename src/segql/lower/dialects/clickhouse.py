@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.lower.dialects.base import Ops, _unparen, param
+from segql.lower.dialects.base import PER_SECOND, Ops, _unparen, param
 from segql.text import simple_lower
 
 
@@ -25,6 +25,17 @@ class ClickHouseOps(Ops):
 
     def today(self, tz):
         return self.tpl("toDate32(toString(now64(6, __tz)))", tz=tz)
+
+    def _instant(self, col, kind, tz):
+        # a DateTime64 is an instant whatever zone it displays in: its text in `tz`, read back as UTC, is
+        # the wall clock stored as the primitives keep timestamps (DateTime64(6, 'UTC'))
+        if kind != "zoned":
+            col = self.tpl("fromUnixTimestamp64Micro(toInt64(__x) * __n, 'UTC')", x=col,
+                           n=1_000_000 // PER_SECOND[kind]) if kind != "microseconds" else \
+                self.tpl("fromUnixTimestamp64Micro(toInt64(__x), 'UTC')", x=col)
+            if self.is_utc(tz):
+                return col
+        return self.tpl("toDateTime64(toString(toTimeZone(__x, __tz)), 6, 'UTC')", x=col, tz=tz)
 
     def timestamp_literal(self, v):
         return self.tpl("toDateTime64(__v, 6, 'UTC')", v=self._ts_text(v))

@@ -1,7 +1,7 @@
 """DuckDB: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
-from segql.lower.dialects.base import Ops, param
+from segql.lower.dialects.base import PER_SECOND, Ops, param
 
 
 class DuckDBOps(Ops):
@@ -26,6 +26,15 @@ class DuckDBOps(Ops):
         if unit == "day":
             return self.tpl("__d + __n", d=d, n=n)
         return super()._add_date(d, n, unit)
+
+    def _instant(self, col, kind, tz):
+        # TIMEZONE(zone, timestamptz) is its wall clock in zone; an epoch number is made exact in integer
+        # microseconds (UTC wall clock) and only converted when the zone is not UTC
+        if kind == "zoned":
+            return self.tpl("TIMEZONE(__tz, __x)", x=col, tz=tz)
+        utc = self.tpl("MAKE_TIMESTAMP(__x * __n)", x=col, n=1_000_000 // PER_SECOND[kind]) \
+            if kind != "microseconds" else self.tpl("MAKE_TIMESTAMP(__x)", x=col)
+        return utc if self.is_utc(tz) else self.tpl("TIMEZONE(__tz, TIMEZONE('UTC', __x))", x=utc, tz=tz)
 
     def days_between(self, a, b):
         return self.tpl("DATE_DIFF('day', __b, __a)", a=a, b=b)

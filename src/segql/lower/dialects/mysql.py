@@ -8,6 +8,7 @@ from sqlglot import exp
 from segql.lower.dialects.base import Ops, param
 
 _OFFSET_RE = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")  # a fixed offset CONVERT_TZ takes without zone tables
+_ETC_RE = re.compile(r"^Etc/GMT([+-])(\d|1[0-2])$")  # IANA's fixed zones; Etc/GMT+5 is UTC-05:00
 
 
 class MySQLOps(Ops):
@@ -27,13 +28,39 @@ class MySQLOps(Ops):
     def now(self, tz):
         if self.is_utc(tz):
             return self.tpl("UTC_TIMESTAMP(6)")
+        offset = self._offset(tz, f"relative time evaluated when the SQL runs in time zone {tz}",
+                              "pin the time with --now, or use timezone: UTC")
+        return self.tpl("CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', __tz)", tz=offset)
+
+    def _offset(self, tz, construct, fix):
+        """A zone CONVERT_TZ converts to without the server's time zone tables: a fixed offset (IANA's
+        Etc/GMT±N, whose sign is inverted: Etc/GMT+5 is -05:00). With a zone name CONVERT_TZ is NULL unless
+        those tables are loaded, so every condition on time would silently match nothing: refuse."""
+        m = _ETC_RE.match(tz)
+        if m:
+            return f"{'-' if m[1] == '+' else '+'}{int(m[2]):02d}:00"
         if not _OFFSET_RE.match(tz):
-            # CONVERT_TZ with a zone name is NULL unless the server's zone tables are loaded: every
-            # relative-time condition would then silently match nothing. Refuse instead.
-            self.unsupported(f"relative time evaluated when the SQL runs in time zone {tz}",
-                             "MySQL/MariaDB convert named zones only with their time zone tables loaded; "
-                             "pin the time with --now, or use timezone: UTC")
-        return self.tpl("CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', __tz)", tz=tz)
+            self.unsupported(construct, "MySQL/MariaDB convert named zones only with their time zone tables "
+                             f"loaded; {fix}, or use a fixed zone (Etc/GMT+5)")
+        return tz
+
+    def _instant(self, col, kind, tz):
+        # A TIMESTAMP reads in the session's zone, but UNIX_TIMESTAMP(col) does not: epoch seconds (with the
+        # column's fraction) added as whole microseconds to the epoch give the UTC wall clock, then
+        # CONVERT_TZ to a fixed offset when the schema's zone is not UTC.
+        if kind == "zoned":
+            micros = self.tpl("CAST(UNIX_TIMESTAMP(__x) * 1000000 AS SIGNED)", x=col)
+        elif kind == "seconds":
+            micros = None
+        else:
+            micros = col if kind == "microseconds" else self.tpl("__x * 1000", x=col)
+        utc = self.tpl("TIMESTAMPADD(SECOND, __x, CAST('1970-01-01 00:00:00' AS DATETIME(6)))", x=col) \
+            if micros is None else \
+            self.tpl("TIMESTAMPADD(MICROSECOND, __x, CAST('1970-01-01 00:00:00' AS DATETIME(6)))", x=micros)
+        if self.is_utc(tz):
+            return utc
+        offset = self._offset(tz, f"an instant read in the time zone {tz}", "use timezone: UTC")
+        return self.tpl("CONVERT_TZ(__x, '+00:00', __tz)", x=utc, tz=offset)
 
     def timestamp_literal(self, v):
         return self.cast(self._ts_text(v), "DATETIME(6)")

@@ -5,7 +5,7 @@ import re
 
 from sqlglot import exp
 
-from segql.lower.dialects.base import respell_strings
+from segql.lower.dialects.base import PER_SECOND, respell_strings
 from segql.lower.dialects.postgres import PostgresOps
 
 _QUOTE_OR_BACKSLASH = re.compile(r"(['\\])")
@@ -36,6 +36,16 @@ class RedshiftOps(PostgresOps):
         # GETDATE() is the session zone's wall clock; as TIMESTAMPTZ it is the instant again, and
         # TIMEZONE(zone, timestamptz) returns that instant's wall clock in `zone` (a TIMESTAMP).
         return self.tpl("TIMEZONE(__tz, CAST(GETDATE() AS TIMESTAMPTZ))", tz=tz)
+
+    def _instant(self, col, kind, tz):
+        # Redshift has no TO_TIMESTAMP(number): TIMESTAMP 'epoch' + n seconds is its documented idiom (a UTC
+        # wall clock), CONVERT_TIMEZONE('UTC', zone, t) its wall clock in zone; a timestamptz goes through
+        # AT TIME ZONE as on PostgreSQL
+        if kind == "zoned":
+            return super()._instant(col, kind, tz)
+        secs = col if kind == "seconds" else self.tpl("__x / __d", x=col, d=exp.Literal.number(f"{PER_SECOND[kind]}.0"))
+        utc = self.tpl("CAST('1970-01-01 00:00:00' AS TIMESTAMP) + __x * INTERVAL '1 SECOND'", x=secs)
+        return utc if self.is_utc(tz) else self.tpl("CONVERT_TIMEZONE('UTC', __tz, __x)", x=utc, tz=tz)
 
     def _add_ts(self, ts, n, unit):
         return self.tpl(f"DATEADD({unit.upper()}, __n, __x)", n=n, x=ts)

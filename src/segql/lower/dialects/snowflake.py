@@ -50,6 +50,15 @@ class SnowflakeOps(Ops):
 
     _add_date = _add_ts  # DATEADD on a DATE with day/month returns a DATE
 
+    def _instant(self, col, kind, tz):
+        # CONVERT_TIMEZONE(zone, TIMESTAMP_TZ/LTZ) then NTZ: the wall clock in zone. An epoch number is
+        # added to the NTZ epoch (UTC wall clock; TO_TIMESTAMP's type would follow TIMESTAMP_TYPE_MAPPING)
+        if kind == "zoned":
+            return self.tpl("CAST(CONVERT_TIMEZONE(__tz, __x) AS TIMESTAMP_NTZ)", x=col, tz=tz)
+        unit = {"seconds": "SECOND", "milliseconds": "MILLISECOND", "microseconds": "MICROSECOND"}[kind]
+        utc = self.tpl(f"DATEADD({unit}, __x, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))", x=col)
+        return utc if self.is_utc(tz) else self.tpl("CONVERT_TIMEZONE('UTC', __tz, __x)", x=utc, tz=tz)
+
     def _trunc_date(self, d, unit):
         if unit == "week":  # DATE_TRUNC('week') depends on the WEEK_START parameter
             return self.tpl("DATEADD(DAY, 1 - DAYOFWEEKISO(__d), __d)", d=d)

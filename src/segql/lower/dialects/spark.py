@@ -19,6 +19,16 @@ class SparkOps(Ops):
         # so the result does not depend on it.
         return self.tpl("CONVERT_TIMEZONE(__tz, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ))", tz=tz)
 
+    def _instant(self, col, kind, tz):
+        # A TIMESTAMP is an instant, but casting it to TIMESTAMP_NTZ uses the session zone: its epoch
+        # microseconds added to the NTZ epoch give the UTC wall clock exactly, then CONVERT_TIMEZONE from
+        # 'UTC' (given, not the session's) to the schema's zone
+        unit = {"zoned": "MICROSECOND", "seconds": "SECOND", "milliseconds": "MILLISECOND",
+                "microseconds": "MICROSECOND"}[kind]
+        x = self.tpl("UNIX_MICROS(__x)", x=col) if kind == "zoned" else col
+        utc = self.tpl(f"DATE_ADD({unit}, __x, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ))", x=x)
+        return utc if self.is_utc(tz) else self.tpl("CONVERT_TIMEZONE('UTC', __tz, __x)", x=utc, tz=tz)
+
     def timestamp_literal(self, v):
         return self.cast(self._ts_text(v), "TIMESTAMP_NTZ")
 

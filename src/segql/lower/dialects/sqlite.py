@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.lower.dialects.base import Ops, param
+from segql.lower.dialects.base import PER_SECOND, Ops, param
 
 
 class SqliteOps(Ops):
@@ -35,6 +35,17 @@ class SqliteOps(Ops):
         if not self.is_utc(tz):
             self.unsupported(f"the time zone {tz!r}", "SQLite has no time zones; use timezone: UTC")
         return self.tpl("DATE('now')")
+
+    def _instant(self, col, kind, tz):
+        # ISO text with an offset (or Z): SQLite's date functions apply the offset, giving UTC; an epoch
+        # number through 'unixepoch' (fractions of a second kept to the millisecond, SQLite's precision)
+        if not self.is_utc(tz):
+            self.unsupported(f"the time zone {tz!r}", "SQLite has no time zones; use timezone: UTC")
+        if kind == "zoned":
+            return self.timestamp_column(col)
+        if kind != "seconds":
+            col = exp.Div(this=col, expression=exp.Literal.number(f"{PER_SECOND[kind]}.0"), typed=False, safe=False)
+        return self.tpl(f"STRFTIME({self._TS}, __x, 'unixepoch')", x=col)
 
     def timestamp_literal(self, v):
         if v.microsecond % 1000:

@@ -1,7 +1,7 @@
 """Trino: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
-from segql.lower.dialects.base import Ops, param
+from segql.lower.dialects.base import PER_SECOND, Ops, param
 
 
 class TrinoOps(Ops):
@@ -14,6 +14,12 @@ class TrinoOps(Ops):
 
     def now(self, tz):
         return self.tpl("CAST(CURRENT_TIMESTAMP AT TIME ZONE __tz AS TIMESTAMP(6))", tz=tz)
+
+    def _instant(self, col, kind, tz):
+        # timestamp with time zone AT TIME ZONE zone, cast to timestamp: the wall clock in zone
+        if kind != "zoned":
+            col = self.tpl("FROM_UNIXTIME_NANOS(__x * __n)", x=col, n=1_000_000_000 // PER_SECOND[kind])
+        return self.tpl("CAST(__x AT TIME ZONE __tz AS TIMESTAMP(6))", x=col, tz=tz)
 
     def timestamp_literal(self, v):
         return self.cast(self._ts_text(v), "TIMESTAMP(6)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.lower.dialects.base import Ops, respell_strings
+from segql.lower.dialects.base import PER_SECOND, Ops, respell_strings
 
 
 class TSQLOps(Ops):
@@ -24,6 +24,23 @@ class TSQLOps(Ops):
         if not self.is_utc(tz):
             self.unsupported(f"the time zone {tz!r}", "T-SQL's AT TIME ZONE takes Windows zone names")
         return self.tpl("SYSUTCDATETIME()")
+
+    def _instant(self, col, kind, tz):
+        # AT TIME ZONE takes Windows zone names: only UTC is certain. DATEADD takes an INT, so an epoch
+        # number is split into days, seconds of the day and the sub-second rest.
+        if not self.is_utc(tz):
+            self.unsupported(f"an instant read in the time zone {tz!r}", "T-SQL's AT TIME ZONE takes Windows zone "
+                             "names; use timezone: UTC")
+        if kind == "zoned":
+            return self.tpl("CAST(__x AT TIME ZONE 'UTC' AS DATETIME2(6))", x=col)
+        p = PER_SECOND[kind]
+        out = self.tpl("DATEADD(DAY, __x / __d, CAST('1970-01-01' AS DATETIME2(6)))", x=col, d=86400 * p)
+        out = self.tpl("DATEADD(SECOND, (__x / __p) % 86400, __t)", x=col, p=p, t=out) if p > 1 else \
+            self.tpl("DATEADD(SECOND, __x % 86400, __t)", x=col, t=out)
+        if p > 1:
+            unit = "MILLISECOND" if kind == "milliseconds" else "MICROSECOND"
+            out = self.tpl(f"DATEADD({unit}, __x % __p, __t)", x=col, p=p, t=out)
+        return out
 
     def timestamp_literal(self, v):
         return self.cast(self._ts_text(v), "DATETIME2(6)")
