@@ -219,6 +219,8 @@ class Lowerer:
             values = [self.value(v) for v in cond.values]
             if cond.operand.type == "string":
                 pred = ops.string_in(subject, values)
+            elif cond.operand.type == "number":  # a double: -0.0 must be in (0)
+                pred = ops.number_in(subject, values)
             else:
                 pred = exp.In(this=subject, expressions=values)
             return pred, [cond.operand]

@@ -340,6 +340,10 @@ class Ops:
     def string_in(self, a, values: list) -> exp.Expression:
         return exp.In(this=a, expressions=list(values))
 
+    def number_in(self, a, values: list) -> exp.Expression:
+        """Membership by numeric value: -0.0 is in (0)."""
+        return exp.In(this=a, expressions=list(values))
+
     like_specials = "%_"
 
     def like_ci(self, s, literal: str, kind: str) -> exp.Expression:

@@ -1,6 +1,8 @@
 """ClickHouse: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
+from sqlglot import exp
+
 from segql.lower.dialects.base import Ops, param
 from segql.text import simple_lower
 
@@ -66,6 +68,15 @@ class ClickHouseOps(Ops):
 
     def _regex(self, s, pattern):
         return self.tpl("match(__s, __p)", s=s, p=param(pattern))
+
+    def number_in(self, a, values):
+        # IN hashes a Float64's bits, so -0.0 IN (0) is false; `=` compares values (-0.0 = 0)
+        if not values:
+            return super().number_in(a, values)
+        node = exp.EQ(this=a, expression=values[0])
+        for v in values[1:]:
+            node = exp.Or(this=node, expression=exp.EQ(this=a.copy(), expression=v))
+        return exp.Paren(this=node)
 
     def to_double(self, x):
         return self.tpl("toFloat64(__x)", x=x)
