@@ -86,7 +86,7 @@ class Case:
     seed: int
     tz: str
     now: datetime  # naive, in the schema's zone
-    now_arg: str  # what segql gets as --now (sometimes with an offset)
+    now_arg: str | None  # what segql gets as --now (sometimes with an offset)
     world: o.World
     segments: list = field(default_factory=list)
 
@@ -360,12 +360,15 @@ class Gen:
         return (o.And if k < 0.6 else o.Or)([self.cond(depth + 1, earlier, max_depth) for _ in range(r.randint(2, 3))])
 
 
-def make_case(seed: int, n_segments: int = 30, max_depth: int = 3) -> Case:
+def make_case(seed: int, n_segments: int = 30, max_depth: int = 3, evergreen: bool = False) -> Case:
     """Case `seed`: its data, clock, zone and `n_segments` segments (`max_depth` 0: single conditions, which
-    keeps Spark's plans small)."""
+    keeps Spark's plans small). `evergreen`: no --now; the data's edges are placed around the real clock,
+    so the SQL's own `today`/`now` (in the schema's zone, whatever the session's) is what is tested."""
     rng = random.Random(seed)
     tz = rng.choice(ZONES)
     now = rng.choice(NOWS)
+    if evergreen:
+        now = datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
     gen = Gen(rng, now)
     world = gen.world()
     world.segments["big_orgs"] = o.Segment("big_orgs", "orgs", o.Cmp(o.Prop("size", "integer"), ">", o.Lit(50)))
@@ -374,4 +377,17 @@ def make_case(seed: int, n_segments: int = 30, max_depth: int = 3) -> Case:
         seg = o.Segment(f"s{i}", "contacts", gen.cond(0, slugs[-5:], max_depth))
         world.segments[seg.slug] = seg
         slugs.append(seg.slug)
-    return Case(seed, tz, now, _now_arg(rng, now, tz), world, slugs)
+    return Case(seed, tz, now, None if evergreen else _now_arg(rng, now, tz), world, slugs)
+
+
+def case_from(segments: dict, *, contacts=(), orgs=(), deals=(), events=(), now=datetime(2026, 3, 31, 12, 0),
+              tz: str = "UTC", now_arg: str | None = "") -> Case:
+    """A hand-written (minimised) case: rows as dicts (missing columns are NULL), segments as oracle
+    conditions on contacts. `now_arg` "" means the naive `now`; None means evergreen."""
+    ents = {name: o.Entity(name, "id", dict(PROPS[name])) for name in PROPS}
+    for name, rows in (("contacts", contacts), ("orgs", orgs), ("deals", deals), ("events", events)):
+        ents[name].rows = [dict(r) for r in rows]
+    world = o.World(ents, dict(RELS), now)
+    for slug, cond in segments.items():
+        world.segments[slug] = o.Segment(slug, "contacts", cond)
+    return Case(-1, tz, now, now.isoformat() if now_arg == "" else now_arg, world, list(segments))
