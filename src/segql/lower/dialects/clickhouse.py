@@ -70,12 +70,19 @@ class ClickHouseOps(Ops):
         return self.tpl("match(__s, __p)", s=s, p=param(pattern))
 
     def number_in(self, a, values):
-        # IN hashes a Float64's bits, so -0.0 IN (0) is false; `=` compares values (-0.0 = 0)
+        # IN hashes a Float64's bits, so -0.0 IN (0) is false, and ClickHouse rewrites a chain of 3+ `=` on
+        # constants into IN (optimize_min_equality_disjunction_chain_length): `+ 0` turns -0.0 into 0.0 on
+        # both sides first (the chain of `=` also serves values that are not constants)
         if not values:
             return super().number_in(a, values)
-        node = exp.EQ(this=a, expression=values[0])
-        for v in values[1:]:
-            node = exp.Or(this=node, expression=exp.EQ(this=a.copy(), expression=v))
+
+        def plus0(x):
+            return exp.Paren(this=exp.Add(this=x, expression=exp.Literal.number(0)))
+
+        node = None
+        for v in values:
+            eq = exp.EQ(this=plus0(a.copy()), expression=plus0(v))
+            node = eq if node is None else exp.Or(this=node, expression=eq)
         return exp.Paren(this=node)
 
     def to_double(self, x):
