@@ -127,7 +127,7 @@ class Gen:
         for unit in o.UNITS:
             for n in AGES:
                 p = o.shift(self.now, -n, unit)
-                pool += [p, p - timedelta(seconds=1), p + timedelta(seconds=1)]
+                pool += [p, p - timedelta(seconds=1), p + timedelta(seconds=1), p - timedelta(milliseconds=1)]
         for which in ("this", "last"):
             for unit in ("week", "month", "quarter", "year"):
                 s, e = o.period(self.today, which, unit)
@@ -347,8 +347,30 @@ class Gen:
         if k == 13 and earlier:
             return o.InSegment(r.choice(earlier), r.random() < 0.4)
         if k == 14:
-            return self.time_leaf(o.Prop("seen", "timestamp"))
+            return self.mixed_leaf()
         return self.string_leaf(o.Prop("name", "string"))
+
+    def mixed_leaf(self):
+        """Operands of different kinds or records: a date against a timestamp, a related record's value
+        against the contact's own, arithmetic on aggregates (dividing by a count of nothing)."""
+        r = self.r
+        k = r.randrange(6)
+        signup, seen = o.Prop("signup", "date"), o.Prop("seen", "timestamp")
+        if k == 0:
+            a, b = (signup, seen) if r.random() < 0.5 else (seen, signup)
+            return o.Cmp(a, r.choice(("=", "<", ">=", "!=")), b)
+        if k == 1:
+            return o.Cmp(o.ToMany("deals", "amount", "number"), r.choice(("=", "<", ">", "!=")), o.Prop("score", "number"))
+        if k == 2:
+            return o.Cmp(o.ToMany("deals", "closed", "timestamp"), r.choice(("<", ">=")), seen)
+        if k == 3:
+            ratio = o.Arith("/", o.Agg("sum", "deals", "amount", None), o.Agg("count", "deals", None, None))
+            return o.Cmp(ratio, r.choice(("<", ">=", "=")), o.Lit(r.choice((0, 1, 2.5))))
+        if k == 4:
+            return o.Cmp(o.Func("coalesce", [o.ToOne("org", "size", "integer"), o.Prop("visits", "integer")]),
+                         r.choice(("=", ">", "<")), o.Lit(r.choice(INTS)))
+        return o.Cmp(o.Arith("-", o.Clock("today"), o.ToOne("org", "founded", "date")), r.choice(("<", ">=")),
+                     o.Lit(r.choice((0, 1, 30, 365))))
 
     def cond(self, depth: int, earlier: list[str], max_depth: int = 3):
         r = self.r
