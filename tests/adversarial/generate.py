@@ -65,14 +65,16 @@ ZONES = ("UTC", "Pacific/Kiritimati", "Asia/Kolkata", "Etc/GMT+11")
 # Pinned clocks on calendar edges: a leap day, month ends, year ends, midnight, a Monday, a Sunday night.
 NOWS = (datetime(2028, 2, 29, 12, 0, 0), datetime(2026, 3, 31, 0, 0, 0), datetime(2027, 1, 1, 0, 0, 0),
         datetime(2026, 12, 31, 23, 59, 59), datetime(2026, 11, 16, 0, 0, 0), datetime(2026, 11, 15, 23, 59, 59),
-        datetime(2027, 5, 31, 8, 30, 15), datetime(2029, 3, 1, 0, 30, 0), datetime(2028, 3, 31, 18, 0, 0))
+        datetime(2027, 5, 31, 8, 30, 15), datetime(2029, 3, 1, 0, 30, 0), datetime(2028, 3, 31, 18, 0, 0),
+        datetime(2026, 6, 30, 23, 59, 59, 999000))
 
 STRINGS = ["", " ", "a", "a ", "A", " a", "ab", "Ab", "AB", "abc", "%", "_", "\\", "a%b", "a_b", "a\\b", "100%",
            "İstanbul", "istanbul", "ISTANBUL", "ı", "ß", "ẞ", "SS", "\u212a", "k", "K", "Σίσυφος", "ΣΊΣΥΦΟΣ",
            "σ", "ς", "é", "e\u0301", "É", "😀", "𐐀", "𐐨", "line\nbreak", "tab\there", "Zoë", "李", "ǅ", "ǆ",
-           "Won", "won", "Won ", "Lost", "Negotiation", "x.y", "a-b", "'", '"']
+           "Won", "won", "Won ", "Lost", "Negotiation", "x.y", "a-b", "'", '"', "!", "a!b", "!%", "[a]", "^$"]
 NEEDLES = ["a", "A", "b", "%", "_", "\\", "a%", "%b", "_b", "i", "İ", "ı", "ss", "ß", "ẞ", "k", "\u212a", "σ", "ς",
-           "Σ", "é", "É", "e\u0301", "😀", "𐐀", "𐐨", " ", "", "won", "WON", "n ", "\n", "line", "ǆ", "ǅ"]
+           "Σ", "é", "É", "e\u0301", "😀", "𐐀", "𐐨", " ", "", "won", "WON", "n ", "\n", "line", "ǆ", "ǅ", "!",
+           "a!", "!%", "[a", "$"]
 REGEXES = ["a", "^a", "a$", "^a$", "^$", "b$", ".", "^.$", "^..$", "a.b", "[a-c]", "^[A-Z]", "[0-9]", "a*", "^a+$",
            "ab?c", "a{1,2}b", "(a|b)c", "^(ab|x)", "line.break", "k$", "won", "^W.n$", "%", "_", "x\\.y", "é",
            "[^a]", "^[^a-z]+$", "^ *$", "a |b", "s$"]
@@ -120,10 +122,12 @@ class Gen:
         self.today = now.date()
         self.ts_pool = self._timestamps()
         self.date_pool = self._dates()
+        self.lets: list = []  # the current segment's `let` fields
 
     # ---- data ------------------------------------------------------------------------------------
     def _timestamps(self) -> list:
-        pool = [None, datetime(2024, 2, 29, 0, 0), datetime(2024, 2, 29, 23, 59, 59), datetime(2000, 1, 1)]
+        pool = [None, datetime(2024, 2, 29, 0, 0), datetime(2024, 2, 29, 23, 59, 59), datetime(2000, 1, 1),
+                datetime(1969, 12, 31, 23, 59, 59, 999000), datetime(1950, 6, 15, 8, 0)]  # before the epoch
         for unit in o.UNITS:
             for n in AGES:
                 p = o.shift(self.now, -n, unit)
@@ -138,7 +142,8 @@ class Gen:
         return pool
 
     def _dates(self) -> list:
-        pool = [None, date(2024, 2, 29), date(2023, 2, 28), date(2028, 2, 29), date(2025, 12, 31), date(2026, 1, 31)]
+        pool = [None, date(2024, 2, 29), date(2023, 2, 28), date(2028, 2, 29), date(2025, 12, 31), date(2026, 1, 31),
+                date(1969, 12, 31), date(1960, 2, 29), date(1900, 1, 1)]  # birthdays before the epoch
         for unit in ("day", "week", "month", "quarter", "year"):
             for n in AGES:
                 p = o.shift(self.today, -n, unit)
@@ -347,8 +352,12 @@ class Gen:
         if k == 13 and earlier:
             return o.InSegment(r.choice(earlier), r.random() < 0.4)
         if k == 14:
+            if self.lets and r.random() < 0.6:
+                return self.number_leaf(r.choice(self.lets))
             return self.mixed_leaf()
         return self.string_leaf(o.Prop("name", "string"))
+
+
 
     def mixed_leaf(self):
         """Operands of different kinds or records: a date against a timestamp, a related record's value
@@ -396,7 +405,12 @@ def make_case(seed: int, n_segments: int = 30, max_depth: int = 3, evergreen: bo
     world.segments["big_orgs"] = o.Segment("big_orgs", "orgs", o.Cmp(o.Prop("size", "integer"), ">", o.Lit(50)))
     slugs = []
     for i in range(n_segments):
-        seg = o.Segment(f"s{i}", "contacts", gen.cond(0, slugs[-5:], max_depth))
+        gen.lets = []
+        if rng.random() < 0.2:  # segment-local calculated fields, the second built on the first
+            first = o.LetRef("ratio", o.Arith("/", o.Agg("sum", "deals", "amount", None), o.Prop("visits", "integer")))
+            gen.lets = [first, o.LetRef("bumped", o.Func("coalesce", [o.Arith("+", first, o.Lit(1)), o.Lit(0)]))]
+        cond = gen.cond(0, slugs[-5:], max_depth)
+        seg = o.Segment(f"s{i}", "contacts", cond, list(gen.lets))
         world.segments[seg.slug] = seg
         slugs.append(seg.slug)
     return Case(seed, tz, now, None if evergreen else _now_arg(rng, now, tz), world, slugs)

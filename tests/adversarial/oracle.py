@@ -745,13 +745,30 @@ class InSegment(Cond):
 
 
 @dataclass
+class LetRef(Expr):
+    """A segment-local calculated field (`let name = expr`), used by name."""
+
+    name: str
+    expr: Expr
+    typ: str = "number"
+
+    def text(self):
+        return self.name
+
+    def value(self, c):
+        return self.expr.value(c)
+
+
+@dataclass
 class Segment:
     slug: str
     entity: str
     cond: Cond
+    lets: list = field(default_factory=list)  # LetRef, in order (a later one may use an earlier one)
 
     def text(self) -> str:
-        return f"segment {self.slug} on {self.entity} where {self.cond.text()}"
+        lets = "".join(f"\n  let {x.name} = {x.expr.text()}" for x in self.lets)
+        return f"segment {self.slug} on {self.entity}{lets}\nwhere {self.cond.text()}"
 
 
 def members(world: World, seg: Segment) -> set:
