@@ -210,6 +210,8 @@ class Lowerer:
             left, right = self.value(cond.left), self.value(cond.right)
             if cond.op == "=" and cond.left.type == "string":
                 pred = ops.string_equals(left, right)
+            elif cond.op == "=" and "number" in (cond.left.type, cond.right.type):
+                pred = ops.number_equals(left, right)
             else:
                 kind = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[cond.op]
                 pred = kind(this=left, expression=right)

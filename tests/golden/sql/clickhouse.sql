@@ -9,8 +9,11 @@ WHERE
   AND t1."clicks" < 3
   AND (
     NOT (
-      t1."lifetime_value" = 100.5
-    ) OR t1."lifetime_value" IS NULL
+      (
+        t1."lifetime_value" + 0
+      ) = 100.5
+    )
+    OR t1."lifetime_value" IS NULL
   );
 
 -- constructs/c_string_eq
@@ -933,8 +936,11 @@ WHERE
     AND t1."clicks" < 3
     AND (
       NOT (
-        t1."lifetime_value" = 100.5
-      ) OR t1."lifetime_value" IS NULL
+        (
+          t1."lifetime_value" + 0
+        ) = 100.5
+      )
+      OR t1."lifetime_value" IS NULL
     )
   )
   AND (

@@ -340,6 +340,10 @@ class Ops:
     def string_in(self, a, values: list) -> exp.Expression:
         return exp.In(this=a, expressions=list(values))
 
+    def number_equals(self, a, b) -> exp.Expression:
+        """Equality by numeric value: -0.0 = 0.0, also where the engine makes it a join key."""
+        return exp.EQ(this=a, expression=b)
+
     def number_in(self, a, values: list) -> exp.Expression:
         """Membership by numeric value: -0.0 is in (0)."""
         return exp.In(this=a, expressions=list(values))

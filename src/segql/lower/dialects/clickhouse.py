@@ -69,19 +69,26 @@ class ClickHouseOps(Ops):
     def _regex(self, s, pattern):
         return self.tpl("match(__s, __p)", s=s, p=param(pattern))
 
+    @staticmethod
+    def _plus0(x):
+        """`x + 0`: -0.0 becomes 0.0, so hashing (IN sets, join keys) sees one zero (a literal is never -0.0)."""
+        if isinstance(x, exp.Literal):
+            return x
+        return exp.Paren(this=exp.Add(this=x, expression=exp.Literal.number(0)))
+
+    def number_equals(self, a, b):
+        # a correlated `deals.amount = score` is decorrelated into a hash join on the two values
+        return exp.EQ(this=self._plus0(a), expression=self._plus0(b))
+
     def number_in(self, a, values):
         # IN hashes a Float64's bits, so -0.0 IN (0) is false, and ClickHouse rewrites a chain of 3+ `=` on
         # constants into IN (optimize_min_equality_disjunction_chain_length): `+ 0` turns -0.0 into 0.0 on
         # both sides first (the chain of `=` also serves values that are not constants)
         if not values:
             return super().number_in(a, values)
-
-        def plus0(x):
-            return exp.Paren(this=exp.Add(this=x, expression=exp.Literal.number(0)))
-
         node = None
         for v in values:
-            eq = exp.EQ(this=plus0(a.copy()), expression=plus0(v))
+            eq = self.number_equals(a.copy(), v)
             node = eq if node is None else exp.Or(this=node, expression=eq)
         return exp.Paren(this=node)
 
