@@ -40,7 +40,7 @@ entities:
   deals:
     table: adv_deals
     key: id
-    properties: {{contact_id: integer, amount: number, stage: string, closed: timestamp}}
+    properties: {{contact_id: integer, amount: number, stage: string, closed: timestamp, qty: integer}}
   events:
     table: adv_events
     key: id
@@ -52,7 +52,8 @@ PROPS = {
     "contacts": {"id": "integer", "name": "string", "city": "string", "score": "number", "visits": "integer",
                  "signup": "date", "seen": "timestamp", "vip": "boolean", "org_id": "integer"},
     "orgs": {"id": "integer", "label": "string", "size": "integer", "founded": "date"},
-    "deals": {"id": "integer", "contact_id": "integer", "amount": "number", "stage": "string", "closed": "timestamp"},
+    "deals": {"id": "integer", "contact_id": "integer", "amount": "number", "stage": "string", "closed": "timestamp",
+              "qty": "integer"},
     "events": {"id": "integer", "contact_id": "integer", "name": "string", "at": "timestamp", "amount": "number"},
 }
 TABLES = {"contacts": "adv_contacts", "orgs": "adv_orgs", "deals": "adv_deals", "events": "adv_events"}
@@ -172,7 +173,7 @@ class Gen:
             for _ in range(r.choice([0, 0, 1, 2, 3])):
                 deals.append({"id": len(deals) + 1, "contact_id": i, "amount": self.pick([float(x) for x in NUMBERS]),
                               "stage": self.pick(["Won", "Lost", "Won ", "won", "Negotiation", "", "İ", "ß"]),
-                              "closed": self.pick(self.ts_pool)})
+                              "closed": self.pick(self.ts_pool), "qty": self.pick([0, 1, 2, 3, 7, -1])})
             for _ in range(r.choice([0, 0, 1, 2, 4, 6])):
                 events.append({"id": len(events) + 1, "contact_id": i,
                                "name": self.pick(["purchase", "purchase", "open", "Purchase", "purchase "], 0.05),
@@ -340,8 +341,9 @@ class Gen:
             where = self.deal_cond() if r.random() < 0.4 else None
             if kind == "min" and r.random() < 0.3:
                 return self.time_leaf(o.Agg("max", "deals", "closed", where, "timestamp"))
-            agg = o.Agg(kind, "deals", None if kind == "count" else "amount", where)
-            return o.Cmp(agg, r.choice(("=", "!=", "<", ">", ">=")), o.Lit(r.choice((0, 1, 2, 2.5, 5, 100))))
+            agg = o.Agg(kind, "deals", None if kind == "count" else r.choice(("amount", "qty")), where)
+            return o.Cmp(agg, r.choice(("=", "!=", "<", ">", ">=")),
+                         o.Lit(r.choice((0, 1, 2, 2.5, 5, 100, 0.3333, 0.6667, 1.3333, 2.3333))))
         if k in (11, 12):
             count = None
             if r.random() < 0.6:
