@@ -117,8 +117,9 @@ def _now_arg(rng: random.Random, now: datetime, tz: str) -> str:
 
 
 class Gen:
-    def __init__(self, rng: random.Random, now: datetime):
+    def __init__(self, rng: random.Random, now: datetime, evergreen: bool = False):
         self.r = rng
+        self.evergreen = evergreen
         self.now = now
         self.today = now.date()
         self.ts_pool = self._timestamps()
@@ -202,7 +203,10 @@ class Gen:
         return o.Lit(t, "timestamp", raw=o.quote(t.isoformat()) if self.r.random() < 0.3 else None)
 
     def unit(self, date_only=False):
-        return self.r.choice(("day", "week", "month", "quarter", "year") if date_only else o.UNITS)
+        if date_only:
+            return self.r.choice(("day", "week", "month", "quarter", "year"))
+        # evergreen: a window seconds wide could let a record enter and leave while the statement runs
+        return self.r.choice(o.UNITS[2:] if self.evergreen else o.UNITS)
 
     def window(self, date_only=False):
         r = self.r
@@ -402,7 +406,7 @@ def make_case(seed: int, n_segments: int = 30, max_depth: int = 3, evergreen: bo
     now = rng.choice(NOWS)
     if evergreen:
         now = datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
-    gen = Gen(rng, now)
+    gen = Gen(rng, now, evergreen)
     world = gen.world()
     world.segments["big_orgs"] = o.Segment("big_orgs", "orgs", o.Cmp(o.Prop("size", "integer"), ">", o.Lit(50)))
     slugs = []

@@ -90,9 +90,9 @@ def _union(trees: list[tuple[int, exp.Expression]], dialect: str) -> str:
     return tree.sql(dialect=dialect)
 
 
-def engine_members(eng, case: Case, slugs) -> tuple[dict, dict]:
+def engine_members(eng, case: Case, slugs, compiled=None) -> tuple[dict, dict]:
     """({slug: set of keys}, {slug: error text}) for `slugs` on `eng` (tables already loaded)."""
-    compiled = compile_all(case, eng.dialect, slugs)
+    compiled = compiled or compile_all(case, eng.dialect, slugs)
     errors = {s: f"compile: {e}" for s, e in compiled.items() if isinstance(e, SegqlError)}
     ok = [s for s in slugs if s not in errors]
     got = {s: set() for s in ok}
@@ -120,8 +120,9 @@ def check_case(eng, case: Case, slugs=None, mysql_collation: str | None = None) 
     at the clock before and after the statement: a record whose membership changes in between is not judged."""
     slugs = list(case.segments if slugs is None else slugs)
     load(eng, case, mysql_collation)
+    compiled = compile_all(case, eng.dialect, slugs)
     before = _wall_now(case.tz)
-    got, errors = engine_members(eng, case, slugs)
+    got, errors = engine_members(eng, case, slugs, compiled)
     after = _wall_now(case.tz)
     out = []
     for slug in slugs:
