@@ -61,13 +61,15 @@ RELS = {("contacts", "org"): o.Rel("org", "one", "orgs", "org_id", "id"),
         ("contacts", "deals"): o.Rel("deals", "many", "deals", "id", "contact_id"),
         ("contacts", "events"): o.Rel("events", "many", "events", "id", "contact_id")}
 
-# Schema zones without daylight saving time (a naive wall-clock time then has one meaning), far from UTC.
-ZONES = ("UTC", "Pacific/Kiritimati", "Asia/Kolkata", "Etc/GMT+11")
+# Schema zones far from UTC, and one with daylight saving time (a naive timestamp is a wall-clock time:
+# now − 1 month across a DST change is the same wall-clock time a month earlier). No pinned now falls in
+# a DST gap or overlap.
+ZONES = ("UTC", "Pacific/Kiritimati", "Asia/Kolkata", "Etc/GMT+11", "America/New_York")
 # Pinned clocks on calendar edges: a leap day, month ends, year ends, midnight, a Monday, a Sunday night.
 NOWS = (datetime(2028, 2, 29, 12, 0, 0), datetime(2026, 3, 31, 0, 0, 0), datetime(2027, 1, 1, 0, 0, 0),
         datetime(2026, 12, 31, 23, 59, 59), datetime(2026, 11, 16, 0, 0, 0), datetime(2026, 11, 15, 23, 59, 59),
         datetime(2027, 5, 31, 8, 30, 15), datetime(2029, 3, 1, 0, 30, 0), datetime(2028, 3, 31, 18, 0, 0),
-        datetime(2026, 6, 30, 23, 59, 59, 999000))
+        datetime(2026, 6, 30, 23, 59, 59, 999000), datetime(2026, 3, 9, 12, 0, 0), datetime(2026, 11, 2, 1, 30, 0))
 
 STRINGS = ["", " ", "a", "a ", "A", " a", "ab", "Ab", "AB", "abc", "%", "_", "\\", "a%b", "a_b", "a\\b", "100%",
            "İstanbul", "istanbul", "ISTANBUL", "ı", "ß", "ẞ", "SS", "\u212a", "k", "K", "Σίσυφος", "ΣΊΣΥΦΟΣ",
