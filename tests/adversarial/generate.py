@@ -1,0 +1,437 @@
+"""Random adversarial cases for the differential suite: a schema, rows full of edge cases (NULLs, empty
+strings, trailing spaces, case-folding traps, ±0.0, timestamps exactly at now − N units, month ends,
+Feb 29, contacts with no deals or events) and random segments over them, each a tree of
+`oracle` nodes (so the same object is both the segql text and the expected members).
+
+Everything is drawn from one `random.Random(seed)`: a failing case is reproduced by its seed.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from adversarial import oracle as o
+
+SCHEMA_YAML = """\
+timezone: {tz}
+entities:
+  contacts:
+    table: adv_contacts
+    key: id
+    properties:
+      name: string
+      city: string
+      score: number
+      visits: integer
+      signup: date
+      seen: timestamp
+      vip: boolean
+      org_id: integer
+    relationships:
+      org: {{entity: orgs, type: one, local: org_id, remote: id}}
+      deals: {{entity: deals, type: many, local: id, remote: contact_id}}
+      events: {{entity: events, type: many, local: id, remote: contact_id}}
+  orgs:
+    table: adv_orgs
+    key: id
+    properties: {{label: string, size: integer, founded: date}}
+  deals:
+    table: adv_deals
+    key: id
+    properties: {{contact_id: integer, amount: number, stage: string, closed: timestamp, qty: integer}}
+  events:
+    table: adv_events
+    key: id
+    event: {{name: name, time: at}}
+    properties: {{contact_id: integer, name: string, at: timestamp, amount: number}}
+"""
+
+PROPS = {
+    "contacts": {"id": "integer", "name": "string", "city": "string", "score": "number", "visits": "integer",
+                 "signup": "date", "seen": "timestamp", "vip": "boolean", "org_id": "integer"},
+    "orgs": {"id": "integer", "label": "string", "size": "integer", "founded": "date"},
+    "deals": {"id": "integer", "contact_id": "integer", "amount": "number", "stage": "string", "closed": "timestamp",
+              "qty": "integer"},
+    "events": {"id": "integer", "contact_id": "integer", "name": "string", "at": "timestamp", "amount": "number"},
+}
+TABLES = {"contacts": "adv_contacts", "orgs": "adv_orgs", "deals": "adv_deals", "events": "adv_events"}
+RELS = {("contacts", "org"): o.Rel("org", "one", "orgs", "org_id", "id"),
+        ("contacts", "deals"): o.Rel("deals", "many", "deals", "id", "contact_id"),
+        ("contacts", "events"): o.Rel("events", "many", "events", "id", "contact_id")}
+
+# Schema zones far from UTC, and one with daylight saving time (a naive timestamp is a wall-clock time:
+# now − 1 month across a DST change is the same wall-clock time a month earlier). No pinned now falls in
+# a DST gap or overlap.
+ZONES = ("UTC", "Pacific/Kiritimati", "Asia/Kolkata", "Etc/GMT+11", "America/New_York")
+# Pinned clocks on calendar edges: a leap day, month ends, year ends, midnight, a Monday, a Sunday night.
+NOWS = (datetime(2028, 2, 29, 12, 0, 0), datetime(2026, 3, 31, 0, 0, 0), datetime(2027, 1, 1, 0, 0, 0),
+        datetime(2026, 12, 31, 23, 59, 59), datetime(2026, 11, 16, 0, 0, 0), datetime(2026, 11, 15, 23, 59, 59),
+        datetime(2027, 5, 31, 8, 30, 15), datetime(2029, 3, 1, 0, 30, 0), datetime(2028, 3, 31, 18, 0, 0),
+        datetime(2026, 6, 30, 23, 59, 59, 999000), datetime(2026, 3, 9, 12, 0, 0), datetime(2026, 11, 2, 1, 30, 0))
+
+STRINGS = ["", " ", "a", "a ", "A", " a", "ab", "Ab", "AB", "abc", "%", "_", "\\", "a%b", "a_b", "a\\b", "100%",
+           "İstanbul", "istanbul", "ISTANBUL", "ı", "ß", "ẞ", "SS", "\u212a", "k", "K", "Σίσυφος", "ΣΊΣΥΦΟΣ",
+           "σ", "ς", "é", "e\u0301", "É", "😀", "𐐀", "𐐨", "line\nbreak", "tab\there", "Zoë", "李", "ǅ", "ǆ",
+           "Won", "won", "Won ", "Lost", "Negotiation", "x.y", "a-b", "'", '"', "!", "a!b", "!%", "[a]", "^$"]
+NEEDLES = ["a", "A", "b", "%", "_", "\\", "a%", "%b", "_b", "i", "İ", "ı", "ss", "ß", "ẞ", "k", "\u212a", "σ", "ς",
+           "Σ", "é", "É", "e\u0301", "😀", "𐐀", "𐐨", " ", "", "won", "WON", "n ", "\n", "line", "ǆ", "ǅ", "!",
+           "a!", "!%", "[a", "$"]
+REGEXES = ["a", "^a", "a$", "^a$", "^$", "b$", ".", "^.$", "^..$", "a.b", "[a-c]", "^[A-Z]", "[0-9]", "a*", "^a+$",
+           "ab?c", "a{1,2}b", "(a|b)c", "^(ab|x)", "line.break", "k$", "won", "^W.n$", "%", "_", "x\\.y", "é",
+           "[^a]", "^[^a-z]+$", "^ *$", "a |b", "s$"]
+NUMBERS = [0, 0.0, -0.0, 1, 2, 2.5, -2.5, 3, 0.5, -1, 7, 100, 1000.25, 0.25, 1.5]
+INTS = [0, 1, 2, 3, 7, -1, 100]
+AGES = [0, 1, 2, 3, 7, 30]
+
+
+@dataclass
+class Case:
+    seed: int
+    tz: str
+    now: datetime  # naive, in the schema's zone
+    now_arg: str | None  # what segql gets as --now (sometimes with an offset)
+    world: o.World
+    segments: list = field(default_factory=list)
+
+    @property
+    def schema_yaml(self) -> str:
+        return SCHEMA_YAML.format(tz=self.tz)
+
+    def source(self) -> str:
+        return "\n".join(s.text() for s in self.world.segments.values()) + "\n"
+
+    def rows(self, entity: str) -> list[tuple]:
+        cols = list(PROPS[entity])
+        return [tuple(r.get(c) for c in cols) for r in self.world.entities[entity].rows]
+
+
+def _now_arg(rng: random.Random, now: datetime, tz: str) -> str:
+    """--now: the naive wall-clock time (read in the schema's zone) or the same instant with an offset."""
+    instant = now.replace(tzinfo=ZoneInfo(tz))
+    pick = rng.random()
+    if pick < 0.5:
+        return now.isoformat()
+    if pick < 0.75:
+        return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return instant.astimezone(timezone(timedelta(hours=-9, minutes=-30))).isoformat()
+
+
+class Gen:
+    def __init__(self, rng: random.Random, now: datetime, evergreen: bool = False):
+        self.r = rng
+        self.evergreen = evergreen
+        self.now = now
+        self.today = now.date()
+        self.ts_pool = self._timestamps()
+        self.date_pool = self._dates()
+        self.lets: list = []  # the current segment's `let` fields
+
+    # ---- data ------------------------------------------------------------------------------------
+    def _timestamps(self) -> list:
+        pool = [None, datetime(2024, 2, 29, 0, 0), datetime(2024, 2, 29, 23, 59, 59), datetime(2000, 1, 1),
+                datetime(1969, 12, 31, 23, 59, 59, 999000), datetime(1950, 6, 15, 8, 0)]  # before the epoch
+        for unit in o.UNITS:
+            for n in AGES:
+                p = o.shift(self.now, -n, unit)
+                pool += [p, p - timedelta(seconds=1), p + timedelta(seconds=1), p - timedelta(milliseconds=1)]
+        for which in ("this", "last"):
+            for unit in ("week", "month", "quarter", "year"):
+                s, e = o.period(self.today, which, unit)
+                for d in (s, e):
+                    p = o.as_dt(d)
+                    pool += [p, p - timedelta(seconds=1)]
+        pool += [self.now + timedelta(seconds=1), self.now + timedelta(days=1), o.as_dt(self.today)]
+        return pool
+
+    def _dates(self) -> list:
+        pool = [None, date(2024, 2, 29), date(2023, 2, 28), date(2028, 2, 29), date(2025, 12, 31), date(2026, 1, 31),
+                date(1969, 12, 31), date(1960, 2, 29), date(1900, 1, 1)]  # birthdays before the epoch
+        for unit in ("day", "week", "month", "quarter", "year"):
+            for n in AGES:
+                p = o.shift(self.today, -n, unit)
+                pool += [p, p - timedelta(days=1), p + timedelta(days=1)]
+        for which in ("this", "last"):
+            for unit in ("week", "month", "quarter", "year"):
+                s, e = o.period(self.today, which, unit)
+                pool += [s, s - timedelta(days=1), e, e - timedelta(days=1)]
+        return pool
+
+    def pick(self, pool, p_none=0.12):
+        return None if self.r.random() < p_none else self.r.choice(pool)
+
+    def world(self) -> o.World:
+        r = self.r
+        n_orgs, n_contacts = r.randint(2, 5), r.randint(12, 24)
+        orgs = [{"id": i, "label": self.pick(STRINGS), "size": self.pick(INTS + [50, 500]),
+                 "founded": self.pick(self.date_pool)} for i in range(1, n_orgs + 1)]
+        contacts, deals, events = [], [], []
+        for i in range(1, n_contacts + 1):
+            contacts.append({"id": i, "name": self.pick(STRINGS), "city": self.pick(STRINGS),
+                             "score": self.pick([float(x) for x in NUMBERS] + [1000.25, -0.0, 0.75]),
+                             "visits": self.pick(INTS), "signup": self.pick(self.date_pool),
+                             "seen": self.pick(self.ts_pool), "vip": self.pick([True, False]),
+                             "org_id": self.pick(list(range(1, n_orgs + 2)))})  # n_orgs + 1: no such org
+            for _ in range(r.choice([0, 0, 1, 2, 3])):
+                deals.append({"id": len(deals) + 1, "contact_id": i, "amount": self.pick([float(x) for x in NUMBERS]),
+                              "stage": self.pick(["Won", "Lost", "Won ", "won", "Negotiation", "", "İ", "ß"]),
+                              "closed": self.pick(self.ts_pool), "qty": self.pick([0, 1, 2, 3, 7, -1])})
+            for _ in range(r.choice([0, 0, 1, 2, 4, 6])):
+                events.append({"id": len(events) + 1, "contact_id": i,
+                               "name": self.pick(["purchase", "purchase", "open", "Purchase", "purchase "], 0.05),
+                               "at": self.pick(self.ts_pool, 0.05), "amount": self.pick([0.0, 5.0, 100.0, 250.5])})
+        deals.append({"id": len(deals) + 1, "contact_id": None, "amount": 5.0, "stage": "Won", "closed": None})
+        ents = {name: o.Entity(name, "id", dict(PROPS[name])) for name in PROPS}
+        ents["contacts"].rows, ents["orgs"].rows, ents["deals"].rows, ents["events"].rows = contacts, orgs, deals, events
+        return o.World(ents, dict(RELS), self.now)
+
+    # ---- segments --------------------------------------------------------------------------------
+    def num_lit(self):
+        v = self.r.choice(NUMBERS)
+        if v == 1000.25 and self.r.random() < 0.5:
+            return o.Lit(v, raw="$1,000.25")
+        return o.Lit(v)
+
+    def str_lit(self):
+        return o.Lit(self.r.choice(STRINGS), "string")
+
+    def date_lit(self):
+        d = self.r.choice([x for x in self.date_pool if x is not None])
+        return o.Lit(d, "date", raw=o.quote(d.isoformat()) if self.r.random() < 0.3 else None)
+
+    def ts_lit(self):
+        t = self.r.choice([x for x in self.ts_pool if x is not None])
+        return o.Lit(t, "timestamp", raw=o.quote(t.isoformat()) if self.r.random() < 0.3 else None)
+
+    def unit(self, date_only=False):
+        if date_only:
+            return self.r.choice(("day", "week", "month", "quarter", "year"))
+        # evergreen: a window seconds wide could let a record enter and leave while the statement runs
+        return self.r.choice(o.UNITS[2:] if self.evergreen else o.UNITS)
+
+    def window(self, date_only=False):
+        r = self.r
+        k = r.random()
+        if k < 0.4:
+            return ("last", r.choice(AGES[1:]), self.unit(date_only))
+        if k < 0.7:
+            return ("between", r.choice(AGES), r.choice(AGES), self.unit(date_only))
+        return ("period", r.choice(("this", "last")), r.choice(("week", "month", "quarter", "year")))
+
+    def string_leaf(self, left):
+        r = self.r
+        k = r.randrange(7)
+        if k == 0:
+            return o.Cmp(left, r.choice(("=", "!=")), self.str_lit())
+        if k == 1:
+            return o.In(left, [self.str_lit() for _ in range(r.randint(0, 3))], r.random() < 0.4)
+        if k == 2:
+            return o.StrOp(left, r.choice(("contains", "starts with", "ends with")), r.choice(NEEDLES), r.random() < 0.3)
+        if k == 3:
+            return o.Matches(left, r.choice(REGEXES), r.random() < 0.3, r.random() < 0.3)
+        if k == 4:
+            return o.IsNull(left, r.random() < 0.5, r.choice(("is", "=")))
+        if k == 5 and not isinstance(left, o.ToMany):
+            return o.IsEmpty(left, r.random() < 0.5)
+        if not isinstance(left, o.ToMany):
+            return o.Cmp(o.Func("length", [left]), r.choice(("=", ">", "<=")), o.Lit(r.choice((0, 1, 2, 3, 7))))
+        return o.Cmp(left, "=", self.str_lit())  # string order is left to collations: not compared
+
+    def number_expr(self, entity):
+        r = self.r
+        p = o.Prop(*(("score", "number") if entity == "contacts" else ("amount", "number")))
+        if entity != "contacts":
+            return p
+        q = o.Prop("visits", "integer")
+        k = r.randrange(8)
+        if k == 0:
+            return o.Arith("/", p, q)
+        if k == 1:
+            return o.Arith("/", q, o.Lit(r.choice((2, 3, 0))))
+        if k == 2:
+            return o.Func("round", [o.Arith("/", p, q) if r.random() < 0.5 else p])
+        if k == 3:
+            return o.Func("round", [p, o.Lit(1)])
+        if k == 4:
+            return o.Func("coalesce", [p, o.Lit(0)])
+        if k == 5:
+            return o.Arith(r.choice(("+", "-", "*", "×")), p, q)
+        if k == 6:
+            return o.Func("abs", [p])
+        return r.choice((p, q))
+
+    def number_leaf(self, left):
+        r = self.r
+        k = r.randrange(4)
+        if k == 0:
+            return o.In(left, [self.num_lit() for _ in range(r.randint(1, 3))], r.random() < 0.4)
+        if k == 1:
+            a, b = sorted([r.choice(NUMBERS), r.choice(NUMBERS)])
+            return o.Between(left, o.Lit(a), o.Lit(b), r.random() < 0.3)
+        if k == 2 and not isinstance(left, o.ToMany):
+            return o.IsNull(left, r.random() < 0.5)
+        return o.Cmp(left, r.choice(("=", "!=", "<", "<=", ">", ">=")), self.num_lit())
+
+    def time_leaf(self, left):
+        r = self.r
+        is_date = left.typ == "date"
+        k = r.randrange(9)
+        if k == 0:
+            return o.Ago(left, r.choice(("<", ">", "<=", ">=") + (("=",) if is_date else ())), r.choice(AGES),
+                         self.unit(is_date))
+        if k == 1:
+            return o.AgoBetween(left, r.choice(AGES), r.choice(AGES), self.unit(is_date), r.random() < 0.3)
+        if k == 2:
+            return o.InWindow(left, self.window(is_date), r.choice(("in", "within")))
+        if k == 3:
+            base = r.choice(("today", "now"))
+            return o.Cmp(left, r.choice(("<", ">", "<=", ">=", "=")),
+                         o.Clock(base, -r.choice(AGES), self.unit(base == "today" or is_date)))
+        if k == 4:
+            return o.Cmp(left, r.choice(("<", ">", "=", ">=")), self.date_lit() if is_date else self.ts_lit())
+        if k == 5:
+            f = r.choice(("year", "month", "day", "day_of_week"))
+            return o.Cmp(o.Func(f, [left]), r.choice(("=", "<", ">")), o.Lit(r.choice((1, 2, 3, 7, 12, 28, 29, 2026))))
+        if k == 6 and is_date:
+            return o.Cmp(o.Arith("-", o.Clock("today"), left), r.choice(("<", ">", "=", ">=")), o.Lit(r.choice(AGES)))
+        if k == 7:
+            return o.Cmp(left, "=", o.Clock("today"))
+        return o.IsNull(left, r.random() < 0.5)
+
+    def deal_cond(self, depth=0):
+        r = self.r
+        k = r.randrange(5 if depth < 1 else 3)
+        if k == 0:
+            return self.string_leaf(o.Prop("stage", "string"))
+        if k == 1:
+            return self.number_leaf(o.Prop("amount", "number"))
+        if k == 2:
+            return self.time_leaf(o.Prop("closed", "timestamp"))
+        if k == 3:
+            return o.Not(self.deal_cond(depth + 1))
+        return r.choice((o.And, o.Or))([self.deal_cond(depth + 1), self.deal_cond(depth + 1)])
+
+    def event_cond(self):
+        r = self.r
+        if r.random() < 0.5:
+            return o.Cmp(o.Prop("amount", "number"), r.choice(("<", ">=", "=", "!=")), o.Lit(r.choice((5, 100, 0, 250.5))))
+        return o.IsNull(o.Prop("amount", "number"), r.random() < 0.5)
+
+    def leaf(self, earlier: list[str]):
+        r = self.r
+        k = r.randrange(-4, 17)
+        if k <= 1:
+            return self.string_leaf(o.Prop(r.choice(("name", "city")), "string"))
+        if k == 2 or k == -1:
+            return self.number_leaf(self.number_expr("contacts"))
+        if k in (3, 4):
+            return self.time_leaf(o.Prop(*r.choice((("signup", "date"), ("seen", "timestamp")))))
+        if k == 5:
+            return r.choice((o.BoolProp(o.Prop("vip", "boolean")), o.Cmp(o.Prop("vip", "boolean"), "=", o.Lit(False, "boolean")),
+                             o.IsNull(o.Prop("vip", "boolean"))))
+        if k == 6:
+            return r.choice((lambda: self.string_leaf(o.ToOne("org", "label", "string")),
+                             lambda: self.number_leaf(o.ToOne("org", "size", "integer")),
+                             lambda: self.time_leaf(o.ToOne("org", "founded", "date")),
+                             lambda: o.InSegment("big_orgs", r.random() < 0.3, "org")))()
+        if k in (7, 8):
+            return r.choice((lambda: self.string_leaf(o.ToMany("deals", "stage", "string")),
+                             lambda: self.number_leaf(o.ToMany("deals", "amount", "number")),
+                             lambda: o.IsNull(o.ToMany("deals", r.choice(("stage", "amount")), "x"), r.random() < 0.5)))()
+        if k == 9:
+            kind = r.choice(("any", "all", "no"))  # a bare `all deals` is not in the language
+            return o.Quant(kind, "deals", None if kind != "all" and r.random() < 0.2 else self.deal_cond())
+        if k == 10:
+            kind = r.choice(("count", "sum", "avg", "min", "max"))
+            where = self.deal_cond() if r.random() < 0.4 else None
+            if kind == "min" and r.random() < 0.3:
+                return self.time_leaf(o.Agg("max", "deals", "closed", where, "timestamp"))
+            agg = o.Agg(kind, "deals", None if kind == "count" else r.choice(("amount", "qty")), where)
+            return o.Cmp(agg, r.choice(("=", "!=", "<", ">", ">=")),
+                         o.Lit(r.choice((0, 1, 2, 2.5, 5, 100, 0.3333, 0.6667, 1.3333, 2.3333))))
+        if k in (11, 12):
+            count = None
+            if r.random() < 0.6:
+                count = (r.choice(list(o.COUNTS)), r.choice((0, 1, 2, 3)))
+            return o.Performed(r.choice(("purchase", "purchase", "open")),
+                               self.event_cond() if r.random() < 0.3 else None, count,
+                               self.window() if r.random() < 0.7 else None, did_not=count is None and r.random() < 0.3)
+        if k == 13 and earlier:
+            return o.InSegment(r.choice(earlier), r.random() < 0.4)
+        if k == 14:
+            if self.lets and r.random() < 0.6:
+                return self.number_leaf(r.choice(self.lets))
+            return self.mixed_leaf()
+        return self.string_leaf(o.Prop("name", "string"))
+
+
+
+    def mixed_leaf(self):
+        """Operands of different kinds or records: a date against a timestamp, a related record's value
+        against the contact's own, arithmetic on aggregates (dividing by a count of nothing)."""
+        r = self.r
+        k = r.randrange(6)
+        signup, seen = o.Prop("signup", "date"), o.Prop("seen", "timestamp")
+        if k == 0:
+            a, b = (signup, seen) if r.random() < 0.5 else (seen, signup)
+            return o.Cmp(a, r.choice(("=", "<", ">=", "!=")), b)
+        if k == 1:
+            return o.Cmp(o.ToMany("deals", "amount", "number"), r.choice(("=", "<", ">", "!=")), o.Prop("score", "number"))
+        if k == 2:
+            return o.Cmp(o.ToMany("deals", "closed", "timestamp"), r.choice(("<", ">=")), seen)
+        if k == 3:
+            ratio = o.Arith("/", o.Agg("sum", "deals", "amount", None), o.Agg("count", "deals", None, None))
+            return o.Cmp(ratio, r.choice(("<", ">=", "=")), o.Lit(r.choice((0, 1, 2.5))))
+        if k == 4:
+            return o.Cmp(o.Func("coalesce", [o.ToOne("org", "size", "integer"), o.Prop("visits", "integer")]),
+                         r.choice(("=", ">", "<")), o.Lit(r.choice(INTS)))
+        return o.Cmp(o.Arith("-", o.Clock("today"), o.ToOne("org", "founded", "date")), r.choice(("<", ">=")),
+                     o.Lit(r.choice((0, 1, 30, 365))))
+
+    def cond(self, depth: int, earlier: list[str], max_depth: int = 3):
+        r = self.r
+        if depth >= max_depth or r.random() < 0.55:
+            return self.leaf(earlier)
+        k = r.random()
+        if k < 0.2:
+            return o.Not(self.cond(depth + 1, earlier, max_depth))
+        return (o.And if k < 0.6 else o.Or)([self.cond(depth + 1, earlier, max_depth) for _ in range(r.randint(2, 3))])
+
+
+def make_case(seed: int, n_segments: int = 30, max_depth: int = 3, evergreen: bool = False) -> Case:
+    """Case `seed`: its data, clock, zone and `n_segments` segments (`max_depth` 0: single conditions, which
+    keeps Spark's plans small). `evergreen`: no --now; the data's edges are placed around the real clock,
+    so the SQL's own `today`/`now` (in the schema's zone, whatever the session's) is what is tested."""
+    rng = random.Random(seed)
+    tz = rng.choice(ZONES)
+    now = rng.choice(NOWS)
+    if evergreen:
+        now = datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
+    gen = Gen(rng, now, evergreen)
+    world = gen.world()
+    world.segments["big_orgs"] = o.Segment("big_orgs", "orgs", o.Cmp(o.Prop("size", "integer"), ">", o.Lit(50)))
+    slugs = []
+    for i in range(n_segments):
+        gen.lets = []
+        if rng.random() < 0.2:  # segment-local calculated fields, the second built on the first
+            first = o.LetRef("ratio", o.Arith("/", o.Agg("sum", "deals", "amount", None), o.Prop("visits", "integer")))
+            gen.lets = [first, o.LetRef("bumped", o.Func("coalesce", [o.Arith("+", first, o.Lit(1)), o.Lit(0)]))]
+        cond = gen.cond(0, slugs[-5:], max_depth)
+        seg = o.Segment(f"s{i}", "contacts", cond, list(gen.lets))
+        world.segments[seg.slug] = seg
+        slugs.append(seg.slug)
+    return Case(seed, tz, now, None if evergreen else _now_arg(rng, now, tz), world, slugs)
+
+
+def case_from(segments: dict, *, contacts=(), orgs=(), deals=(), events=(), now=datetime(2026, 3, 31, 12, 0),
+              tz: str = "UTC", now_arg: str | None = "") -> Case:
+    """A hand-written (minimised) case: rows as dicts (missing columns are NULL), segments as oracle
+    conditions on contacts. `now_arg` "" means the naive `now`; None means evergreen."""
+    ents = {name: o.Entity(name, "id", dict(PROPS[name])) for name in PROPS}
+    for name, rows in (("contacts", contacts), ("orgs", orgs), ("deals", deals), ("events", events)):
+        ents[name].rows = [dict(r) for r in rows]
+    world = o.World(ents, dict(RELS), now)
+    for slug, cond in segments.items():
+        world.segments[slug] = o.Segment(slug, "contacts", cond)
+    return Case(-1, tz, now, now.isoformat() if now_arg == "" else now_arg, world, list(segments))

@@ -1,0 +1,179 @@
+"""Adversarial differential suite: random segments over edge-case data, compiled by segql for every verified
+engine and compared with an independent oracle written from SPEC §2 alone (tests/adversarial/oracle.py).
+
+Sessions run far from UTC (Pacific/Kiritimati; MariaDB +13:00), `--now` is pinned on calendar edges and
+the schema's zone is often not UTC. CI runs a bounded slice; a long run on demand:
+
+    SEGQL_ADVERSARIAL_CASES=200 pytest tests/test_adversarial.py     # cases per engine (Spark: a fifth)
+    SEGQL_ADVERSARIAL_SEED=1000 ...                                  # first seed
+
+A failure prints the seed, engine, segment and the keys missing/extra; `make_case(seed)` rebuilds it.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+import pytest
+from adversarial import oracle as o
+from adversarial.generate import case_from, make_case
+from adversarial.run import check_case, far_session
+from conftest_engines import engine_url
+
+from segql.engines import connect
+
+DIALECTS = ("duckdb", "sqlite", "postgres", "mysql", "clickhouse", "spark")
+CASES = int(os.environ.get("SEGQL_ADVERSARIAL_CASES", "1"))
+FIRST = int(os.environ.get("SEGQL_ADVERSARIAL_SEED", "0"))
+
+
+# ---- the oracle against SPEC §2's own examples (it must be right before it judges) -----------------
+
+def _world(rows, now=datetime(2026, 3, 31, 12, 0)):
+    from adversarial.generate import PROPS, RELS
+
+    ents = {n: o.Entity(n, "id", dict(p)) for n, p in PROPS.items()}
+    ents["contacts"].rows = rows
+    return o.World(ents, dict(RELS), now)
+
+
+def _holds(cond, row, **kw):
+    w = _world([row], **kw)
+    return cond.holds(o.Ctx(w, "contacts", row))
+
+
+def test_oracle_negation_is_the_complement_on_missing_values():
+    ne = o.Cmp(o.Prop("city", "string"), "!=", o.Lit("US", "string"))
+    assert _holds(ne, {"id": 1, "city": None}) and not _holds(o.Not(ne), {"id": 1, "city": None})
+    assert not _holds(o.Cmp(o.Prop("city", "string"), "=", o.Lit("US", "string")), {"id": 1, "city": None})
+
+
+def test_oracle_months_clamp_and_dates_count_whole_days():
+    assert o.shift(date(2026, 3, 31), -1, "month") == date(2026, 2, 28)
+    assert o.shift(date(2028, 3, 31), -1, "month") == date(2028, 2, 29)
+    assert o.shift(date(2028, 2, 29), -1, "year") == date(2027, 2, 28)
+    last7 = o.InWindow(o.Prop("signup", "date"), ("last", 7, "day"))  # the 7 days ending today
+    assert _holds(last7, {"id": 1, "signup": date(2026, 3, 25)})
+    assert not _holds(last7, {"id": 1, "signup": date(2026, 3, 24)})
+    older = o.Ago(o.Prop("signup", "date"), ">", 30, "day")  # signup < today − 30
+    assert not _holds(older, {"id": 1, "signup": date(2026, 3, 1)})
+    assert _holds(older, {"id": 1, "signup": date(2026, 2, 28)})
+
+
+def test_oracle_timestamp_windows_include_their_edges():
+    now = datetime(2026, 3, 31, 12, 0)
+    seen = o.Prop("seen", "timestamp")
+    edge = {"id": 1, "seen": datetime(2026, 3, 24, 12, 0)}
+    assert _holds(o.InWindow(seen, ("last", 7, "day")), edge, now=now)
+    assert not _holds(o.Ago(seen, "<", 7, "day"), edge, now=now)  # less than 7 days ago: strictly after
+    assert _holds(o.AgoBetween(seen, 7, 3, "day"), edge, now=now)  # bounds in either order
+
+
+def test_oracle_strings_fold_simply_and_literally():
+    assert o.simple_lower("İ") == "i" and o.simple_lower("ΟΣ") == "οσ" and o.simple_lower("\u212a") == "k"
+    name = o.Prop("name", "string")
+    assert _holds(o.StrOp(name, "contains", "%"), {"id": 1, "name": "100%"})
+    assert not _holds(o.StrOp(name, "contains", "_"), {"id": 1, "name": "ab"})
+    assert not _holds(o.Cmp(name, "=", o.Lit("a", "string")), {"id": 1, "name": "a "})
+    assert not _holds(o.Matches(name, "a$"), {"id": 1, "name": "a\n"})
+    assert not _holds(o.Matches(name, "a.b"), {"id": 1, "name": "a\nb"})
+    assert not _holds(o.Matches(name, "k", icase=True), {"id": 1, "name": "\u212a"})  # the `i` flag is ASCII
+
+
+def test_oracle_numbers():
+    assert o.round_half_away(2.5) == 3 and o.round_half_away(-2.5) == -3 and o.round_half_away(0.25, 1) == 0.3
+    div = o.Arith("/", o.Prop("visits", "integer"), o.Lit(2))
+    assert div.value(o.Ctx(_world([]), "contacts", {"visits": 3})) == 1.5
+    assert o.Arith("/", o.Lit(1), o.Lit(0)).value(o.Ctx(_world([]), "contacts", {})) is None
+
+
+def test_oracle_to_many_follows_mongodb():
+    w = _world([{"id": 1}, {"id": 2}])
+    w.entities["deals"].rows = [{"id": 1, "contact_id": 1, "stage": "Won"}, {"id": 2, "contact_id": 1, "stage": None}]
+    stage = o.ToMany("deals", "stage", "string")
+    none, some = {"id": 2}, {"id": 1}
+    holds = lambda c, r: c.holds(o.Ctx(w, "contacts", r))
+    assert holds(o.IsNull(stage), none) and holds(o.IsNull(stage), some)  # no deals / one without a stage
+    assert not holds(o.Cmp(stage, "!=", o.Lit("Won", "string")), some)  # none may be Won
+    assert holds(o.Cmp(stage, "!=", o.Lit("Won", "string")), none)
+    assert holds(o.Quant("all", "deals", o.Cmp(o.Prop("stage", "string"), "=", o.Lit("x", "string"))), none)
+    assert o.Agg("sum", "deals", "amount", None).value(o.Ctx(w, "contacts", none)) == 0
+    assert o.Agg("avg", "deals", "amount", None).value(o.Ctx(w, "contacts", none)) is None
+
+
+# ---- the differential run ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def far_engine(request):
+    eng = connect(engine_url(request.param))
+    far_session(eng)
+    yield eng
+    eng.close()
+
+
+def test_engines_agree_with_the_oracle(far_engine):
+    """Every generated segment has the oracle's members on every verified engine, with --now pinned.
+    MariaDB's tables are in its default collation (utf8mb4_general_ci) for even seeds. Spark runs a
+    smaller sample (single conditions, one statement per case): its planning costs seconds per segment."""
+    spark = far_engine.dialect == "spark"
+    cases = max(1, CASES // 5) if spark else CASES
+    found = []
+    for seed in range(FIRST, FIRST + cases):
+        case = make_case(seed, n_segments=6, max_depth=0) if spark else make_case(seed)
+        found += check_case(far_engine, case, mysql_collation="utf8mb4_general_ci" if seed % 2 == 0 else None)
+    assert not found, f"{len(found)} disagreement(s):\n" + "\n".join(map(str, found[:20]))
+
+
+def test_evergreen_engines_agree_with_the_oracle(far_engine):
+    """No --now: the SQL reads the clock itself, in the schema's zone, not the session's (UTC+14). Rows sit
+    on window edges around the real clock; a record whose membership changes while the statement runs is
+    not judged. A refusal the dialect documents (E0501, MySQL named zones) is not a disagreement."""
+    if far_engine.dialect == "spark":
+        pytest.skip("Spark: the pinned sample only (planning costs seconds per segment)")
+    found = []
+    for seed in range(FIRST + 10_000, FIRST + 10_000 + max(1, CASES // 2)):
+        found += check_case(far_engine, make_case(seed, n_segments=20, evergreen=True))
+    assert not found, f"{len(found)} disagreement(s):\n" + "\n".join(map(str, found[:20]))
+
+
+# ---- minimised disagreements the random runs found (one per class of bug) ------------------------------
+
+_amount = o.ToMany("deals", "amount", "number")
+_score = o.Prop("score", "number")
+
+REPROS = {
+    # ClickHouse hashes floats for IN: -0.0 IN (0) was false (fixed: Ops.exact_number adds 0.0 to a number
+    # operand of `=`/`in` unless the other side is a non-zero literal)
+    "negative zero in a list": (lambda: case_from(
+        {"own": o.In(_score, [o.Lit(0), o.Lit(1.5)]), "related": o.In(_amount, [o.Lit(-0.0)]),
+         "three": o.In(o.Func("coalesce", [_score, o.Lit(0)]), [o.Lit(0.0), o.Lit(7), o.Lit(1)]),
+         "negated": o.In(_score, [o.Lit(-0.0), o.Lit(7), o.Lit(1), o.Lit(2)], negated=True)},
+        contacts=[{"id": 1, "score": -0.0}, {"id": 2, "score": 0.0}],
+        deals=[{"id": 1, "contact_id": 1, "amount": 0.0}, {"id": 2, "contact_id": 2, "amount": -0.0}]), {}),
+    # ClickHouse decorrelates `deals.amount = score` into a hash join on the two doubles: -0.0 missed 0.0
+    # (fixed: Ops.exact_number adds 0.0 to both sides there)
+    "negative zero against the record's own value": (lambda: case_from(
+        {"eq": o.Cmp(_amount, "=", _score), "ne": o.Cmp(_amount, "!=", _score)},
+        contacts=[{"id": 1, "score": 0.0}, {"id": 2, "score": -0.0}, {"id": 3, "score": 2.5}],
+        deals=[{"id": 1, "contact_id": 1, "amount": -0.0}, {"id": 2, "contact_id": 2, "amount": 0.0},
+               {"id": 3, "contact_id": 3, "amount": 2.5}]), {}),
+    # MariaDB's LOWER under utf8mb4_bin/_general_ci maps only Unicode 4.0's cases (737 of 1433 characters
+    # miss: ẞ, Deseret, Cherokee, Georgian …); fixed: segql lowercases under utf8mb4_uca1400_ai_ci (MariaDB
+    # ≥ 10.10), which maps all of them.
+    "simple lowercase beyond Unicode 4.0": (lambda: case_from(
+        {"eszett": o.StrOp(o.Prop("name", "string"), "contains", "ß"),
+         "deseret": o.StrOp(o.Prop("name", "string"), "ends with", "𐐀")},
+        contacts=[{"id": 1, "name": "ẞ"}, {"id": 2, "name": "𐐀"}, {"id": 3, "name": "x"}]),
+        {}),
+}
+
+
+@pytest.mark.parametrize("name", list(REPROS))
+def test_minimised_repro(far_engine, name, request):
+    build, known = REPROS[name]
+    if far_engine.dialect == "spark" and CASES == 1:
+        pytest.skip("Spark runs the repros in long runs only (SEGQL_ADVERSARIAL_CASES > 1): seconds per statement")
+    if far_engine.dialect in known:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=known[far_engine.dialect]))
+    found = check_case(far_engine, build())
+    assert not found, "\n".join(map(str, found))
