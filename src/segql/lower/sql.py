@@ -421,7 +421,7 @@ class Lowerer:
     # ---- values -----------------------------------------------------------------------------------
     def column(self, frame: _Frame, prop_name: str) -> exp.Expression:
         prop = frame.entity.properties[prop_name]
-        col = exp.column(quoted(prop.column), table=exp.Identifier(this=frame.alias))
+        col = exp.Column(this=quoted(prop.column), table=exp.Identifier(this=frame.alias), db=None, catalog=None)
         if prop.type == "timestamp":
             return self.ops.timestamp_column(col)
         if prop.type == "date":

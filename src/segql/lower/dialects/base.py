@@ -204,10 +204,18 @@ class Ops:
         if not _template_is_atomic(sql, self.name):
             tree = exp.Paren(this=tree)
         subs = {k: _lit(v) for k, v in args.items()}
+        placed = set()
 
         def sub(node):
             if isinstance(node, exp.Column) and not node.table and node.name.startswith("__"):
-                arg = subs[node.name[2:]].copy()
+                name = node.name[2:]
+                arg = subs[name]
+                # a fresh argument tree goes in as it is, once; copies only for a second use, or for a
+                # tree already placed elsewhere (copying every argument was a third of all lowering)
+                if name in placed or arg.parent is not None:
+                    arg = arg.copy()
+                else:
+                    placed.add(name)
                 # a plain call's argument list and CAST(… AS t) delimit an argument: no parentheses needed
                 return _unparen(arg) if isinstance(node.parent, (exp.Anonymous, exp.Cast)) else arg
             return node
