@@ -31,9 +31,12 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--dialects", help="comma-separated (default: duckdb,postgres,bigquery,snowflake,spark,tsql)")
     p.add_argument("--profile", help="write a cProfile of segql's side here and print the hot spots")
-    p = sub.add_parser("startup", help="2. CLI start-up vs python -c 'import sqlglot, lark'")
+    p.add_argument("--callgrind", action="store_true",
+                   help="also count instructions per compile under valgrind (load-independent; slow)")
+    p = sub.add_parser("startup", help="2. CLI start-up vs python -c 'import sqlglot, lark, yaml' + one dialect")
     p.add_argument("--reps", type=int, default=21)
     p.add_argument("--importtime", action="store_true", help="also print the slowest imports (-X importtime)")
+    p.add_argument("--callgrind", action="store_true", help="also count instructions under valgrind")
     p = sub.add_parser("quality", help="3. compiled SQL vs hand-written expert SQL (DuckDB; EXPLAIN on PostgreSQL)")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=5)

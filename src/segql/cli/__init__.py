@@ -95,5 +95,25 @@ def main(argv=None) -> int:
     return code
 
 
+# commands that hold nothing open when they return (no engine, store, server or temporary files): the
+# console script ends them with os._exit, skipping the interpreter's teardown of every imported module
+# (≈ 6 % of a `segql compile`)
+QUICK_EXIT = frozenset({"check", "fmt", "compile"})
+
+
+def entry() -> None:
+    """The console script (`segql`): `main`, then, for QUICK_EXIT commands, flush and `os._exit`."""
+    code = main()
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    if command in QUICK_EXIT:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed pipe: let the normal exit report it as usual
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

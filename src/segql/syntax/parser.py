@@ -13,21 +13,15 @@ import re
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path as _FsPath
-
-from lark import Lark, Token, Tree
-from lark.exceptions import (
-    GrammarError,
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-    VisitError,
-)
+from typing import TYPE_CHECKING
 
 from segql import limits
 from segql.clock import parse_iso
 from segql.errors import SegqlError, Span
 from segql.syntax import ast
+
+if TYPE_CHECKING:  # lark is imported only to build the tables or to take the exact path (start-up time)
+    from lark import Lark, Token, Tree
 
 _UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
 
@@ -43,6 +37,8 @@ def _grammar_text() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
+    from lark import Lark
+
     return Lark(
         _grammar_text(),
         parser="lalr",
@@ -477,7 +473,9 @@ def _word(terminal: str) -> str:
     return terminal.lstrip("_").lower().replace("_", " ")
 
 
-def _syntax_error(err: UnexpectedInput, text: str) -> SegqlError:
+def _syntax_error(err, text: str) -> SegqlError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     if isinstance(err, UnexpectedCharacters):
         ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
         span = Span(err.line, err.column, err.line, err.column + 1)
@@ -555,6 +553,9 @@ def _to_ast(tree: Tree):
     """The exact path (see `_FastParser` for the usual one): a nesting check and the `_ToAst` calls over
     lark's tree in one non-recursive walk: the nesting error for the first node found too deep
     (depth-first), then the post-order calls, wrapping errors in `VisitError` as lark's Transformer does."""
+    from lark import Token, Tree
+    from lark.exceptions import GrammarError, VisitError
+
     global _DISPATCH
     if _DISPATCH is None:
         _DISPATCH = _dispatch_table()
@@ -622,6 +623,119 @@ class _Tok:
 _LONG_NUMBER = re.compile(r"\d(?:[.,]?\d){" + str(limits.MAX_NUMBER_DIGITS) + "}")
 
 
+TABLES_FORMAT = 1  # bump when `_tables` changes what it stores
+
+
+def _tables(lark) -> dict:
+    """What `_FastParser` needs of lark's parser, as plain data (marshal-able): the LALR table (a shift as
+    the next state, a reduce as ~rule), per rule its shape, per state its lexer's regexes."""
+    from lark.parse_tree_builder import maybe_create_child_filter
+    from lark.parsers.lalr_analysis import Shift
+
+    frontend = lark.parser
+    table = frontend.parser.parser.parse_table
+    rule_index = {rule: i for i, rule in enumerate(lark.rules)}
+    rules = []
+    for rule in lark.rules:
+        name = rule.alias or rule.options.template_source or rule.origin.name
+        filt = maybe_create_child_filter(rule.expansion, rule.options.keep_all_tokens, False,
+                                         rule.options.empty_indices)
+        include, append_none = None, 0
+        if filt is not None:  # lark's ChildFilter* partials: (index, splice, Nones before)[, Nones after]
+            include = tuple((x[0], x[1], x[2] if len(x) > 2 else 0) for x in filt.args[0])
+            append_none = filt.args[1] if len(filt.args) > 1 else 0
+        rules.append((len(rule.expansion), rule.origin.name, include, append_none, name.startswith("_"),
+                      bool(rule.options.expand1 and not rule.alias), name))
+    states = {state: {sym: (arg if action is Shift else ~rule_index[arg]) for sym, (action, arg) in acts.items()}
+              for state, acts in table.states.items()}
+    lexers, lexer_of = [], {}
+    seen: dict = {}
+    for state, lexer in frontend.lexer.lexers.items():
+        if id(lexer) not in seen:
+            scanner = lexer.scanner
+            seen[id(lexer)] = len(lexers)
+            lexers.append((tuple((m.pattern, m.flags) for m in scanner._mres), tuple(sorted(lexer.callback)),
+                           tuple(sorted(lexer.ignore_types)), tuple(sorted(lexer.newline_types))))
+        lexer_of[state] = seen[id(lexer)]
+    import hashlib
+
+    return {"format": TABLES_FORMAT, "grammar": hashlib.sha256(_grammar_text().encode()).hexdigest(),
+            "lark": lark_version(), "states": states, "start": dict(table.start_states),
+            "end": dict(table.end_states), "rules": rules, "lexers": lexers, "lexer_of": lexer_of}
+
+
+def lark_version() -> str:
+    """lark's version without importing lark (≈ 15 ms of start-up): read from its __init__.py."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("lark")
+    try:
+        text = _FsPath(spec.origin).read_text("utf-8")
+        return re.search(r"__version__[^=]*=\s*['\"]([^'\"]+)", text).group(1)
+    except (AttributeError, OSError, TypeError):
+        import lark
+
+        return lark.__version__
+
+
+def _tables_key() -> str:
+    import hashlib
+
+    grammar = _grammar_text()
+    return hashlib.sha256(f"{TABLES_FORMAT}\0{lark_version()}\0{grammar}".encode()).hexdigest()[:20]
+
+
+def _package_dir() -> _FsPath:
+    return _FsPath(__file__).resolve().parent.parent / "grammar"
+
+
+def _user_cache_dir() -> _FsPath:
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return _FsPath(base) / "segql"
+
+
+def tables_name() -> str:
+    return f"tables-{_tables_key()}.marshal"
+
+
+def write_tables(directory: _FsPath) -> _FsPath:
+    """Build the tables from lark and write them (atomically) into `directory`."""
+    import marshal
+    import os
+
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / tables_name()
+    tmp = directory / f"{target.name}.{os.getpid()}.tmp"
+    tmp.write_bytes(marshal.dumps(_tables(_parser())))
+    tmp.replace(target)
+    return target
+
+
+def load_tables() -> dict:
+    """The fast parser's tables, from the file keyed by the grammar's hash, lark's version and the
+    format: shipped in the package (`python -m segql.syntax.parser` writes it, at build time), else in
+    the user's cache directory, else built from lark (≈ 50 ms) and written there. A changed grammar
+    has another key, so a stale file is never read; an unreadable or foreign file is rebuilt."""
+    import marshal
+
+    name = tables_name()
+    for d in (_package_dir(), _user_cache_dir()):
+        try:
+            data = marshal.loads((d / name).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            continue
+        if isinstance(data, dict) and data.get("format") == TABLES_FORMAT:
+            return data
+    data = _tables(_parser())
+    try:
+        write_tables(_user_cache_dir())
+    except OSError:  # a read-only home: build them in every process, still correct
+        pass
+    return data
+
+
 class _FastParser:
     """lark's LALR tables and contextual lexer, driven by one loop that builds `ast` nodes as it reduces.
 
@@ -631,50 +745,35 @@ class _FastParser:
     (first and last child, filtered keywords included), the height to enforce MAX_NESTING — and calls the
     same `_ToAst` function. Anything unusual (a lexing or syntax error, an exception in a rule, a number
     or a nesting near a limit) raises `_Fallback`, and the exact path parses again, so every diagnostic is
-    the one it always was."""
+    the one it always was. The tables come from `load_tables`, so a process that meets no error never
+    imports lark's parser or builds it."""
 
-    def __init__(self, lark: Lark):
-        from lark.parse_tree_builder import maybe_create_child_filter
-        from lark.parsers.lalr_analysis import Shift
-
-        frontend = lark.parser
-        table = frontend.parser.parser.parse_table
-        self.states = table.states
-        self.start_states, self.end_states = table.start_states, table.end_states
-        self.shift = Shift
-        self.lexers = frontend.lexer.lexers  # state -> BasicLexer (shared by states accepting alike)
-        self.scanners: dict = {}  # id(BasicLexer) -> (compiled regexes, callbacks, ignored, newline types)
+    def __init__(self, tables: dict):
         dispatch = _dispatch_table()
-        self.rules = {}
-        for rule in lark.rules:
-            name = rule.alias or rule.options.template_source or rule.origin.name
-            filt = maybe_create_child_filter(rule.expansion, rule.options.keep_all_tokens, False,
-                                             rule.options.empty_indices)
-            include = append_none = None
-            if filt is not None:  # lark's ChildFilter* partials: (index, splice, Nones before)[, Nones after]
-                include = tuple((x[0], x[1], x[2] if len(x) > 2 else 0) for x in filt.args[0])
-                append_none = filt.args[1] if len(filt.args) > 1 else 0
-            inline = name.startswith("_")
-            expand1 = bool(rule.options.expand1 and not rule.alias)
+        self.states, self.start_states, self.end_states = tables["states"], tables["start"], tables["end"]
+        self.rules = []
+        for size, origin, include, append_none, inline, expand1, name in tables["rules"]:
             entry = dispatch.get(name)
             if entry is None and not inline and not expand1:
                 entry = (None, False)  # would stay a Tree: the exact path handles it
-            self.rules[rule] = (len(rule.expansion), rule.origin.name, include, append_none, inline, expand1,
-                                entry)
+            self.rules.append((size, origin, include, append_none, inline, expand1, entry))
+        self.lexer_specs, self.lexer_of = tables["lexers"], tables["lexer_of"]
+        self.compiled: dict = {}  # lexer index -> (regexes, callbacks, ignored, newline types), on first use
 
     def _scanner(self, state):
-        lexer = self.lexers[state]
-        found = self.scanners.get(id(lexer))
+        i = self.lexer_of[state]
+        found = self.compiled.get(i)
         if found is None:
-            scanner = lexer.scanner
-            found = (tuple(scanner._mres), lexer.callback, lexer.ignore_types, lexer.newline_types)
-            self.scanners[id(lexer)] = found
+            patterns, callbacks, ignored, newline = self.lexer_specs[i]
+            found = (tuple(re.compile(p, f) for p, f in patterns), frozenset(callbacks), frozenset(ignored),
+                     frozenset(newline))
+            self.compiled[i] = found
         return found
 
     def parse(self, text: str, start: str):
         if _LONG_NUMBER.search(text):
             raise _Fallback
-        states, rules, shift = self.states, self.rules, self.shift
+        states, rules = self.states, self.rules
         limit = limits.MAX_NESTING
         transformer = _ToAst()
         state_stack = [self.start_states[start]]
@@ -717,18 +816,17 @@ class _FastParser:
             type_ = "$END" if is_end else tok.type
             # ---- shift, or reduce as often as needed (lark's ParserState.feed_token)
             while True:
-                state = state_stack[-1]
                 try:
-                    action, arg = states[state][type_]
+                    arg = states[state_stack[-1]][type_]
                 except KeyError:
                     raise _Fallback from None
-                if action is shift:
+                if arg >= 0:  # shift
                     if is_end:
                         raise _Fallback
                     state_stack.append(arg)
                     values.append(tok)
                     break
-                size, origin, include, append_none, inline, expand1, entry = rules[arg]
+                size, origin, include, append_none, inline, expand1, entry = rules[~arg]
                 if size:
                     raw = values[-size:]
                     del state_stack[-size:]
@@ -792,7 +890,7 @@ class _FastParser:
                         except Exception:  # noqa: BLE001 - the exact path reports it
                             raise _Fallback from None
                         node = (res, sl, sc_, el, ec, height)
-                _action, new_state = states[state_stack[-1]][origin]
+                new_state = states[state_stack[-1]][origin]
                 state_stack.append(new_state)
                 values.append(node)
                 if is_end and new_state == end_state:
@@ -842,11 +940,13 @@ def _parse(text: str, start: str):
     _check_size(text)
     with _no_gc():
         if _FAST is None:
-            _FAST = _FastParser(_parser())
+            _FAST = _FastParser(load_tables())
         try:
             return _FAST.parse(text, start)
         except _Fallback:
             pass
+        from lark.exceptions import UnexpectedInput, VisitError
+
         try:
             tree = _parser().parse(text, start=start)
         except UnexpectedInput as err:
@@ -890,3 +990,7 @@ def looks_like_definitions(text: str) -> bool:
         word = stripped.split(None, 1)[0].lower()
         return word in ("segment", "list")
     return True
+
+
+if __name__ == "__main__":  # build step: ship the parser tables in the package
+    print(write_tables(_package_dir()))
