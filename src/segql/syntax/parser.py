@@ -623,7 +623,7 @@ class _Tok:
 _LONG_NUMBER = re.compile(r"\d(?:[.,]?\d){" + str(limits.MAX_NUMBER_DIGITS) + "}")
 
 
-TABLES_FORMAT = 1  # bump when `_tables` changes what it stores
+TABLES_FORMAT = 2  # bump when `_tables` changes what it stores
 
 
 def _tables(lark) -> dict:
@@ -650,18 +650,26 @@ def _tables(lark) -> dict:
               for state, acts in table.states.items()}
     lexers, lexer_of = [], {}
     seen: dict = {}
+    plain = True  # no lexer rewrites a token's type (lark's UnlessCallback): the root shortcut is exact
     for state, lexer in frontend.lexer.lexers.items():
         if id(lexer) not in seen:
             scanner = lexer.scanner
             seen[id(lexer)] = len(lexers)
             lexers.append((tuple((m.pattern, m.flags) for m in scanner._mres), tuple(sorted(lexer.callback)),
-                           tuple(sorted(lexer.ignore_types)), tuple(sorted(lexer.newline_types))))
+                           tuple(sorted(lexer.ignore_types)), tuple(sorted(lexer.newline_types)),
+                           tuple(sorted(scanner.allowed_types))))
+            plain = plain and not lexer.callback
         lexer_of[state] = seen[id(lexer)]
+    root = frontend.lexer.root_lexer
+    root_scanner = root.scanner
+    plain = plain and not root.callback
+    root_spec = (tuple((m.pattern, m.flags) for m in root_scanner._mres), tuple(sorted(root.ignore_types)),
+                 tuple(sorted(root.newline_types))) if plain else None
     import hashlib
 
     return {"format": TABLES_FORMAT, "grammar": hashlib.sha256(_grammar_text().encode()).hexdigest(),
             "lark": lark_version(), "states": states, "start": dict(table.start_states),
-            "end": dict(table.end_states), "rules": rules, "lexers": lexers, "lexer_of": lexer_of}
+            "end": dict(table.end_states), "rules": rules, "lexers": lexers, "lexer_of": lexer_of, "root": root_spec}
 
 
 def lark_version() -> str:
@@ -758,16 +766,35 @@ class _FastParser:
                 entry = (None, False)  # would stay a Tree: the exact path handles it
             self.rules.append((size, origin, include, append_none, inline, expand1, entry))
         self.lexer_specs, self.lexer_of = tables["lexers"], tables["lexer_of"]
-        self.compiled: dict = {}  # lexer index -> (regexes, callbacks, ignored, newline types), on first use
+        # One regex of every terminal (lark's root lexer) serves every state: its first match is the state
+        # lexer's whenever the state accepts that terminal (same order, a subset of the alternatives);
+        # otherwise the state's own regex decides. Compiling a regex per state visited cost more than a
+        # whole compile. The state regexes are compiled on first need.
+        root = tables.get("root")
+        self.root = None
+        if root is not None:
+            patterns, ignored, newline = root
+            if len(patterns) == 1:
+                self.root = re.compile(*patterns[0]).match
+                self.ignored, self.newline = frozenset(ignored), frozenset(newline)
+        self.allowed: dict = {}  # lexer index -> terminal names it accepts
+        self.compiled: dict = {}  # lexer index -> (regexes, callbacks, ignored, newline types)
 
-    def _scanner(self, state):
+    def _state_lexer(self, state):
         i = self.lexer_of[state]
         found = self.compiled.get(i)
         if found is None:
-            patterns, callbacks, ignored, newline = self.lexer_specs[i]
+            patterns, callbacks, ignored, newline, _allowed = self.lexer_specs[i]
             found = (tuple(re.compile(p, f) for p, f in patterns), frozenset(callbacks), frozenset(ignored),
                      frozenset(newline))
             self.compiled[i] = found
+        return found
+
+    def _allowed(self, state):
+        i = self.lexer_of[state]
+        found = self.allowed.get(i)
+        if found is None:
+            found = self.allowed[i] = frozenset(self.lexer_specs[i][4])
         return found
 
     def parse(self, text: str, start: str):
@@ -779,26 +806,31 @@ class _FastParser:
         state_stack = [self.start_states[start]]
         end_state = self.end_states[start]
         values: list = []
-        scanners = {}
+        allowed_of: dict = {}
+        root = self.root
         pos, line, line_start, end = 0, 1, 0, len(text)
         tok = None
         while True:
             # ---- next token (lark's ContextualLexer + BasicLexer.next_token, without Token objects)
             state = state_stack[-1]
-            sc = scanners.get(state)
-            if sc is None:
-                sc = scanners[state] = self._scanner(state)
-            mres, callbacks, ignored, newline_types = sc
+            allowed = allowed_of.get(state)
+            if allowed is None:
+                allowed = allowed_of[state] = self._allowed(state) if root is not None else frozenset()
             while pos < end:
-                for mre in mres:
-                    m = mre.match(text, pos)
-                    if m:
-                        break
+                m = root(text, pos) if root is not None else None
+                if m is not None and m.lastgroup in allowed:
+                    ignored, newline_types = self.ignored, self.newline
                 else:
-                    raise _Fallback
+                    mres, callbacks, ignored, newline_types = self._state_lexer(state)
+                    for mre in mres:
+                        m = mre.match(text, pos)
+                        if m:
+                            break
+                    else:
+                        raise _Fallback
+                    if m.lastgroup in callbacks:
+                        raise _Fallback  # lark's UnlessCallback & co: not used by this grammar
                 value, type_ = m.group(0), m.lastgroup
-                if type_ in callbacks:
-                    raise _Fallback  # lark's UnlessCallback & co: not used by this grammar
                 col = pos - line_start + 1
                 sline = line
                 if type_ in newline_types:
