@@ -623,7 +623,7 @@ class _Tok:
 _LONG_NUMBER = re.compile(r"\d(?:[.,]?\d){" + str(limits.MAX_NUMBER_DIGITS) + "}")
 
 
-TABLES_FORMAT = 2  # bump when `_tables` changes what it stores
+TABLES_FORMAT = 3  # bump when `_tables` changes what it stores
 
 
 def _tables(lark) -> dict:
@@ -665,11 +665,23 @@ def _tables(lark) -> dict:
     plain = plain and not root.callback
     root_spec = (tuple((m.pattern, m.flags) for m in root_scanner._mres), tuple(sorted(root.ignore_types)),
                  tuple(sorted(root.newline_types))) if plain else None
+    # terminals whose match depends on what follows (`within` before a number): words they could start
+    # are never memoised by the fast lexer
+    lookahead = tuple((t.name, t.pattern.to_regexp(), root.g_regex_flags) for t in root.terminals
+                      if "(?=" in t.pattern.to_regexp() or "(?!" in t.pattern.to_regexp())
+    # whitespace is lexed directly when exactly one terminal can start with it (checked on samples)
+    ws = [t for t in root.terminals if t.name in root.ignore_types and re.fullmatch(t.pattern.to_regexp(), " \t\n")]
+    others = [t for t in root.terminals if t not in ws]
+    ws_spec = None
+    if len(ws) == 1 and not any(re.match(t.pattern.to_regexp(), c + rest, root.g_regex_flags)
+                                for t in others for c in " \t\n\r\f" for rest in ("", "a", "1", "(", " ")):
+        ws_spec = (ws[0].name, ws[0].pattern.to_regexp(), root.g_regex_flags)
     import hashlib
 
     return {"format": TABLES_FORMAT, "grammar": hashlib.sha256(_grammar_text().encode()).hexdigest(),
             "lark": lark_version(), "states": states, "start": dict(table.start_states),
-            "end": dict(table.end_states), "rules": rules, "lexers": lexers, "lexer_of": lexer_of, "root": root_spec}
+            "end": dict(table.end_states), "rules": rules, "lexers": lexers, "lexer_of": lexer_of, "root": root_spec,
+            "lookahead": lookahead, "ws": ws_spec}
 
 
 def lark_version() -> str:
@@ -764,7 +776,10 @@ class _FastParser:
             entry = dispatch.get(name)
             if entry is None and not inline and not expand1:
                 entry = (None, False)  # would stay a Tree: the exact path handles it
-            self.rules.append((size, origin, include, append_none, inline, expand1, entry))
+            # `?rule: other` with one child: the node is the child, span and height included (lark's
+            # ExpandSingleChild + PropagatePositions give the same): only the state changes
+            unit = expand1 and size == 1 and not append_none and include in (None, ((0, False, 0),))
+            self.rules.append((size, origin, include, append_none, inline, expand1, entry, unit))
         self.lexer_specs, self.lexer_of = tables["lexers"], tables["lexer_of"]
         # One regex of every terminal (lark's root lexer) serves every state: its first match is the state
         # lexer's whenever the state accepts that terminal (same order, a subset of the alternatives);
@@ -777,6 +792,13 @@ class _FastParser:
             if len(patterns) == 1:
                 self.root = re.compile(*patterns[0]).match
                 self.ignored, self.newline = frozenset(ignored), frozenset(newline)
+        # words: what the root regex makes of a word depends on the word alone (keywords end in \b, NAME
+        # takes the whole word), except where a terminal looks ahead; memoised per word
+        self.word = re.compile(r"[^\W\d]\w*").match
+        self.lookahead = tuple((name, re.compile(p, f).match) for name, p, f in tables.get("lookahead", ()))
+        self.words: dict = {}
+        ws = tables.get("ws")
+        self.ws = (ws[0], re.compile(ws[1], ws[2]).match) if ws and self.root is not None else None
         self.allowed: dict = {}  # lexer index -> terminal names it accepts
         self.compiled: dict = {}  # lexer index -> (regexes, callbacks, ignored, newline types)
 
@@ -789,6 +811,10 @@ class _FastParser:
                      frozenset(newline))
             self.compiled[i] = found
         return found
+
+    def _looks_ahead(self, word: str) -> bool:
+        """Whether a terminal that looks ahead could match at this word (then it is never memoised)."""
+        return any(m(word + rest) for _, m in self.lookahead for rest in ("", " 1", " x", "1", "("))
 
     def _allowed(self, state):
         i = self.lexer_of[state]
@@ -807,7 +833,8 @@ class _FastParser:
         end_state = self.end_states[start]
         values: list = []
         allowed_of: dict = {}
-        root = self.root
+        root, word, words = self.root, self.word, self.words
+        ws_name, ws = self.ws if self.ws is not None else (None, None)
         pos, line, line_start, end = 0, 1, 0, len(text)
         tok = None
         while True:
@@ -817,8 +844,27 @@ class _FastParser:
             if allowed is None:
                 allowed = allowed_of[state] = self._allowed(state) if root is not None else frozenset()
             while pos < end:
-                m = root(text, pos) if root is not None else None
-                if m is not None and m.lastgroup in allowed:
+                value = type_ = None
+                if root is not None:
+                    c = text[pos]
+                    if ws is not None and c in " \t\n\r\f":
+                        type_ = ws_name
+                        value = ws(text, pos).group(0)
+                    else:
+                        wm = word(text, pos)
+                        if wm is not None:
+                            value = wm.group(0)
+                            type_ = words.get(value)
+                        if type_ is None:
+                            m = root(text, pos)
+                            if m is not None:
+                                if wm is not None and len(words) < 4096 and m.group(0) == value \
+                                        and not self._looks_ahead(value):
+                                    words[value] = m.lastgroup
+                                value, type_ = m.group(0), m.lastgroup
+                            else:
+                                value = None
+                if value is not None and type_ in allowed:
                     ignored, newline_types = self.ignored, self.newline
                 else:
                     mres, callbacks, ignored, newline_types = self._state_lexer(state)
@@ -830,7 +876,7 @@ class _FastParser:
                         raise _Fallback
                     if m.lastgroup in callbacks:
                         raise _Fallback  # lark's UnlessCallback & co: not used by this grammar
-                value, type_ = m.group(0), m.lastgroup
+                    value, type_ = m.group(0), m.lastgroup
                 col = pos - line_start + 1
                 sline = line
                 if type_ in newline_types:
@@ -858,7 +904,16 @@ class _FastParser:
                     state_stack.append(arg)
                     values.append(tok)
                     break
-                size, origin, include, append_none, inline, expand1, entry = rules[~arg]
+                size, origin, include, append_none, inline, expand1, entry, unit = rules[~arg]
+                if unit:
+                    if type(values[-1]) is _Tok:
+                        raise _Fallback
+                    state_stack.pop()
+                    new_state = states[state_stack[-1]][origin]
+                    state_stack.append(new_state)
+                    if is_end and new_state == end_state:
+                        return values[-1][0]
+                    continue
                 if size:
                     raw = values[-size:]
                     del state_stack[-size:]
