@@ -51,6 +51,7 @@ def main(argv=None) -> int:
     p.add_argument("--no-postgres", action="store_true")
     p = sub.add_parser("growth", help="5. compile time vs conditions, query time vs contacts")
     p.add_argument("--max-scale", type=float, default=10.0, help="largest data scale (10 = 10M contacts)")
+    p.add_argument("--compile-only", action="store_true", help="only the compile half (keeps the query figures)")
     p.add_argument("--reps", type=int, default=5)
     p = sub.add_parser("service", help="6. `segql serve` under N concurrent clients: p50/p99, errors")
     p.add_argument("--clients", type=int, default=50)

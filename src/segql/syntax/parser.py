@@ -11,7 +11,6 @@ import functools
 import gc
 import re
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path as _FsPath
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,11 @@ _UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
 
 def _grammar_text() -> str:
     """The grammar ships inside the wheel (segql/grammar/); in a source checkout it is at grammar/."""
+    beside = _FsPath(__file__).resolve().parent.parent / "grammar" / "segql.lark"
+    if beside.is_file():  # an installed package or a checkout: no importlib.resources (start-up time)
+        return beside.read_text("utf-8")
+    from importlib import resources
+
     try:
         return resources.files("segql").joinpath("grammar/segql.lark").read_text("utf-8")
     except (FileNotFoundError, OSError):
