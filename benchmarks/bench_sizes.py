@@ -98,20 +98,23 @@ def cpu_times(funcs: dict, reps: int, inner: int) -> dict[str, list[float]]:
     return out
 
 
-def callgrind_instructions(name: str, n: int, reps: int) -> float:
-    """Instructions per call of contender `name` at size n: callgrind totals with `reps` calls minus 0."""
-    totals = []
-    for r in (0, reps):
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "cg.out")
-            code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import bench_sizes; "
-                    f"f = bench_sizes.contenders({n})[{name!r}]\nfor _ in range({r}): f()")
-            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c",
-                            code], check=True, capture_output=True)
-            with open(out, encoding="utf-8") as f:
-                text = f.read()
-            totals.append(int(re.search(r"^(?:summary|totals): (\d+)", text, re.MULTILINE).group(1)))
-    return (totals[1] - totals[0]) / reps
+def callgrind_total(n: int, name: str | None = None, reps: int = 0) -> int:
+    """Instructions of a process that builds the contenders for size n and calls `name` `reps` times."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cg.out")
+        code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import bench_sizes; "
+                f"f = bench_sizes.contenders({n}).get({name!r})\nfor _ in range({reps}): f()")
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-c", code],
+                       check=True, capture_output=True)
+        with open(out, encoding="utf-8") as f:
+            return int(re.search(r"^(?:summary|totals): (\d+)", f.read(), re.MULTILINE).group(1))
+
+
+def callgrind_instructions(n: int, names, reps: int) -> dict:
+    """Instructions per call of each contender at size n: a run with `reps` calls minus one run with none
+    (the same set-up for every contender: `contenders(n)` builds them all)."""
+    base = callgrind_total(n)
+    return {name: (callgrind_total(n, name, reps) - base) / reps for name in names}
 
 
 def run(reps: int = 15, callgrind: bool = False) -> dict:
@@ -126,8 +129,8 @@ def run(reps: int = 15, callgrind: bool = False) -> dict:
         for base in ("sqlglot", "prql"):
             row[f"ratio_{base}"] = statistics.median(a / b for a, b in zip(times["segql"], times[base]))
         if callgrind:
-            cg_reps = max(3, 60 // n)
-            ins = {k: callgrind_instructions(k, n, cg_reps) for k in funcs}
+            cg_reps = max(4, 40 // n)
+            ins = callgrind_instructions(n, list(funcs), cg_reps)
             row["instructions"] = ins
             for base in ("sqlglot", "prql"):
                 row[f"cg_ratio_{base}"] = ins["segql"] / ins[base]

@@ -126,6 +126,9 @@ def entry() -> None:
             sys.stderr.flush()
         except (OSError, ValueError):  # a closed pipe: let the normal exit report it as usual
             sys.exit(code)
+        from segql import codecache
+
+        codecache.save()  # what atexit would have done
         os._exit(code)
     sys.exit(code)
 

@@ -65,6 +65,8 @@ class _Query:
 
 @dataclass
 class _Frame:
+    """One table alias the lowering is inside of."""
+
     alias: str
     entity: Entity
     query: _Query

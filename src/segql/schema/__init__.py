@@ -19,6 +19,8 @@ TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
 
 @dataclass(frozen=True)
 class Property:
+    """A column of an entity, with its segql type."""
+
     name: str
     type: str
     column: str
@@ -26,6 +28,8 @@ class Property:
 
 @dataclass(frozen=True)
 class Relationship:
+    """A link from one entity to another (to-one or to-many)."""
+
     name: str
     target: str  # entity name
     kind: str  # one | many
@@ -35,6 +39,8 @@ class Relationship:
 
 @dataclass
 class Entity:
+    """A table whose records segments select."""
+
     name: str
     table: str
     key: str
@@ -66,6 +72,8 @@ class Entity:
 
 @dataclass(frozen=True)
 class ListsTable:
+    """Where static lists keep their members."""
+
     table: str
     list_column: str
     member_column: str
@@ -74,6 +82,8 @@ class ListsTable:
 
 @dataclass
 class Schema:
+    """The checked schema: entities, relationships, zone, lists table."""
+
     entities: dict[str, Entity]
     timezone: str = "UTC"
     lists: ListsTable | None = None

@@ -74,9 +74,9 @@ def _meta_span(meta) -> Span:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
 # what the lexer will make a token of, near enough to bound the parser's work (strings, names, symbols)
-_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`|#[^\n]*|[\w.$]+|\S')
+_TOKEN = r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`|#[^\n]*|[\w.$]+|\S'
 
 
 def unescape(raw: str, span: Span) -> str:
@@ -108,7 +108,7 @@ def unescape(raw: str, span: Span) -> str:
     text = "".join(out)
     if "\x00" in text:
         raise SegqlError("E0104", "strings may not contain U+0000", span)
-    if _SURROGATE.search(text):  # `\uD83D\uDE00` is one character, as in JSON; a lone half is none
+    if not text.isascii() and re.search(_SURROGATE, text):  # `\uD83D\uDE00` is one character, as in JSON; a lone half is none
         try:
             text = text.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
@@ -624,7 +624,7 @@ class _Tok:
 
 # a run of more than MAX_NUMBER_DIGITS digits (commas and dots between them allowed): only then can a
 # number token be too long, and the exact path decides
-_LONG_NUMBER = re.compile(r"\d(?:[.,]?\d){" + str(limits.MAX_NUMBER_DIGITS) + "}")
+_LONG_NUMBER = r"\d(?:[.,]?\d){" + str(limits.MAX_NUMBER_DIGITS) + "}"  # compiled on first long text
 
 
 TABLES_FORMAT = 3  # bump when `_tables` changes what it stores
@@ -694,9 +694,11 @@ def lark_version() -> str:
 
     spec = importlib.util.find_spec("lark")
     try:
-        text = _FsPath(spec.origin).read_text("utf-8")
-        return re.search(r"__version__[^=]*=\s*['\"]([^'\"]+)", text).group(1)
-    except (AttributeError, OSError, TypeError):
+        for line in _FsPath(spec.origin).read_text("utf-8").splitlines():
+            if line.startswith("__version__"):
+                return line.partition("=")[2].split("#")[0].strip().strip("'\"")
+        raise ValueError("no __version__")
+    except (AttributeError, OSError, TypeError, ValueError):
         import lark
 
         return lark.__version__
@@ -828,7 +830,7 @@ class _FastParser:
         return found
 
     def parse(self, text: str, start: str):
-        if _LONG_NUMBER.search(text):
+        if len(text) > limits.MAX_NUMBER_DIGITS and re.search(_LONG_NUMBER, text):
             raise _Fallback
         states, rules = self.states, self.rules
         limit = limits.MAX_NESTING
@@ -999,13 +1001,13 @@ def _check_size(text: str) -> None:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SegqlError("E0101", "the input contains a NUL character (U+0000)", Span(line, 1, line, 2))
     if len(text) > limits.MAX_TOKENS:  # cheap: fewer characters than tokens is fewer tokens
-        tokens = sum(1 for _ in _TOKEN.finditer(text))
+        tokens = sum(1 for _ in re.finditer(_TOKEN, text))
         if tokens > limits.MAX_TOKENS:
             raise SegqlError("E0111", f"input of {tokens:,} words and symbols is over the limit of "
                              f"{limits.MAX_TOKENS:,}", Span(1, 1, 1, 2),
                              ["split it into several segments and combine them with `in segment`",
                               "or keep long value lists in a static list (`in list ...`)"])
-    bad = _SURROGATE.search(text)  # from undecodable bytes in argv (`-e`), or API callers
+    bad = None if text.isascii() else re.search(_SURROGATE, text)  # from undecodable bytes in argv (`-e`), or API callers
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise SegqlError("E0101", "the input contains a lone surrogate (not valid Unicode text)",
