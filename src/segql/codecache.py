@@ -19,7 +19,7 @@ _new = 0
 
 def _path() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "segql", f"dataclass-code-{sys.implementation.cache_tag}.marshal")
+    return os.path.join(base, "segql", f"dataclass-code-{sys.implementation.cache_tag}-2.marshal")
 
 
 def _load() -> dict:
@@ -39,11 +39,16 @@ def _load() -> dict:
 def _exec(source, globals=None, locals=None, /):
     global _new
     if type(source) is str:
+        import marshal
+
         cache = _load()
-        code = cache.get(source)
-        if code is None:
-            code = cache[source] = compile(source, "<string>", "exec")
+        blob = cache.get(source)  # each code object stays marshalled until a class needs it
+        if blob is None:
+            code = compile(source, "<string>", "exec")
+            cache[source] = marshal.dumps(code)
             _new += 1
+        else:
+            code = marshal.loads(blob)
         source = code
     return builtins.exec(source, globals, locals)  # noqa: S102 - dataclasses' own source, compiled once
 

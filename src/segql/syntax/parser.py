@@ -806,6 +806,7 @@ class _FastParser:
         ws = tables.get("ws")
         self.ws = (ws[0], re.compile(ws[1], ws[2]).match) if ws and self.root is not None else None
         self.allowed: dict = {}  # lexer index -> terminal names it accepts
+        self.chains: dict = {}  # (state beneath, top state, lookahead) -> top state after unit reductions
         self.compiled: dict = {}  # lexer index -> (regexes, callbacks, ignored, newline types)
 
     def _state_lexer(self, state):
@@ -817,6 +818,17 @@ class _FastParser:
                      frozenset(newline))
             self.compiled[i] = found
         return found
+
+    def _unit_run(self, below, top, type_):
+        """The top state after every unit reduction `type_` triggers in a row on top of `below`."""
+        states, rules = self.states, self.rules
+        while True:
+            arg = states[top].get(type_)
+            if arg is None or arg >= 0 or not rules[~arg][7]:
+                return top
+            top = states[below][rules[~arg][1]]
+            if type_ == "$END" and top in self.end_states.values():
+                return top
 
     def _looks_ahead(self, word: str) -> bool:
         """Whether a terminal that looks ahead could match at this word (then it is never memoised)."""
@@ -839,6 +851,7 @@ class _FastParser:
         end_state = self.end_states[start]
         values: list = []
         allowed_of: dict = {}
+        chains = self.chains
         root, word, words = self.root, self.word, self.words
         ws_name, ws = self.ws if self.ws is not None else (None, None)
         pos, line, line_start, end = 0, 1, 0, len(text)
@@ -912,11 +925,16 @@ class _FastParser:
                     break
                 size, origin, include, append_none, inline, expand1, entry, unit = rules[~arg]
                 if unit:
+                    # a run of unit reductions replaces the top state only, each goto taken from the
+                    # state beneath, which they do not touch: the run's end is memoised per
+                    # (state beneath, top state, lookahead)
                     if type(values[-1]) is _Tok:
                         raise _Fallback
-                    state_stack.pop()
-                    new_state = states[state_stack[-1]][origin]
-                    state_stack.append(new_state)
+                    key = (state_stack[-2], state_stack[-1], type_)
+                    new_state = chains.get(key)
+                    if new_state is None:
+                        new_state = chains[key] = self._unit_run(*key)
+                    state_stack[-1] = new_state
                     if is_end and new_state == end_state:
                         return values[-1][0]
                     continue
