@@ -259,9 +259,10 @@ def test_fast_parser_builds_the_exact_paths_trees():
 
     texts = [(p.read_text("utf-8"), "start") for p in SEGMENT_FILES]
     texts += [(t, "expr_only") for t in SEED_002_CONDITIONS]
-    texts.append(('in segment a and not (x > 1) and "a\\"b" starts with y and y matches "z" '
-                  'ignoring case and performed "a" then "b" within 3 days at least 2 times in last 5 days\n'
-                  '# comment\n and `quoted name` between -1 and $1,000.5', "expr_only"))
+    mixed = ('in segment a and not (x > 1) and "a\\"b" starts with y and y matches "z" '
+             'ignoring case and performed "a" then "b" within 3 days at least 2 times in last 5 days\n'
+             '# comment\n and `quoted name` between -1 and $1,000.5')
+    texts.append((mixed, "expr_only"))
     rng = random.Random(7)
     compared = 0
     for text, start in list(texts):
