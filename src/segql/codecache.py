@@ -3,7 +3,7 @@
 `@dataclass` writes the source of `__init__`, `__repr__`, `__eq__`, `__hash__`, `__setattr__`… for each
 class and `exec`s it; compiling those ~400 small functions was a quarter of a `segql compile` process
 (241 M of 980 M instructions). `install()` gives the `dataclasses` module an `exec` that compiles each
-distinct source text once per Python version and keeps the code objects (marshal) in the user's cache
+distinct source text of a segql class once per Python version (other libraries' classes are left alone) and keeps the code objects (marshal) in the user's cache
 directory. The same text compiles to the same code, so classes and behaviour are exactly those of
 `dataclasses`; a missing, unreadable or foreign cache file only means compiling as before.
 """
@@ -38,7 +38,7 @@ def _load() -> dict:
 
 def _exec(source, globals=None, locals=None, /):
     global _new
-    if type(source) is str:
+    if type(source) is str and globals is not None and str(globals.get("__name__", "")).startswith("segql"):
         import marshal
 
         cache = _load()
