@@ -1,5 +1,7 @@
 """1. Compile throughput: `segql.compile` over a realistic corpus vs sqlglot parsing and regenerating the
-very SQL segql emitted (`sqlglot.parse_one(sql, read=d).sql(dialect=d)`). Target: ratio <= 0.5.
+very SQL segql emitted (`sqlglot.parse_one(sql, read=d).sql(dialect=d, pretty=True, copy=False)`: like for like, since segql renders
+pretty without copying its tree, and `.sql()` deep-copies by default). Target: ratio <= 0.5.
+Then, by segment size against sqlglot and PRQL: bench_sizes.py.
 
 Corpus: every segment of examples/segments/*.segql and tests/corpus/constructs.segql. Each item's source
 is that definition's own text plus the definitions it refers to (`in segment x`, `in list y`), so each
@@ -79,7 +81,7 @@ def run(reps: int = 7, dialects=DIALECTS, profile: str | None = None) -> dict:
 
     def sqlglot_all():
         for d, _, _, sql in items:
-            sqlglot.parse_one(sql, read=d).sql(dialect=d)
+            sqlglot.parse_one(sql, read=d).sql(dialect=d, pretty=True, copy=False)
 
     if profile:
         import cProfile
@@ -136,7 +138,13 @@ def stage_breakdown(reps: int = 5, dialects=DIALECTS) -> dict:
 
 
 def main(args) -> None:
+    import bench_sizes
+
     dialects = tuple(args.dialects.split(",")) if args.dialects else DIALECTS
     result = run(args.reps, dialects, args.profile)
+    result["baseline"] = "sqlglot.parse_one(sql, read=d).sql(dialect=d, pretty=True, copy=False)"
     result["stages_ms"] = stage_breakdown(max(3, args.reps // 2), dialects)
+    print("by segment size (1, 5, 25 conditions; DuckDB):")
+    result["by_size"] = bench_sizes.run(max(9, args.reps * 2), args.callgrind)
+    result["command"] = "python benchmarks/run.py compile" + (" --callgrind" if args.callgrind else "")
     save("compile", result)

@@ -1,8 +1,9 @@
 """5. Growth.
 
-- Compile time as a segment grows from 1 to 1,000 leaf conditions (a realistic mix of comparisons, string
+- Compile CPU time as a segment grows from 1 to 10,000 leaf conditions (a realistic mix of comparisons, string
   tests, relative times and to-many quantifiers joined by `and`/`or`), with sqlglot's parse+generate round-trip of
-  the same emitted SQL as the reference line. Near-linear means time per condition stays flat.
+  the same emitted SQL as the reference line; the figure is the exponent of a log-log least-squares fit
+  over 100..10,000 conditions (1.0 = linear), and the peak RSS of compiling 10,000 conditions.
 - Query time as contacts grow 100k -> 1M (-> 10M with --max-scale 10): the quality segments
   (benchmarks/segments/quality.segql), segql vs expert SQL, on DuckDB.
 
@@ -16,7 +17,7 @@ import time
 
 from common import NOW_ISO, RESULTS, ROOT, SCHEMA, interleaved, load, save
 
-SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 SCALES = (0.1, 0.3, 1.0, 3.0, 10.0)
 LEAVES = (
     'opens >= {i}', 'country = "C{i}"', 'last_activity > {i} days ago', 'lifetime_value between {i} and {j}',
@@ -34,6 +35,7 @@ def condition(n: int) -> str:
 
 
 def compile_growth(reps: int) -> list[dict]:
+    """CPU time (process_time, interleaved with sqlglot's round trip of the same SQL) per size."""
     import sqlglot
 
     import segql
@@ -43,18 +45,49 @@ def compile_growth(reps: int) -> list[dict]:
     for n in SIZES:
         text = condition(n)
         sql = segql.compile(text, schema, "duckdb", on="contacts", now=NOW_ISO)
-        r = max(3, reps if n >= 100 else reps * 4)
-        times = interleaved({
-            "segql": lambda: segql.compile(text, schema, "duckdb", on="contacts", now=NOW_ISO),
-            "sqlglot": lambda: sqlglot.parse_one(sql, read="duckdb").sql(dialect="duckdb"),
-        }, r)
-        row = {"conditions": n, "segql_ms": statistics.median(times["segql"]) * 1000,
-               "sqlglot_ms": statistics.median(times["sqlglot"]) * 1000, "sql_chars": len(sql)}
+        r = reps * 4 if n < 100 else reps if n <= 2000 else max(2, reps // 2)
+        seg = {"segql": [], "sqlglot": []}
+        for i in range(r + 1):
+            for name in (("segql", "sqlglot") if i % 2 else ("sqlglot", "segql")):
+                t0 = time.process_time()
+                if name == "segql":
+                    segql.compile(text, schema, "duckdb", on="contacts", now=NOW_ISO)
+                else:
+                    sqlglot.parse_one(sql, read="duckdb").sql(dialect="duckdb", pretty=True, copy=False)
+                if i:  # the first round warms up
+                    seg[name].append(time.process_time() - t0)
+        row = {"conditions": n, "segql_ms": statistics.median(seg["segql"]) * 1000,
+               "sqlglot_ms": statistics.median(seg["sqlglot"]) * 1000, "sql_chars": len(sql), "reps": r}
         row["segql_us_per_condition"] = row["segql_ms"] * 1000 / n
         rows.append(row)
-        print(f"  {n:5} conditions: segql {row['segql_ms']:8.2f} ms ({row['segql_us_per_condition']:7.1f} us/cond), "
-              f"sqlglot round-trip {row['sqlglot_ms']:8.2f} ms")
+        print(f"  {n:6} conditions: segql {row['segql_ms']:9.2f} ms CPU ({row['segql_us_per_condition']:7.1f} us/cond), "
+              f"sqlglot round trip {row['sqlglot_ms']:9.2f} ms", flush=True)
     return rows
+
+
+def loglog_exponent(rows: list[dict], key: str, smallest: int = 100) -> float:
+    """Least-squares slope of log(time) against log(conditions) over sizes >= smallest: 1.0 is linear,
+    2.0 quadratic. A fit over several sizes, not a ratio of two noisy medians."""
+    import math
+
+    pts = [(math.log(r["conditions"]), math.log(r[key])) for r in rows if r["conditions"] >= smallest]
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+
+
+def peak_memory(n: int = 10_000) -> dict:
+    """Peak RSS of a fresh process compiling an n-condition segment (interpreter and imports included),
+    and its CPU time."""
+    import subprocess
+    import sys
+
+    code = (f"import resource, sys, time; sys.path.insert(0, {str(RESULTS.parent)!r}); import bench_growth, segql; "
+            f"s = segql.load_schema({str(SCHEMA)!r}); t = bench_growth.condition({n}); c = time.process_time(); "
+            f"sql = segql.compile(t, s, 'duckdb', on='contacts', now={NOW_ISO!r}); c = time.process_time() - c; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, c, len(sql))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return {"conditions": n, "peak_rss_mb": int(out[0]) / 1024, "cpu_s": float(out[1]), "sql_chars": int(out[2])}
 
 
 def query_growth(max_scale: float, reps: int) -> list[dict]:
@@ -90,14 +123,22 @@ def query_growth(max_scale: float, reps: int) -> list[dict]:
 def main(args) -> None:
     print("compile time vs conditions:")
     comp = compile_growth(args.reps)
-    print("query time vs contacts:")
-    query = query_growth(args.max_scale, max(3, args.reps // 2 + 1))
-    a, b = comp[SIZES.index(100)], comp[-1]
-    linearity = (b["segql_ms"] / a["segql_ms"]) / (b["conditions"] / a["conditions"])
-    print(f"compile 100 -> 1000 conditions: time x{b['segql_ms'] / a['segql_ms']:.1f} for x10 conditions "
-          f"(linearity {linearity:.2f}; 1.0 = linear)")
-    save("growth", {"compile": comp, "query": query, "compile_linearity_100_to_1000": linearity,
-                    "max_scale": args.max_scale})
+    exponent = loglog_exponent(comp, "segql_ms")
+    base_exponent = loglog_exponent(comp, "sqlglot_ms")
+    memory = peak_memory(SIZES[-1])
+    print(f"compile 100 -> {SIZES[-1]:,} conditions: log-log exponent {exponent:.3f} (1.0 = linear; sqlglot's round "
+          f"trip {base_exponent:.3f}); {SIZES[-1]:,} conditions: peak RSS {memory['peak_rss_mb']:.0f} MB, "
+          f"{memory['cpu_s']:.2f} s CPU in a fresh process")
+    previous = load("growth") or {}
+    query = previous.get("query", [])
+    if not getattr(args, "compile_only", False):
+        print("query time vs contacts:")
+        query = query_growth(args.max_scale, max(3, args.reps // 2 + 1))
+    save("growth", {"compile": comp, "query": query, "compile_exponent": exponent,
+                    "compile_exponent_sqlglot": base_exponent, "compile_memory": memory,
+                    "max_scale": previous.get("max_scale") if getattr(args, "compile_only", False) else args.max_scale,
+                    "command": "python benchmarks/run.py growth" + (" --compile-only" if getattr(args, "compile_only",
+                                                                                                   False) else "")})
     plot()
 
 

@@ -228,3 +228,73 @@ def test_oversized_input_is_refused(schema):
     with pytest.raises(SegqlError) as info:
         segql.check("x = 1 and " * 300_000 + "x = 1", schema, on="contacts")
     assert info.value.code == "E0111"
+
+
+# ---- the fast parser: the same trees, spans included, as lark's exact path ------------------------
+def _dump(x):
+    """A tree as nested tuples, spans included (they take no part in node equality)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(x):
+        return (type(x).__name__, tuple((f.name, _dump(getattr(x, f.name))) for f in dataclasses.fields(x)))
+    if isinstance(x, (list, tuple)):
+        return tuple(_dump(i) for i in x)
+    return repr(x)
+
+
+def _fast_and_exact(text, start):
+    from segql.syntax import parser as p
+
+    fast = p._FastParser(p.load_tables())
+    try:
+        got = fast.parse(text, start)
+    except p._Fallback:
+        return None
+    return _dump(got), _dump(p._to_ast(p._parser().parse(text, start=start)))
+
+
+def test_fast_parser_builds_the_exact_paths_trees():
+    import random
+    import re
+
+    texts = [(p.read_text("utf-8"), "start") for p in SEGMENT_FILES]
+    texts += [(t, "expr_only") for t in SEED_002_CONDITIONS]
+    mixed = ('in segment a and not (x > 1) and "a\\"b" starts with y and y matches "z" '
+             'ignoring case and performed "a" then "b" within 3 days at least 2 times in last 5 days\n'
+             '# comment\n and `quoted name` between -1 and $1,000.5')
+    texts.append((mixed, "expr_only"))
+    rng = random.Random(7)
+    compared = 0
+    for text, start in list(texts):
+        pair = _fast_and_exact(text, start)
+        assert pair is not None, text  # valid inputs never leave the fast path
+        assert pair[0] == pair[1], text
+        compared += 1
+        toks = re.findall(r'\s+|"[^"\n]*"|\w+|.', text)
+        for _ in range(40):  # broken and reshuffled inputs: where the fast path answers, it answers alike
+            k = toks[:]
+            i = rng.randrange(len(k))
+            if rng.random() < 0.5:
+                del k[i]
+            else:
+                k[i], k[(i + 1) % len(k)] = k[(i + 1) % len(k)], k[i]
+            pair = _fast_and_exact("".join(k), start)
+            if pair is not None:
+                assert pair[0] == pair[1], "".join(k)
+                compared += 1
+    assert compared > len(texts) * 5
+
+
+def test_shipped_parser_tables_match_the_grammar():
+    import hashlib
+    import marshal
+
+    from segql.syntax import parser as p
+
+    shipped = sorted(p._package_dir().glob("tables-*.marshal"))
+    assert len(shipped) == 1, "run `python -m segql.syntax.parser` and commit the one tables file"
+    data = marshal.loads(shipped[0].read_bytes())
+    assert data["grammar"] == hashlib.sha256(p._grammar_text().encode()).hexdigest(), \
+        "the grammar changed: run `python -m segql.syntax.parser` and commit the new tables file"
+    if data["lark"] == p.lark_version():
+        assert shipped[0].name == p.tables_name()

@@ -7,6 +7,10 @@
 Stages: `segql.parse` → `segql.check` / `segql.to_ir` (typed IR) → `segql.to_sql_tree` (sqlglot tree)
 → `segql.render` (SQL). The layers and where each kind of change goes: docs/architecture.md.
 """
+from segql import codecache
+
+codecache.install()  # before any dataclass is defined (start-up time; see segql/codecache.py)
+
 from segql.errors import SegqlError, UnsupportedError  # noqa: F401
 
 __version__ = "0.1.0"

@@ -1,5 +1,3 @@
-import sys
+from segql.cli import entry
 
-from segql.cli import main
-
-sys.exit(main())
+entry()

@@ -48,7 +48,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only` (a command's name), just that command's options, which parse
+    its arguments alike at a fraction of the cost (each command's argparse set-up is start-up time)."""
     from segql import __version__
 
     parser = _Parser(prog="segql", description="Segments — dynamic groups of records defined by conditions — "
@@ -56,12 +58,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"segql {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in COMMANDS:
-        command.add(sub)
+        if only is None or _name(command) == only:
+            command.add(sub)
     return parser
 
 
+def _command_in(argv) -> str | None:
+    """The command named in argv when it is the first argument and a known one (else None: the whole
+    parser, for help, errors and anything unusual)."""
+    return argv[0] if argv and argv[0] in {_name(c) for c in COMMANDS} else None
+
+
+def _name(command) -> str:
+    """The command a module registers: its own name, but `segql list` lives in `lists` (a builtin's name)."""
+    return "list" if command is lists else command.__name__.rsplit(".", 1)[-1]
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
@@ -95,5 +110,28 @@ def main(argv=None) -> int:
     return code
 
 
+# commands that hold nothing open when they return (no engine, store, server or temporary files): the
+# console script ends them with os._exit, skipping the interpreter's teardown of every imported module
+# (≈ 6 % of a `segql compile`)
+QUICK_EXIT = frozenset({"check", "fmt", "compile"})
+
+
+def entry() -> None:
+    """The console script (`segql`): `main`, then, for QUICK_EXIT commands, flush and `os._exit`."""
+    code = main()
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    if command in QUICK_EXIT:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed pipe: let the normal exit report it as usual
+            sys.exit(code)
+        from segql import codecache
+
+        codecache.save()  # what atexit would have done
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -21,14 +21,15 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from segql import limits
 from segql.errors import SegqlError, Span
-from segql.frontends.mongo import Ctx, MongoReader
-from segql.frontends.querybuilder import QueryBuilderReader
-from segql.frontends.rules import RulesReader
 from segql.schema import did_you_mean
 from segql.syntax import ast
+
+if TYPE_CHECKING:  # the readers are imported when a JSON input arrives, not at start-up
+    from segql.frontends.mongo import Ctx
 
 __all__ = ["json_document", "json_document_from_text"]
 
@@ -71,6 +72,8 @@ def _int(text: str):
 def json_document_from_text(text: str, *, path: str | None = None, on: str | None = None, schema=None) -> ast.Document:
     """JSON text → Document. Parse errors are E0150 at the line/column; every node's span has the line,
     column and JSON pointer of where it came from."""
+    from segql.frontends.mongo import Ctx
+
     if len(text) > limits.MAX_INPUT_CHARS:
         raise SegqlError("E0155", f"the input is over the size limit of {limits.MAX_INPUT_CHARS:,} characters",
                          Span(1, 1, 1, 2), path=path)
@@ -100,6 +103,8 @@ def json_document_from_text(text: str, *, path: str | None = None, on: str | Non
 
 def json_document(value, *, path: str | None = None, on: str | None = None, schema=None) -> ast.Document:
     """A decoded JSON value (dict or list) → Document; spans carry JSON pointers."""
+    from segql.frontends.mongo import Ctx
+
     return _checked_document(value, Ctx(schema, path=path), on)
 
 
@@ -174,6 +179,9 @@ def _slugify(text: str) -> str:
 
 
 def _definition(obj, ctx: Ctx, tokens, on, index) -> ast.Definition:
+    from segql.frontends.mongo import MongoReader
+    from segql.frontends.querybuilder import QueryBuilderReader
+
     if not isinstance(obj, dict):
         raise ctx.error("E0152", "a segment must be a JSON object", tokens)
     if obj.get("object_type") == "segments" and "data" in obj:  # seed 001's export item
@@ -258,6 +266,10 @@ def _definition(obj, ctx: Ctx, tokens, on, index) -> ast.Definition:
 
 
 def _filter(value, ctx, ft, entity, obj, tokens):
+    from segql.frontends.mongo import MongoReader
+    from segql.frontends.querybuilder import QueryBuilderReader
+    from segql.frontends.rules import RulesReader
+
     if isinstance(value, list):
         return RulesReader(ctx).group(value, obj.get("logic"), ft, tokens + ("logic",), entity)
     if isinstance(value, dict) and isinstance(value.get("rules"), list) and (
@@ -270,6 +282,8 @@ def _filter(value, ctx, ft, entity, obj, tokens):
 
 
 def _bare(obj, ctx, tokens, on, index) -> ast.Definition:
+    from segql.frontends.mongo import MongoReader
+
     if on is None:
         raise _no_entity(ctx, tokens, bare=True)
     condition = MongoReader(ctx).filter(obj, tokens, ctx.entity(on))

@@ -22,12 +22,14 @@ from segql.schema import Property, Relationship
 
 @dataclass(frozen=True)
 class Expr:
-    pass
+    """A typed value or condition of the IR."""
 
 
 # ---- values -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Column(Expr):
+    """A property of the record `up` frames out (0: the current one)."""
+
     entity: str
     prop: Property
     up: int = 0
@@ -53,17 +55,23 @@ class ToOne(Expr):
 
 @dataclass(frozen=True)
 class Literal(Expr):
+    """A constant of a known type."""
+
     value: Any
     type: str  # string integer number boolean date timestamp
 
 
 @dataclass(frozen=True)
 class Now(Expr):
+    """The current instant (pinned by `now=` or evaluated by the engine)."""
+
     type: str = "timestamp"
 
 
 @dataclass(frozen=True)
 class Today(Expr):
+    """The current date in the schema's zone."""
+
     type: str = "date"
 
 
@@ -82,6 +90,8 @@ class Shift(Expr):
 
 @dataclass(frozen=True)
 class Arith(Expr):
+    """Arithmetic on two values of one numeric type."""
+
     op: str  # + - * /
     left: Expr
     right: Expr
@@ -90,6 +100,8 @@ class Arith(Expr):
 
 @dataclass(frozen=True)
 class Negate(Expr):
+    """A value with its sign flipped."""
+
     operand: Expr
 
     @property
@@ -123,11 +135,15 @@ class Aggregate(Expr):
 # ---- conditions ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Cond(Expr):
+    """A condition (boolean, never NULL once lowered)."""
+
     type: str = dataclasses.field(default="boolean", init=False)
 
 
 @dataclass(frozen=True)
 class Compare(Cond):
+    """Two values of one type compared; NULL on either side is false."""
+
     op: str  # = < <= > >=
     left: Expr
     right: Expr
@@ -135,12 +151,16 @@ class Compare(Cond):
 
 @dataclass(frozen=True)
 class InValues(Cond):
+    """A value equal to one of several."""
+
     operand: Expr
     values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class IsNull(Cond):
+    """A value that is NULL."""
+
     operand: Expr
 
 
@@ -155,6 +175,8 @@ class TextMatch(Cond):
 
 @dataclass(frozen=True)
 class Regex(Cond):
+    """A string matching a pattern (SPEC §2's regex subset)."""
+
     operand: Expr
     pattern: str
     ignore_case: bool = False
@@ -162,21 +184,29 @@ class Regex(Cond):
 
 @dataclass(frozen=True)
 class And(Cond):
+    """All of several conditions."""
+
     items: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)
 class Or(Cond):
+    """Any of several conditions."""
+
     items: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)
 class Not(Cond):
+    """The complement of a condition (two-valued: NULLs were settled below)."""
+
     item: Cond
 
 
 @dataclass(frozen=True)
 class Const(Cond):
+    """A condition known before the query runs."""
+
     value: bool
 
 
@@ -239,6 +269,8 @@ class SegmentRef(Cond):
 
 @dataclass(frozen=True)
 class Segment:
+    """A checked definition: what lowering, formatting and evaluation take."""
+
     slug: str
     entity: str
     kind: str  # segment | list

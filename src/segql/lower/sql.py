@@ -73,6 +73,8 @@ class _Query:
 
 @dataclass
 class _Frame:
+    """One table alias the lowering is inside of."""
+
     alias: str
     entity: Entity
     query: _Query
@@ -440,7 +442,7 @@ class Lowerer:
     # ---- values -----------------------------------------------------------------------------------
     def column(self, frame: _Frame, prop_name: str) -> exp.Expression:
         prop = frame.entity.properties[prop_name]
-        col = exp.column(schema_name(prop.column), table=exp.Identifier(this=frame.alias))
+        col = exp.Column(this=schema_name(prop.column), table=exp.Identifier(this=frame.alias), db=None, catalog=None)
         if prop.instant:  # the one place an instant becomes wall-clock time in the schema's zone
             return self.ops.instant_column(col, prop.instant, self.tz)
         if prop.type == "timestamp":

@@ -13,7 +13,6 @@ passed over). Flags on the command line win over the file. A relative `schema` p
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 from segql.errors import SegqlError, Span
@@ -47,6 +46,8 @@ def load_config(start: Path | None = None) -> dict:
         return {}
     path, kind = found
     text = path.read_text("utf-8", "replace")
+    import tomllib  # only when there is a file to read (start-up time)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

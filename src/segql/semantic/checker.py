@@ -13,7 +13,7 @@ concern: `paths` (names, to-one and to-many paths, quantifiers), `types` (litera
 """
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+import functools
 
 from segql import ir, limits
 from segql.errors import SegqlError, collected
@@ -37,10 +37,16 @@ __all__ = ["Checker", "Multi", "Scope", "check_policy", "measure"]
 
 
 class Checker(PathsMixin, TypesMixin, TimeMixin, FunctionsMixin, PredicatesMixin, EventsMixin, ReferencesMixin):
+    @functools.cached_property
+    def tz(self):
+        """The schema's zone, for timestamp literals with an offset (zoneinfo is imported on that need)."""
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.schema.timezone)
+
     def __init__(self, schema: Schema, library: Library | None = None):
         self.schema = schema
         self.library = library or Library()
-        self.tz = ZoneInfo(schema.timezone)
         self._resolving: list[str] = []  # calculated fields / segments being resolved (cycle detection)
         self._segment_cache: dict[str, ir.Segment] = {}
         self._values: dict[tuple, ir.Expr] = {}  # checked calculated fields and lets, each checked once

@@ -35,6 +35,8 @@ class Multi:
 
 @dataclass
 class Scope:
+    """The entities a condition sees, innermost last."""
+
     entity: Entity
     lets: dict = field(default_factory=dict)  # name -> ast expr (segment-local calculated fields)
     let_spans: dict = field(default_factory=dict)

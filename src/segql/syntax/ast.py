@@ -74,6 +74,8 @@ class Duration(Node):
 
 @dataclass(frozen=True)
 class Unary(Node):
+    """`-x`: a sign in front of a value."""
+
     op: str  # "-"
     operand: Node
     span: Span = _span()
@@ -81,6 +83,8 @@ class Unary(Node):
 
 @dataclass(frozen=True)
 class Binary(Node):
+    """`a + b`, `a * b`, …: arithmetic as written."""
+
     op: str  # + - * /
     left: Node
     right: Node
@@ -101,6 +105,8 @@ class Call(Node):
 # ---- conditions ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Compare(Node):
+    """`a = b`, `a < b`, `before`/`after`, …"""
+
     op: str  # = != < <= > >= before after
     left: Node
     right: Node
@@ -109,6 +115,8 @@ class Compare(Node):
 
 @dataclass(frozen=True)
 class InList(Node):
+    """`x in (a, b)` or `x not in (…)`."""
+
     operand: Node
     items: tuple[Node, ...]
     negated: bool = False
@@ -117,6 +125,8 @@ class InList(Node):
 
 @dataclass(frozen=True)
 class Between(Node):
+    """`x between a and b` (inclusive), or `not between`."""
+
     operand: Node
     low: Node
     high: Node
@@ -126,6 +136,8 @@ class Between(Node):
 
 @dataclass(frozen=True)
 class IsNull(Node):
+    """`x is null` or `x is not null`."""
+
     operand: Node
     negated: bool = False
     span: Span = _span()
@@ -133,6 +145,8 @@ class IsNull(Node):
 
 @dataclass(frozen=True)
 class IsEmpty(Node):
+    """`x is empty` or `x is not empty` (NULL or the empty string)."""
+
     operand: Node
     negated: bool = False
     span: Span = _span()
@@ -168,6 +182,8 @@ class Period(Node):
 
 @dataclass(frozen=True)
 class InPeriod(Node):
+    """`x in last 30 days`, `x in this month`, …"""
+
     operand: Node
     period: Period
     negated: bool = False
@@ -235,18 +251,24 @@ class Sequence(Node):
 
 @dataclass(frozen=True)
 class And(Node):
+    """`a and b and …`."""
+
     items: tuple[Node, ...]
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Or(Node):
+    """`a or b or …`."""
+
     items: tuple[Node, ...]
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Not(Node):
+    """`not a`."""
+
     item: Node
     span: Span = _span()
 
@@ -262,6 +284,8 @@ class Parens(Node):
 # ---- definitions --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Let(Node):
+    """`let name = expr` in a definition."""
+
     name: str
     expr: Node
     span: Span = _span()
