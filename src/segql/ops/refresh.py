@@ -289,39 +289,62 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
     return results
 
 
+FULL_JOIN = ("duckdb", "postgres")  # engines computing the difference in one FULL JOIN (MySQL has none)
+
+
 def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> dict:
-    """The new members into STAGING, the difference with the stored ones into DIFF (two anti-joins, once),
-    then history and membership written from DIFF in one statement each."""
+    """The new members into STAGING; then, unless the segment has no stored members yet (its first
+    refresh: everyone entered, written straight from STAGING), the difference with the stored ones into
+    DIFF once (one FULL JOIN, or two anti-joins); history and membership written from it in one statement
+    each. Membership rows go in key order: the PRIMARY KEY's b-tree then grows at its right edge
+    (PostgreSQL, 1M members: 9.3 s unordered)."""
     slug = db.text(seg.slug)
     db.run(f"DELETE FROM {STAGING}")
     db.run(f"DELETE FROM {DIFF}")
     db.run(f"INSERT INTO {STAGING} (member_key) {select_sql}")
-    if db.dialect == "postgres":  # a temporary table has no statistics: the anti-joins below need them
+    if db.dialect == "postgres":  # a temporary table has no statistics: the joins below need them
         db.run(f"ANALYZE {STAGING}")
-    db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT n.member_key, 'entered' FROM {STAGING} n WHERE NOT "
-           f"EXISTS (SELECT 1 FROM {MEMBERSHIP} s WHERE s.segment = {slug} AND s.member_key = n.member_key)")
-    db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT s.member_key, 'left' FROM {MEMBERSHIP} s WHERE "
-           f"s.segment = {slug} AND NOT EXISTS (SELECT 1 FROM {STAGING} n WHERE n.member_key = s.member_key)")
     members = int(db.scalar(f"SELECT COUNT(*) FROM {STAGING}"))
-    entered, left = (int(v or 0) for v in db.run(
-        f"SELECT COUNT(CASE WHEN kind = 'entered' THEN 1 END), COUNT(CASE WHEN kind = 'left' THEN 1 END) "
-        f"FROM {DIFF}")[0])
+    first = not db.run(f"SELECT 1 FROM {MEMBERSHIP} WHERE segment = {slug} LIMIT 1")
+    if first:
+        source = f"(SELECT member_key, 'entered' AS kind FROM {STAGING})"
+        entered, left = members, 0
+    else:
+        source = DIFF
+        if db.dialect in FULL_JOIN:
+            db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT COALESCE(n.member_key, s.member_key), CASE WHEN "
+                   f"n.member_key IS NULL THEN 'left' ELSE 'entered' END FROM {STAGING} n FULL JOIN (SELECT "
+                   f"member_key FROM {MEMBERSHIP} WHERE segment = {slug}) s ON s.member_key = n.member_key "
+                   f"WHERE n.member_key IS NULL OR s.member_key IS NULL")
+        else:
+            db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT n.member_key, 'entered' FROM {STAGING} n WHERE "
+                   f"NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} s WHERE s.segment = {slug} AND s.member_key = "
+                   f"n.member_key)")
+            db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT s.member_key, 'left' FROM {MEMBERSHIP} s WHERE "
+                   f"s.segment = {slug} AND NOT EXISTS (SELECT 1 FROM {STAGING} n WHERE n.member_key = "
+                   f"s.member_key)")
+        if db.dialect == "postgres":
+            db.run(f"ANALYZE {DIFF}")
+        entered, left = (int(v or 0) for v in db.run(
+            f"SELECT COUNT(CASE WHEN kind = 'entered' THEN 1 END), COUNT(CASE WHEN kind = 'left' THEN 1 END) "
+            f"FROM {DIFF}")[0])
 
     def sample(kind: str) -> list:
-        return [r[0] for r in db.run(f"SELECT member_key FROM {DIFF} WHERE kind = {db.text(kind)} "
+        return [r[0] for r in db.run(f"SELECT member_key FROM {source} d WHERE kind = {db.text(kind)} "
                                      f"ORDER BY member_key LIMIT {SAMPLE}")]
 
     entered_keys = sample("entered") if entered else []
     left_keys = sample("left") if left else []
     if entered or left:
         db.run(f"INSERT INTO {EVENTS} (segment, member_key, kind, changed_at) SELECT {slug}, member_key, kind, "
-               f"{stamp} FROM {DIFF}")
+               f"{stamp} FROM {source} d")
     if left:
         db.run(f"DELETE FROM {MEMBERSHIP} WHERE segment = {slug} AND member_key IN (SELECT member_key FROM "
                f"{DIFF} WHERE kind = 'left')")
     if entered:
+        order = " ORDER BY member_key" if getattr(db.engine, "state_primary_key", True) else ""
         db.run(f"INSERT INTO {MEMBERSHIP} (segment, member_key, entered_at) SELECT {slug}, member_key, {stamp} "
-               f"FROM {DIFF} WHERE kind = 'entered'")
+               f"FROM {source} d WHERE kind = 'entered'{order}")
     db.run(f"INSERT INTO {REFRESHES} (segment, refreshed_at, members, entered, exited) VALUES "
            f"({slug}, {stamp}, {members}, {entered}, {left})")
     return {"segment": seg.slug, "entity": seg.entity, "refreshed_at": at.isoformat(), "members": members,
