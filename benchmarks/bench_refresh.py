@@ -80,15 +80,15 @@ def run_engine(label: str, open_engine, schema, segs, reps: int) -> dict:
         for table in (rf.MEMBERSHIP, rf.EVENTS, rf.REFRESHES):
             eng.execute(f"DROP TABLE IF EXISTS {table}")
         for phase, which in PHASES:
-            def do_refresh():
+            def do_refresh(which=which):
                 return rf.refresh([segs[which]], schema, eng, NOW_ISO)[0]
 
-            def do_plain():
+            def do_plain(which=which):
                 eng.execute(eng.begin_sql)
                 eng.execute(base[which])
                 eng.execute("COMMIT")
 
-            def do_keyed():
+            def do_keyed(which=which):
                 eng.execute(eng.begin_sql)
                 eng.execute(kbase[which])
                 eng.execute("COMMIT")
@@ -140,8 +140,9 @@ def main(args) -> None:
         shutil.copy(path, copy)
         result["duckdb"] = run_engine("DuckDB", lambda: connect(f"duckdb:///{copy}"), schema, segs, args.reps)
         if not args.no_postgres:
-            import bench_quality
             from urllib.parse import quote
+
+            import bench_quality
 
             try:
                 bench_quality.load_postgres(args.postgres_url, args.scale).close()
