@@ -8,6 +8,7 @@ repetitions, medians), so a noisy shared machine moves both sides alike.
     python benchmarks/run.py growth    [--max-scale 10]                  # 5. growth (+ plot)
     python benchmarks/run.py service   [--clients 50] [--seconds 60]     # 6. the HTTP service under load
     python benchmarks/run.py refresh   [--scale 1.0] [--reps 3]          # 7. refresh vs INSERT … SELECT
+    python benchmarks/run.py memory    [--scale 1.0]                     # 8. peak memory of counts, 50-500 segments
     python benchmarks/run.py plot                                        # docs/*.png from results/
     python benchmarks/run.py readme                                      # figures table in README.md
     python benchmarks/run.py all       [--scale 0.1]                     # everything
@@ -59,6 +60,8 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--no-postgres", action="store_true")
+    p = sub.add_parser("memory", help="8. peak memory of `segql counts` for 50 to 500 segments")
+    p.add_argument("--scale", type=float, default=1.0)
     sub.add_parser("plot", help="plot results/growth.json to docs/benchmark_growth.png")
     sub.add_parser("readme", help="rewrite the figures table in benchmarks/README.md from results/")
     p = sub.add_parser("all", help="run everything")
@@ -93,6 +96,10 @@ def main(argv=None) -> int:
         import bench_refresh
 
         bench_refresh.main(args)
+    elif args.cmd == "memory":
+        import bench_memory
+
+        bench_memory.main(args)
     elif args.cmd == "plot":
         import bench_growth
 
