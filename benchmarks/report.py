@@ -74,6 +74,14 @@ def rows() -> list[list[str]]:
             out.append([mach, f"`python benchmarks/run.py refresh --scale {r['scale']:g}` ({label})", date,
                         f"refresh / plain INSERT … SELECT, {r['contacts']:,} members: {txt}", "≤ 2 each",
                         "yes" if ok else "**no**"])
+    r = load("memory")
+    if r:
+        mach, date = machine(r)
+        sizes = ", ".join(f"{x['segments']}: {x['peak_mb']:.0f}" for x in r["sizes"])
+        out.append([mach, f"`python benchmarks/run.py memory --scale {r['scale']:g}`", date,
+                    f"peak MB of `segql counts` by segments — {sizes}; slope **{r['mb_per_segment']:.2f} MB/segment**; "
+                    f"scan-floor process {r['floor_mb']:.0f} MB", "linear, < 300 MB at 500",
+                    "yes" if r["met"] else "**no**"])
     r = load("growth")
     if r:
         mach, date = machine(r)
