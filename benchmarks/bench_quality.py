@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from common import HERE, NOW_ISO, SCHEMA, interleaved, paired_ratios, save
 
@@ -151,14 +153,14 @@ def load_postgres(url: str, scale: float):
         pgtype = {"INTEGER": "integer", "BIGINT": "bigint", "DOUBLE": "double precision", "VARCHAR": "text",
                   "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean"}
         conn.execute(f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {pgtype[t]}' for c, t in cols) + ")")
-        cur = src.execute(f"SELECT * FROM {table}")
-        with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
-            while True:
-                batch = cur.fetchmany(50_000)
-                if not batch:
-                    break
-                for row in batch:
-                    copy.write_row(row)
+        # DuckDB writes CSV, PostgreSQL's COPY parses it: 1M contacts / 10M events load in about a minute
+        # (row-by-row `write_row` took many minutes)
+        with tempfile.TemporaryDirectory() as tmp:
+            csv = Path(tmp) / f"{table}.csv"
+            src.execute(f"COPY {table} TO '{csv}' (HEADER false)")
+            with conn.cursor().copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy, open(csv, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
     conn.execute("ALTER TABLE contacts ADD PRIMARY KEY (id)")
     conn.execute("ALTER TABLE organizations ADD PRIMARY KEY (id)")
     conn.execute("ALTER TABLE deals ADD PRIMARY KEY (id)")

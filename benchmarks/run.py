@@ -4,9 +4,11 @@ repetitions, medians), so a noisy shared machine moves both sides alike.
     python benchmarks/run.py compile   [--reps 7] [--profile out.prof]   # 1. compile throughput
     python benchmarks/run.py startup   [--reps 21]                       # 2. CLI start-up
     python benchmarks/run.py quality   [--scale 1.0] [--postgres-scale 0.1]   # 3. query quality
-    python benchmarks/run.py counts    [--scale 1.0] [--postgres-scale 0.1]   # 4. many segments
+    python benchmarks/run.py counts    [--scale 1.0] [--postgres-scale 1.0]   # 4. many segments
     python benchmarks/run.py growth    [--max-scale 10]                  # 5. growth (+ plot)
     python benchmarks/run.py service   [--clients 50] [--seconds 60]     # 6. the HTTP service under load
+    python benchmarks/run.py refresh   [--scale 1.0] [--reps 3]          # 7. refresh vs INSERT … SELECT
+    python benchmarks/run.py memory    [--scale 1.0]                     # 8. peak memory of counts, 50-500 segments
     python benchmarks/run.py plot                                        # docs/*.png from results/
     python benchmarks/run.py readme                                      # figures table in README.md
     python benchmarks/run.py all       [--scale 0.1]                     # everything
@@ -46,7 +48,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("counts", help="4. `segql counts` of 50 segments vs 50 separate count queries")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--postgres-scale", type=float, default=0.1)
+    p.add_argument("--postgres-scale", type=float, default=1.0)
     p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--no-postgres", action="store_true")
     p = sub.add_parser("growth", help="5. compile time vs conditions, query time vs contacts")
@@ -57,6 +59,13 @@ def main(argv=None) -> int:
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--workers", type=int, default=2)
+    p = sub.add_parser("refresh", help="7. `segql refresh` of 1M members vs a plain INSERT … SELECT of them")
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument("--no-postgres", action="store_true")
+    p = sub.add_parser("memory", help="8. peak memory of `segql counts` for 50 to 500 segments")
+    p.add_argument("--scale", type=float, default=1.0)
     sub.add_parser("plot", help="plot results/growth.json to docs/benchmark_growth.png")
     sub.add_parser("readme", help="rewrite the figures table in benchmarks/README.md from results/")
     p = sub.add_parser("all", help="run everything")
@@ -87,6 +96,14 @@ def main(argv=None) -> int:
         import bench_service
 
         bench_service.main(args)
+    elif args.cmd == "refresh":
+        import bench_refresh
+
+        bench_refresh.main(args)
+    elif args.cmd == "memory":
+        import bench_memory
+
+        bench_memory.main(args)
     elif args.cmd == "plot":
         import bench_growth
 

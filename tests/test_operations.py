@@ -221,6 +221,29 @@ def test_counts_preaggregate_to_many_conditions_in_one_pass(schema, engine):
     assert all(0 < sizes[s] < 200 for s in ("won", "two_deals", "bought", "not_bought", "mixed", "outer_ref"))
 
 
+def test_counts_split_by_whether_records_have_related_rows(schema, engine):
+    """A condition reading ONE pre-aggregated relationship is counted as [records meeting it with no related
+    rows] - [records with related rows meeting that] + [records with related rows meeting it]: the grouped
+    pass is INNER JOINed in a part of its own, not LEFT JOINed to every record. Typed values for 'no related
+    rows' (avg/min/max of numbers, dates, strings), to-one joins and the record's own columns in a part, and
+    a condition over two relationships (it keeps the LEFT JOINs) — all equal to each counted alone."""
+    items = api.load_segments(["""
+    segment mixed_own on contacts where did not perform "purchase" in last 30 days and opens > 5
+    segment mixed_org on contacts where any deals (stage = "Won") or organization.industry = "Software"
+    segment max_date on contacts where max(deals.closed_at) > "2026-01-01" or opens > 10
+    segment min_text on contacts where not (min(deals.stage) = "Lost")
+    segment avg_none on contacts where avg(deals.value) is null and clicks > 2
+    segment both on contacts where count(deals) > count(events where name = "purchase")
+    """], schema)
+    sql = api.counts_sql(items[:-1], schema, engine.dialect, now=DEMO_NOW)["contacts"]
+    assert sql.count("INNER JOIN") == 2 and sql.count("CROSS JOIN") == 2 and "LEFT JOIN (" not in sql
+    assert sql.count('FROM "deals"') == 1 and sql.count('FROM "events"') == 1  # each table read once
+    _counts_vs_alone(items[:-1], schema, engine)
+    sql = api.counts_sql(items, schema, engine.dialect, now=DEMO_NOW)["contacts"]
+    assert "INNER JOIN" not in sql and sql.count("LEFT JOIN (") == 2  # `both` reads both: LEFT JOINs for all
+    _counts_vs_alone(items, schema, engine)
+
+
 def test_counts_preaggregate_sql_is_deterministic(schema):
     items = api.load_segments([PREAGG], schema)
     sqls = {api.counts_sql(items, schema, "postgres", now=DEMO_NOW)["contacts"] for _ in range(3)}

@@ -228,9 +228,10 @@ def test_progress_bar_only_on_a_terminal():
     tty, pipe = Tty(), io.StringIO()
     for stream in (tty, pipe):
         bar = refresh._Progress(3, stream)
-        bar.update(1, "churned")
+        bar.update(1, "churned", 1500)
         bar.close()
     assert "refreshing [" in tty.getvalue() and "1/3 churned" in tty.getvalue()
+    assert "1,500 rows, " in tty.getvalue() and " rows/s" in tty.getvalue()  # the rate of member rows written
     assert pipe.getvalue() == ""
 
 

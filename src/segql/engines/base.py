@@ -91,6 +91,9 @@ class Engine:
     begin_sql = "BEGIN"  # the statement that starts a transaction
     # DDL types of segql's state tables (ops/refresh.py): text keys, timestamps, counts
     state_types = {"text": "TEXT", "timestamp": "TIMESTAMP", "int": "BIGINT"}
+    # the membership table's PRIMARY KEY (segment, member_key): refresh keeps rows unique by itself (one
+    # refresh at a time, each writing only keys not already there); the key serves member lookups
+    state_primary_key = True
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -18,6 +18,9 @@ class DuckDBEngine(_DBAPIEngine):
     paramstyle = "qmark"
     transactional = True
     begin_sql = "BEGIN TRANSACTION"
+    # no PRIMARY KEY on segql_membership: DuckDB's ART index made a refresh in which 483,578 members
+    # leave take 26-32 s instead of 1.1 s (benchmarks/README.md, refresh); one writer per file anyway
+    state_primary_key = False
     fold_tables = fold_columns = True  # DuckDB matches identifiers case-insensitively, quoted or not
     TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
              "timestamp": "TIMESTAMP", "instant": "TIMESTAMPTZ"}

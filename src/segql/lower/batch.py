@@ -34,6 +34,8 @@ anti-join, scalar subquery).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
 from segql import ir
@@ -123,6 +125,7 @@ class Scan:
         self.query = _Query()
         self.frame = _Frame(self.lowerer._alias(), self.entity, self.query)
         self.preaggregates: dict[str, _PreAggregate] = {}  # by relationship name, in order of first use
+        self.empty: dict = {}  # pre-aggregated node -> its value for a record without related rows
 
     # ---- pre-aggregation of to-many conditions ------------------------------------------------------
     def preaggregate(self, items) -> None:
@@ -136,6 +139,23 @@ class Scan:
             for node in preaggregable(cond, rels):
                 if node not in self.lowerer.substitutions:
                     self.lowerer.substitutions[node] = self._substitute(node)
+                    self.empty[node] = self._empty(node)
+
+    def _empty(self, node) -> exp.Expression:
+        """What a pre-aggregated node is for a record WITHOUT related rows (typed, so that comparisons
+        resolve as they do for the column): existence false, count and sum 0, avg/min/max missing."""
+        zero = exp.Literal.number(0)
+        if isinstance(node, ir.Exists):
+            return exp.GT(this=zero, expression=zero.copy())
+        if node.func in ("count", "sum"):
+            return zero
+        lw = self.lowerer
+        if node.func == "avg":
+            return lw.ops.to_double(exp.Null())
+        dummy = {"date": dt.date(2000, 1, 1), "timestamp": dt.datetime(2000, 1, 1), "boolean": True,
+                 "string": ""}.get(node.type, 0)
+        lit = lw.literal(dummy, node.type)
+        return exp.Nullif(this=lit, expression=lit.copy())  # NULL of the value's type
 
     def _group(self, rel) -> _PreAggregate:
         pre = self.preaggregates.get(rel.name)
@@ -185,25 +205,30 @@ class Scan:
         counted = pre.column(exp.Count(this=_when(where, value.copy())), where, d)
         return exp.Case(ifs=[exp.If(this=exp.GT(this=_zero_if_null(counted), expression=zero), true=col)])
 
-    def _preaggregate_joins(self):
+    def _grouped(self, pre: _PreAggregate):
+        """The grouped pass over `pre`'s relationship and the ON condition joining it to the scan's row."""
         lw = self.lowerer
+        rel = pre.rel
+        remote = self._inside(pre, lw.column, pre.frame, rel.remote)
+        sub = exp.Select(expressions=[exp.alias_(remote, "k", quoted=True)]
+                         + [exp.alias_(agg, name, quoted=True) for name, agg in pre.columns])
+        sub = sub.from_(table_expr(pre.target.table, pre.frame.alias), copy=False)
+        for join in pre.frame.query.joins:
+            sub = sub.join(join, copy=False)
+        rows = exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))
+        only = pre.row_filter()
+        if only is not None:
+            rows = exp.And(this=rows, expression=exp.Paren(this=only))
+        sub = sub.where(rows, copy=False)
+        sub = sub.group_by(remote.copy(), copy=False)
+        on = exp.EQ(this=pre.ref("k"), expression=lw.column(self.frame, rel.local))
+        return exp.Subquery(this=sub, alias=exp.TableAlias(this=exp.Identifier(this=pre.alias))), on
+
+    def _preaggregate_joins(self, only=None):
         for pre in self.preaggregates.values():
-            rel = pre.rel
-            remote = self._inside(pre, lw.column, pre.frame, rel.remote)
-            sub = exp.Select(expressions=[exp.alias_(remote, "k", quoted=True)]
-                             + [exp.alias_(agg, name, quoted=True) for name, agg in pre.columns])
-            sub = sub.from_(table_expr(pre.target.table, pre.frame.alias), copy=False)
-            for join in pre.frame.query.joins:
-                sub = sub.join(join, copy=False)
-            rows = exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))
-            only = pre.row_filter()
-            if only is not None:
-                rows = exp.And(this=rows, expression=exp.Paren(this=only))
-            sub = sub.where(rows, copy=False)
-            sub = sub.group_by(remote.copy(), copy=False)
-            on = exp.EQ(this=pre.ref("k"), expression=lw.column(self.frame, rel.local))
-            yield exp.Join(this=exp.Subquery(this=sub, alias=exp.TableAlias(this=exp.Identifier(this=pre.alias))),
-                           side="LEFT", on=on)
+            if only is None or pre.alias in only:
+                sub, on = self._grouped(pre)
+                yield exp.Join(this=sub, side="LEFT", on=on)
 
     # ---- conditions and the statement ---------------------------------------------------------------
     def condition(self, segment_or_cond) -> exp.Expression:
@@ -225,13 +250,42 @@ class Scan:
         finally:
             lw.frames.pop()
 
-    def select(self, projections) -> exp.Select:
+    def condition_empty(self, item) -> exp.Expression:
+        """The condition of `item` for a record without related rows in any pre-aggregated relationship."""
+        lw = self.lowerer
+        saved, lw.substitutions = lw.substitutions, self.empty
+        try:
+            return self.condition(item)
+        finally:
+            lw.substitutions = saved
+
+    def select(self, projections, only=None) -> exp.Select:
+        """SELECT projections FROM the entity with the to-one joins and the pre-aggregated passes (those
+        whose alias is in `only`, when given)."""
         tree = exp.Select(expressions=list(projections)).from_(
             table_expr(self.entity.table, self.frame.alias), copy=False)
         for join in self.query.joins:
             tree = tree.join(join, copy=False)
-        for join in self._preaggregate_joins():
+        for join in self._preaggregate_joins(only):
             tree = tree.join(join, copy=False)
+        return self.lowerer.ops.finish(tree)
+
+    def matched(self, pre: _PreAggregate, projections) -> exp.Select:
+        """SELECT projections FROM the entity INNER JOIN `pre`'s grouped pass: the records that have related
+        rows (at most one row each: the pass has one row per key), with the to-one joins the projections
+        read (and those these joins hang from)."""
+        need = {c.table for p in projections for c in p.find_all(exp.Column)}
+        keep = []
+        for join in reversed(self.query.joins):
+            if join.alias_or_name in need:
+                keep.append(join)
+                need |= {c.table for c in join.find_all(exp.Column)}
+        tree = exp.Select(expressions=list(projections)).from_(
+            table_expr(self.entity.table, self.frame.alias), copy=False)
+        sub, on = self._grouped(pre)
+        tree = tree.join(sub, on=on, join_type="inner", copy=False)
+        for join in reversed(keep):
+            tree = tree.join(join.copy(), copy=False)
         return self.lowerer.ops.finish(tree)
 
     def key(self) -> exp.Expression:
@@ -254,13 +308,68 @@ def _flag(cond: exp.Expression, name: str) -> exp.Expression:
 
 def count_query(schema, dialect: str, entity: str, items, now=None, *, total: bool = False) -> exp.Select:
     """One statement counting the members of each item (an `ir.Segment` or `ir.Cond`); columns c0, c1, …
-    (and `total`, the number of records, when asked)."""
+    (and `total`, the number of records, when asked).
+
+    A condition that reads ONE pre-aggregated relationship is not evaluated on every record after a LEFT
+    JOIN of the grouped pass (measured: that join and the CASE over its 1M joined rows were most of the
+    statement). Its count is split by whether the record has related rows:
+
+        members = [records meeting E]  -  [matched records meeting E]  +  [matched records meeting C]
+
+    where C is the condition, E the condition for a record without related rows (`Scan.condition_empty`:
+    existence false, counts 0, …; for `any deals (…)` a constant the engine folds away), the first term is
+    counted in the scan of the entity (no join) and the other two over `entity JOIN grouped pass` — the
+    records that have related rows, one row each. Exact in SQL's three-valued logic (a record is counted
+    when its condition is TRUE, whichever side it is on), with NULL or repeated keys too. Conditions reading
+    two or more pre-aggregated relationships keep the LEFT JOINs. The parts are one-row derived tables of
+    one statement: `SELECT m.c0, m.x1 - p0.b1 + p0.a1 AS c1, … FROM (scan) m CROSS JOIN (matched) p0 …`."""
     scan = Scan(schema, dialect, entity, now)
     scan.preaggregate(items)
-    projections = [_count_when(scan.condition(item), f"c{i}") for i, item in enumerate(items)]
+    conds = [scan.condition(item) for item in items]
+    by_alias = {pre.alias: pre for pre in scan.preaggregates.values()}
+    uses = [{c.table for c in cond.find_all(exp.Column) if c.table in by_alias} for cond in conds]
+    joined = set().union(*(u for u in uses if len(u) > 1))  # read by a condition over two or more
+    main, parts, split = [], {}, {}
+    for i, (item, cond, used) in enumerate(zip(items, conds, uses)):
+        if len(used) == 1 and not used & joined:
+            alias = next(iter(used))
+            empty = scan.condition_empty(item)
+            main.append(_count_when(empty, f"x{i}"))
+            parts.setdefault(alias, []).append((i, cond, empty))
+            split[i] = alias
+        else:
+            main.append(_count_when(cond, f"c{i}"))
     if total:
-        projections.append(exp.alias_(exp.Count(this=exp.Star()), "total", quoted=True))
-    return scan.select(projections)
+        main.append(exp.alias_(exp.Count(this=exp.Star()), "total", quoted=True))
+    if not parts:
+        return scan.select(main)
+    names = {alias: f"p{n}" for n, alias in enumerate(parts)}
+
+    def ref(table: str, name: str) -> exp.Column:
+        return exp.column(quoted(name), table=exp.Identifier(this=table))
+
+    tree = exp.Select(expressions=[]).from_(exp.Subquery(this=scan.select(main, only=joined), alias=exp.TableAlias(
+        this=exp.Identifier(this="m"))), copy=False)
+    for alias, conds_here in parts.items():
+        projections = []
+        for i, cond, empty in conds_here:
+            projections += [_count_when(cond, f"a{i}"), _count_when(empty.copy(), f"b{i}")]
+        sub = scan.matched(by_alias[alias], projections)
+        tree = tree.join(exp.Subquery(this=sub, alias=exp.TableAlias(this=exp.Identifier(this=names[alias]))),
+                         join_type="cross", copy=False)
+    out = []
+    for i in range(len(items)):
+        if i in split:
+            p = names[split[i]]
+            value = exp.Add(this=exp.Sub(this=ref("m", f"x{i}"), expression=ref(p, f"b{i}")),
+                            expression=ref(p, f"a{i}"))
+        else:
+            value = ref("m", f"c{i}")
+        out.append(exp.alias_(value, f"c{i}", quoted=True))
+    if total:
+        out.append(exp.alias_(ref("m", "total"), "total", quoted=True))
+    tree.set("expressions", out)
+    return tree
 
 
 # Boolean combinations of flags, for the outer query of `flag_query`:
