@@ -12,11 +12,11 @@ A failure prints the seed, engine, segment and the keys missing/extra; `make_cas
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from adversarial import oracle as o
-from adversarial.generate import case_from, make_case
+from adversarial.generate import DST_INSTANTS, case_from, make_case
 from adversarial.run import check_case, far_session
 from conftest_engines import engine_url
 
@@ -101,6 +101,35 @@ def test_oracle_to_many_follows_mongodb():
     assert o.Agg("avg", "deals", "amount", None).value(o.Ctx(w, "contacts", none)) is None
 
 
+def test_oracle_reads_instants_as_the_schema_zones_wall_clock():
+    """docs/language.md "Instants": one reading in the schema's zone, then wall-clock rules (DST included)."""
+    from adversarial.run import refusal_expected
+
+    ny = "America/New_York"
+    edt, est = datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    assert o.wall_clock(edt, "instant", ny) == o.wall_clock(est, "instant", ny) == datetime(2026, 11, 1, 1, 30)
+    assert o.wall_clock(-1, "instant:seconds", "Etc/GMT+11") == datetime(1969, 12, 31, 12, 59, 59)
+    assert o.wall_clock(o.to_epoch(edt, "milliseconds") - 1, "instant:milliseconds", "UTC") == datetime(
+        2026, 11, 1, 5, 29, 59, 999000)
+    last, ping = o.Prop("last_at", "timestamp"), o.Prop("ping_s", "timestamp")
+    now = datetime(2026, 3, 8, 3, 30)  # the morning clocks went forward: 2 hours ago is 01:30 EST, 06:30Z
+    recent = o.Ago(last, "<", 2, "hour")
+    w = _world([{"id": 1, "last_at": datetime(2026, 3, 8, 6, 31, tzinfo=UTC)},
+                {"id": 2, "last_at": datetime(2026, 3, 8, 6, 29, tzinfo=UTC)}], now=now)
+    w.tz = ny
+    assert o.members(w, o.Segment("s", "contacts", recent)) == {1}
+    w.entities["contacts"].rows = [{"id": 1, "last_at": edt, "ping_s": o.to_epoch(est, "seconds")}]
+    same = o.Segment("s", "contacts", o.Cmp(last, "=", ping))  # the repeated hour reads twice
+    assert o.members(w, same) == {1}
+    case = case_from({"s": o.Cmp(last, "<", o.Clock("now"))}, tz=ny)
+    assert refusal_expected(case, "sqlite", same) and refusal_expected(case, "mysql", same)
+    assert not refusal_expected(case, "postgres", same)
+    assert not refusal_expected(case, "mysql", o.Segment("t", "contacts", o.Cmp(o.Prop("seen", "timestamp"), "<",
+                                                                                   o.Clock("now"))))
+    case.tz = "Etc/GMT+11"
+    assert refusal_expected(case, "sqlite", same) and not refusal_expected(case, "mysql", same)
+
+
 # ---- the differential run ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -140,6 +169,8 @@ def test_evergreen_engines_agree_with_the_oracle(far_engine):
 
 _amount = o.ToMany("deals", "amount", "number")
 _score = o.Prop("score", "number")
+_last = o.Prop("last_at", "timestamp")
+_dst = list(DST_INSTANTS)
 
 REPROS = {
     # ClickHouse hashes floats for IN: -0.0 IN (0) was false (fixed: Ops.exact_number adds 0.0 to a number
@@ -165,6 +196,18 @@ REPROS = {
          "deseret": o.StrOp(o.Prop("name", "string"), "ends with", "𐐀")},
         contacts=[{"id": 1, "name": "ẞ"}, {"id": 2, "name": "𐐀"}, {"id": 3, "name": "x"}]),
         {}),
+    # instants around New York's 2026 clock changes, zoned and epoch, in a session far from UTC: the
+    # documented wall-clock reading (SQLite and MariaDB must refuse them with E0501 in a named zone)
+    "instants across clock changes": (lambda: case_from(
+        {"recent": o.Ago(_last, "<", 2, "hour"), "day": o.InWindow(_last, ("last", 1, "day")),
+         "today": o.Cmp(o.Prop("ping_s", "timestamp"), "=", o.Clock("today")),
+         "same": o.Cmp(_last, "=", o.Prop("tick_ms", "timestamp")),
+         "paid": o.Cmp(o.ToMany("deals", "paid_at", "timestamp"), ">=", o.Clock("now", -90, "minute"))},
+        contacts=[{"id": i, "last_at": t, "ping_s": o.to_epoch(t, "seconds"),
+                   "tick_ms": o.to_epoch(t + timedelta(hours=1), "milliseconds")}  # equal in the repeated hour
+                  for i, t in enumerate(_dst + [datetime(2026, 3, 8, 6, m, tzinfo=UTC) for m in (29, 31)], 1)],
+        deals=[{"id": i, "contact_id": i, "paid_at": t} for i, t in enumerate(_dst, 1)],
+        now=datetime(2026, 3, 8, 3, 30), tz="America/New_York"), {}),
 }
 
 

@@ -1,6 +1,7 @@
 """Random adversarial cases for the differential suite: a schema, rows full of edge cases (NULLs, empty
 strings, trailing spaces, case-folding traps, ±0.0, timestamps exactly at now − N units, month ends,
-Feb 29, contacts with no deals or events) and random segments over them, each a tree of
+Feb 29, contacts with no deals or events, instants zoned and epoch around the same edges and New York's
+clock changes) and random segments over them, each a tree of
 `oracle` nodes (so the same object is both the segql text and the expected members).
 
 Everything is drawn from one `random.Random(seed)`: a failing case is reproduced by its seed.
@@ -29,6 +30,9 @@ entities:
       seen: timestamp
       vip: boolean
       org_id: integer
+      last_at: timestamptz
+      ping_s: {{type: instant, unit: seconds}}
+      tick_ms: {{type: instant, unit: milliseconds}}
     relationships:
       org: {{entity: orgs, type: one, local: org_id, remote: id}}
       deals: {{entity: deals, type: many, local: id, remote: contact_id}}
@@ -40,7 +44,8 @@ entities:
   deals:
     table: adv_deals
     key: id
-    properties: {{contact_id: integer, amount: number, stage: string, closed: timestamp, qty: integer}}
+    properties: {{contact_id: integer, amount: number, stage: string, closed: timestamp, qty: integer,
+                 paid_at: instant}}
   events:
     table: adv_events
     key: id
@@ -50,13 +55,23 @@ entities:
 
 PROPS = {
     "contacts": {"id": "integer", "name": "string", "city": "string", "score": "number", "visits": "integer",
-                 "signup": "date", "seen": "timestamp", "vip": "boolean", "org_id": "integer"},
+                 "signup": "date", "seen": "timestamp", "vip": "boolean", "org_id": "integer",
+                 "last_at": "instant", "ping_s": "instant:seconds", "tick_ms": "instant:milliseconds"},
     "orgs": {"id": "integer", "label": "string", "size": "integer", "founded": "date"},
     "deals": {"id": "integer", "contact_id": "integer", "amount": "number", "stage": "string", "closed": "timestamp",
-              "qty": "integer"},
+              "qty": "integer", "paid_at": "instant"},
     "events": {"id": "integer", "contact_id": "integer", "name": "string", "at": "timestamp", "amount": "number"},
 }
 TABLES = {"contacts": "adv_contacts", "orgs": "adv_orgs", "deals": "adv_deals", "events": "adv_events"}
+# Instants (SPEC §5.1): oracle types; the tables keep `instant` natively zoned and `instant:<unit>` as integers.
+INSTANTS = {name for props in PROPS.values() for name, typ in props.items() if typ.startswith("instant")}
+# Fixed offsets an instant's value is written in (SQLite keeps the offset in its text; the others normalise).
+OFFSETS = (timezone(timedelta(hours=-9, minutes=-30)), timezone(timedelta(hours=14)), UTC)
+# New York's 2026 clock changes as instants (02:00 EST → 03:00 EDT; 02:00 EDT → 01:00 EST), ±1 ms, and the
+# repeated hour twice (01:30 EDT and 01:30 EST both read 01:30 there: docs/language.md "Instants").
+DST_INSTANTS = tuple(datetime(2026, m, d, h, mi, tzinfo=UTC) + timedelta(milliseconds=ms)
+                     for m, d, h, mi in ((3, 8, 7, 0), (11, 1, 6, 0), (11, 1, 5, 30), (11, 1, 6, 30))
+                     for ms in (-1, 0, 1))
 RELS = {("contacts", "org"): o.Rel("org", "one", "orgs", "org_id", "id"),
         ("contacts", "deals"): o.Rel("deals", "many", "deals", "id", "contact_id"),
         ("contacts", "events"): o.Rel("events", "many", "events", "id", "contact_id")}
@@ -119,13 +134,15 @@ def _now_arg(rng: random.Random, now: datetime, tz: str) -> str:
 
 
 class Gen:
-    def __init__(self, rng: random.Random, now: datetime, evergreen: bool = False):
+    def __init__(self, rng: random.Random, now: datetime, evergreen: bool = False, tz: str = "UTC"):
         self.r = rng
+        self.tz = tz
         self.evergreen = evergreen
         self.now = now
         self.today = now.date()
         self.ts_pool = self._timestamps()
         self.date_pool = self._dates()
+        self.instant_pool = self._instants()
         self.lets: list = []  # the current segment's `let` fields
 
     # ---- data ------------------------------------------------------------------------------------
@@ -144,6 +161,25 @@ class Gen:
                     pool += [p, p - timedelta(seconds=1)]
         pool += [self.now + timedelta(seconds=1), self.now + timedelta(days=1), o.as_dt(self.today)]
         return pool
+
+    def _instants(self) -> list:
+        """The timestamp pool's wall-clock times as instants in the schema's zone (either reading of an
+        ambiguous one), written in assorted offsets, plus New York's clock changes and midnight − 1 ms.
+        None before 1971: MariaDB's TIMESTAMP starts at 1970-01-01 00:00:01 UTC."""
+        zone = ZoneInfo(self.tz)
+        walls = [t for t in self.ts_pool if t is not None and t.year > 1970]
+        walls.append(o.as_dt(self.today) - timedelta(milliseconds=1))
+        pool = [t.replace(tzinfo=zone, fold=self.r.randrange(2)) for t in walls] + list(DST_INSTANTS)
+        return [t.astimezone(self.r.choice((zone,) + OFFSETS)) for t in pool]
+
+    def instant(self, typ: str, p_none=0.12):
+        """A stored value for a property of oracle type `typ` (aware datetime or epoch integer)."""
+        v = self.pick(self.instant_pool, p_none)
+        if v is None or typ == "instant":
+            return v
+        if self.r.random() < 0.05:
+            return -1  # before the epoch: 1969-12-31 23:59:59 UTC (or −1 ms)
+        return o.to_epoch(v, typ.split(":")[1])
 
     def _dates(self) -> list:
         pool = [None, date(2024, 2, 29), date(2023, 2, 28), date(2028, 2, 29), date(2025, 12, 31), date(2026, 1, 31),
@@ -172,11 +208,13 @@ class Gen:
                              "score": self.pick([float(x) for x in NUMBERS] + [1000.25, -0.0, 0.75]),
                              "visits": self.pick(INTS), "signup": self.pick(self.date_pool),
                              "seen": self.pick(self.ts_pool), "vip": self.pick([True, False]),
-                             "org_id": self.pick(list(range(1, n_orgs + 2)))})  # n_orgs + 1: no such org
+                             "org_id": self.pick(list(range(1, n_orgs + 2))),  # n_orgs + 1: no such org
+                             **{p: self.instant(PROPS["contacts"][p]) for p in ("last_at", "ping_s", "tick_ms")}})
             for _ in range(r.choice([0, 0, 1, 2, 3])):
                 deals.append({"id": len(deals) + 1, "contact_id": i, "amount": self.pick([float(x) for x in NUMBERS]),
                               "stage": self.pick(["Won", "Lost", "Won ", "won", "Negotiation", "", "İ", "ß"]),
-                              "closed": self.pick(self.ts_pool), "qty": self.pick([0, 1, 2, 3, 7, -1])})
+                              "closed": self.pick(self.ts_pool), "qty": self.pick([0, 1, 2, 3, 7, -1]),
+                              "paid_at": self.instant("instant")})
             for _ in range(r.choice([0, 0, 1, 2, 4, 6])):
                 events.append({"id": len(events) + 1, "contact_id": i,
                                "name": self.pick(["purchase", "purchase", "open", "Purchase", "purchase "], 0.05),
@@ -184,7 +222,7 @@ class Gen:
         deals.append({"id": len(deals) + 1, "contact_id": None, "amount": 5.0, "stage": "Won", "closed": None})
         ents = {name: o.Entity(name, "id", dict(PROPS[name])) for name in PROPS}
         ents["contacts"].rows, ents["orgs"].rows, ents["deals"].rows, ents["events"].rows = contacts, orgs, deals, events
-        return o.World(ents, dict(RELS), self.now)
+        return o.World(ents, dict(RELS), self.now, tz=self.tz)
 
     # ---- segments --------------------------------------------------------------------------------
     def num_lit(self):
@@ -202,6 +240,9 @@ class Gen:
 
     def ts_lit(self):
         t = self.r.choice([x for x in self.ts_pool if x is not None])
+        if self.r.random() < 0.2:  # an offset: the instant it names, read in the schema's zone (docs/language.md)
+            at = t.replace(tzinfo=ZoneInfo(self.tz)).astimezone(self.r.choice(OFFSETS))
+            return o.Lit(o.wall_clock(at, "instant", self.tz), "timestamp", raw=o.quote(at.isoformat()))
         return o.Lit(t, "timestamp", raw=o.quote(t.isoformat()) if self.r.random() < 0.3 else None)
 
     def unit(self, date_only=False):
@@ -307,7 +348,7 @@ class Gen:
         if k == 1:
             return self.number_leaf(o.Prop("amount", "number"))
         if k == 2:
-            return self.time_leaf(o.Prop("closed", "timestamp"))
+            return self.time_leaf(o.Prop(r.choice(("closed", "paid_at")), "timestamp"))
         if k == 3:
             return o.Not(self.deal_cond(depth + 1))
         return r.choice((o.And, o.Or))([self.deal_cond(depth + 1), self.deal_cond(depth + 1)])
@@ -326,7 +367,8 @@ class Gen:
         if k == 2 or k == -1:
             return self.number_leaf(self.number_expr("contacts"))
         if k in (3, 4):
-            return self.time_leaf(o.Prop(*r.choice((("signup", "date"), ("seen", "timestamp")))))
+            return self.time_leaf(o.Prop(*r.choice((("signup", "date"), ("seen", "timestamp"), ("last_at", "timestamp"),
+                                                    ("ping_s", "timestamp"), ("tick_ms", "timestamp")))))
         if k == 5:
             return r.choice((o.BoolProp(o.Prop("vip", "boolean")), o.Cmp(o.Prop("vip", "boolean"), "=", o.Lit(False, "boolean")),
                              o.IsNull(o.Prop("vip", "boolean"))))
@@ -346,7 +388,7 @@ class Gen:
             kind = r.choice(("count", "sum", "avg", "min", "max"))
             where = self.deal_cond() if r.random() < 0.4 else None
             if kind == "min" and r.random() < 0.3:
-                return self.time_leaf(o.Agg("max", "deals", "closed", where, "timestamp"))
+                return self.time_leaf(o.Agg("max", "deals", r.choice(("closed", "paid_at")), where, "timestamp"))
             agg = o.Agg(kind, "deals", None if kind == "count" else r.choice(("amount", "qty")), where)
             return o.Cmp(agg, r.choice(("=", "!=", "<", ">", ">=")),
                          o.Lit(r.choice((0, 1, 2, 2.5, 5, 100, 0.3333, 0.6667, 1.3333, 2.3333))))
@@ -371,7 +413,7 @@ class Gen:
         """Operands of different kinds or records: a date against a timestamp, a related record's value
         against the contact's own, arithmetic on aggregates (dividing by a count of nothing)."""
         r = self.r
-        k = r.randrange(6)
+        k = r.randrange(8)
         signup, seen = o.Prop("signup", "date"), o.Prop("seen", "timestamp")
         if k == 0:
             a, b = (signup, seen) if r.random() < 0.5 else (seen, signup)
@@ -383,6 +425,12 @@ class Gen:
         if k == 3:
             ratio = o.Arith("/", o.Agg("sum", "deals", "amount", None), o.Agg("count", "deals", None, None))
             return o.Cmp(ratio, r.choice(("<", ">=", "=")), o.Lit(r.choice((0, 1, 2.5))))
+        if k == 6:  # an instant against a naive timestamp, a date or another instant's wall clock
+            inst = o.Prop(r.choice(("last_at", "ping_s", "tick_ms")), "timestamp")
+            return o.Cmp(inst, r.choice(("=", "<", ">=", "!=")), r.choice((seen, signup, o.Prop("tick_ms", "timestamp"))))
+        if k == 7:
+            return o.Cmp(o.ToMany("deals", "paid_at", "timestamp"), r.choice(("<", ">=", "=")),
+                         o.Prop(r.choice(("ping_s", "last_at", "seen")), "timestamp"))
         if k == 4:
             return o.Cmp(o.Func("coalesce", [o.ToOne("org", "size", "integer"), o.Prop("visits", "integer")]),
                          r.choice(("=", ">", "<")), o.Lit(r.choice(INTS)))
@@ -408,7 +456,7 @@ def make_case(seed: int, n_segments: int = 30, max_depth: int = 3, evergreen: bo
     now = rng.choice(NOWS)
     if evergreen:
         now = datetime.now(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0)
-    gen = Gen(rng, now, evergreen)
+    gen = Gen(rng, now, evergreen, tz)
     world = gen.world()
     world.segments["big_orgs"] = o.Segment("big_orgs", "orgs", o.Cmp(o.Prop("size", "integer"), ">", o.Lit(50)))
     slugs = []
@@ -431,7 +479,7 @@ def case_from(segments: dict, *, contacts=(), orgs=(), deals=(), events=(), now=
     ents = {name: o.Entity(name, "id", dict(PROPS[name])) for name in PROPS}
     for name, rows in (("contacts", contacts), ("orgs", orgs), ("deals", deals), ("events", events)):
         ents[name].rows = [dict(r) for r in rows]
-    world = o.World(ents, dict(RELS), now)
+    world = o.World(ents, dict(RELS), now, tz=tz)
     for slug, cond in segments.items():
         world.segments[slug] = o.Segment(slug, "contacts", cond)
     return Case(-1, tz, now, now.isoformat() if now_arg == "" else now_arg, world, list(segments))

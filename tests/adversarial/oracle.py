@@ -6,7 +6,11 @@ which renders itself as segql text (`text()`, what segql compiles) and evaluates
 verified engine. Where SPEC §2 leaves a choice open, the choice made here is written next to the code.
 
 Values: None is a missing value; strings, ints, floats, bools, `datetime.date`, naive `datetime.datetime`
-(a wall-clock time in the schema's zone, like a `timestamp` property).
+(a wall-clock time in the schema's zone, like a `timestamp` property). An `instant` property's rows hold
+aware datetimes, an epoch instant's (type `instant:seconds`, `instant:milliseconds`) integers; every read
+turns them into the naive wall-clock time they show in the schema's zone (SPEC §5.1, docs/language.md
+"Instants"), after which they are ordinary timestamps — wall-clock arithmetic and comparison included,
+which is the documented behaviour across DST changes (the repeated hour reads twice).
 """
 from __future__ import annotations
 
@@ -14,8 +18,9 @@ import calendar
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 # --------------------------------------------------------------------------------------------- the world
 
@@ -48,6 +53,12 @@ class World:
     event_rel: str = "events"
     event_name: str = "name"
     event_time: str = "at"
+    tz: str = "UTC"  # the schema's zone: where instants are read
+
+    def read(self, entity: str, name: str, v):
+        """The value a segment sees: an instant as its wall-clock time in the schema's zone."""
+        typ = self.entities[entity].props.get(name, "")
+        return wall_clock(v, typ, self.tz) if typ.startswith("instant") else v
 
     @property
     def today(self) -> date:
@@ -73,6 +84,25 @@ class Ctx:
 
 
 # ------------------------------------------------------------------------------------------- time units
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_UNITS = {"seconds": 1_000_000, "milliseconds": 1_000, "microseconds": 1}
+
+
+def wall_clock(v, typ: str, tz: str):
+    """An instant (aware datetime, or epoch integer for `instant:<unit>`) as the naive wall-clock time it
+    shows in `tz` (SPEC §5.1: calendar and relative time read that wall clock, docs/language.md)."""
+    if v is None:
+        return None
+    if typ != "instant":
+        v = EPOCH + timedelta(microseconds=v * EPOCH_UNITS[typ.split(":")[1]])
+    return v.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def to_epoch(v: datetime, unit: str) -> int:
+    """An aware datetime as an integer count of `unit` since 1970 UTC (floored, as an integer column keeps it)."""
+    return (v - EPOCH) // timedelta(microseconds=EPOCH_UNITS[unit])
+
 
 UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
 
@@ -216,7 +246,7 @@ class Prop(Expr):
         return self.name
 
     def value(self, c):
-        return c.row.get(self.name)
+        return c.world.read(c.entity, self.name, c.row.get(self.name))
 
 
 @dataclass
@@ -230,7 +260,8 @@ class ToOne(Expr):
 
     def value(self, c):
         other = c.world.one(c.entity, self.rel, c.row)
-        return None if other is None else other.get(self.name)
+        target = c.world.rels[(c.entity, self.rel)].target
+        return None if other is None else c.world.read(target, self.name, other.get(self.name))
 
 
 @dataclass
@@ -331,7 +362,7 @@ class Agg(Expr):
                 if self.where is None or self.where.holds(Ctx(c.world, target, r))]
         if self.kind == "count":
             return len(rows)
-        vals = [r.get(self.prop) for r in rows if r.get(self.prop) is not None]
+        vals = [c.world.read(target, self.prop, r.get(self.prop)) for r in rows if r.get(self.prop) is not None]
         if self.kind == "sum":
             return sum(vals) if vals else 0
         if not vals:
@@ -376,7 +407,8 @@ class Cond:
 
 
 def _many_values(c: Ctx, p: ToMany) -> list:
-    return [r.get(p.name) for r in c.world.related(c.entity, p.rel, c.row)]
+    target = c.world.rels[(c.entity, p.rel)].target
+    return [c.world.read(target, p.name, r.get(p.name)) for r in c.world.related(c.entity, p.rel, c.row)]
 
 
 class Leaf(Cond):

@@ -9,12 +9,12 @@ segment by segment to name the culprit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from adversarial import oracle
-from adversarial.generate import PROPS, TABLES, Case
+from adversarial.generate import INSTANTS, PROPS, TABLES, Case
 from sqlglot import exp
 
 import segql
@@ -59,7 +59,8 @@ def load(eng, case: Case, mysql_collation: str | None = None) -> None:
     """Create the case's tables. On MySQL/MariaDB `mysql_collation` converts them to that collation, as a
     warehouse's tables are (segql's own engine creates them binary): `=` must still compare code points."""
     for entity, table in TABLES.items():
-        eng.create_table(table, dict(PROPS[entity]), case.rows(entity))
+        types = {c: "integer" if t.startswith("instant:") else t for c, t in PROPS[entity].items()}  # epochs
+        eng.create_table(table, types, case.rows(entity))
         if mysql_collation and eng.dialect == "mysql":
             eng.execute(f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4 COLLATE {mysql_collation}")
 
@@ -111,6 +112,33 @@ def engine_members(eng, case: Case, slugs, compiled=None) -> tuple[dict, dict]:
     return got, errors
 
 
+def _reads_instant(world: oracle.World, node, seen=None) -> bool:
+    """Whether a segment (through the segments it includes) reads an instant property."""
+    seen = set() if seen is None else seen
+    if isinstance(node, oracle.InSegment):
+        if node.slug in seen:
+            return False
+        seen.add(node.slug)
+        return _reads_instant(world, world.segments[node.slug], seen)
+    if isinstance(node, (oracle.Prop, oracle.ToOne, oracle.ToMany)) and node.name in INSTANTS:
+        return True
+    if isinstance(node, oracle.Agg) and node.prop in INSTANTS:
+        return True
+    if isinstance(node, (list, tuple)):
+        return any(_reads_instant(world, x, seen) for x in node)
+    if is_dataclass(node):
+        return any(_reads_instant(world, getattr(node, f.name), seen) for f in fields(node))
+    return False
+
+
+def refusal_expected(case: Case, dialect: str, seg) -> bool:
+    """docs/dialects.md: an instant read in a zone other than UTC is E0501 on SQLite (no zones) and, for a
+    named zone, on MySQL/MariaDB (fixed `Etc/GMT±N` zones work). Such a segment must be refused, not run."""
+    if case.tz == "UTC" or not _reads_instant(case.world, seg):
+        return False
+    return dialect == "sqlite" or (dialect == "mysql" and not case.tz.startswith("Etc/GMT"))
+
+
 def _wall_now(tz: str) -> datetime:
     return datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
 
@@ -137,8 +165,14 @@ def check_case(eng, case: Case, slugs=None, mysql_collation: str | None = None) 
                 got[slug] = (got[slug] - unsure) | (expected & unsure)
         else:
             expected = oracle.members(case.world, seg)
-        if slug in errors and "E0501" in errors[slug]:
-            continue  # a documented refusal: the dialect cannot express it faithfully (SPEC §2.11)
+        refused = slug in errors and "E0501" in errors[slug]
+        if refusal_expected(case, eng.dialect, seg):
+            if not refused:
+                out.append(Disagreement(case.seed, eng.dialect, slug, seg.text(), expected, None,
+                                        "E0501 expected (docs/dialects.md), got " + errors.get(slug, "members")))
+            continue
+        if refused and case.now_arg is None:
+            continue  # a documented refusal: an evergreen `now` in a named zone on MySQL/SQLite (SPEC §2.11)
         if slug in errors:
             out.append(Disagreement(case.seed, eng.dialect, slug, seg.text(), expected, None, errors[slug]))
         elif got[slug] != expected:
