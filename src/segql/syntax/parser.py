@@ -998,11 +998,19 @@ class _FastParser:
                             el, ec = c[3], c[4]
                             break
                 # children as lark's ChildFilter leaves them (keywords out, `_rule`s spliced, Nones for [])
+                seen, height = 0, 0
                 if include is None:
                     kids = raw
                 else:
                     kids = []
-                    for i, to_expand, add_none in include:
+                    rest = include
+                    first = include[0] if include else None
+                    if first is not None and first[1] and not first[2] and type(raw[first[0]]) is not _Tok:
+                        # a left-recursive list (`a and b and …`) grows its first child's list in place, as
+                        # lark's ChildFilterLALR does: copying it on every item made long lists quadratic
+                        kids = raw[first[0]][0]
+                        seen, height, rest = len(kids), raw[first[0]][5], include[1:]
+                    for i, to_expand, add_none in rest:
                         if add_none:
                             kids += [None] * add_none
                         if to_expand:
@@ -1017,8 +1025,8 @@ class _FastParser:
                         raise _Fallback
                     node = (child[0], sl, sc_, el, ec, child[5])
                 else:
-                    height = 0
-                    for c in kids:
+                    for j in range(seen, len(kids)):  # the items already counted kept their height
+                        c = kids[j]
                         if c is not None and type(c) is not _Tok and c[5] > height:
                             height = c[5]
                     if inline:
