@@ -127,7 +127,10 @@ def set_editor(page, text):
     page.eval_on_selector(".CodeMirror", "e => { e.CodeMirror.closeHint && e.CodeMirror.closeHint(); "
                           "e.CodeMirror.setValue(''); e.CodeMirror.focus(); }")
     page.keyboard.type(text, delay=5)
-    page.keyboard.press("Escape")  # close a completion list left open by the last word
+    # CodeMirror reads typed input on its own schedule: wait until all of it is in, then close a completion
+    # list left open by the last word (pressing Escape before the last input is read let it open again)
+    page.wait_for_function("t => document.querySelector('.CodeMirror').CodeMirror.getValue() === t", arg=text)
+    page.keyboard.press("Escape")
 
 
 def open_with_key(browser, server, key, *, width=1280, height=860):

@@ -158,6 +158,7 @@
 
   // ---- run and explain -------------------------------------------------------------------------------
   function run() {
+    if (editor.state.completionActive) editor.closeHint();  // the list would cover the members
     var body = source();
     body.columns = $("columns").value.split(",").map(function (c) { return c.trim(); }).filter(Boolean);
     body.limit = 100;
