@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
@@ -911,7 +912,7 @@ def db():
     return DuckDB(SCHEMA)
 
 
-SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, database=None, print_blob=False,
+SETTINGS = settings(max_examples=examples(120), deadline=None, derandomize=True, database=None, print_blob=False,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much, HealthCheck.large_base_example])
 
@@ -959,7 +960,7 @@ def test_outer_values_inside_to_many_comparisons(db):
     for the segment and its complement, and count(p) + count(not p) = count(*)."""
     before = collections.Counter(STATS)
 
-    @settings(SETTINGS, max_examples=60)
+    @settings(SETTINGS, max_examples=examples(60))
     @given(case=outer_cases())
     def check(case):
         now_iso, data, conds, helper = case
@@ -1060,7 +1061,7 @@ def test_sequences_sql_equal_evaluator(db):
     stream, for each sequence and its complement."""
     seen = collections.Counter()
 
-    @settings(max_examples=150, deadline=None, derandomize=True, database=None, print_blob=False,
+    @settings(max_examples=examples(150), deadline=None, derandomize=True, database=None, print_blob=False,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(case=sequence_cases())
     def check(case):

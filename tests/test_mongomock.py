@@ -15,6 +15,7 @@ import re
 import duckdb
 import mongomock
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -298,7 +299,7 @@ def mongomock_members(docs, f):
     return sorted(d["id"] for d in coll.find(for_mongomock(f)))
 
 
-@settings(deadline=None, derandomize=True, max_examples=200,
+@settings(deadline=None, derandomize=True, max_examples=examples(200),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(data=dataset(), f=mongo_filter())
 def test_compiled_sql_matches_mongomock(data, f):

@@ -11,6 +11,7 @@ import json
 import os
 from urllib.parse import quote
 
+import budget
 import pytest
 from conftest import DEMO_NOW, EXAMPLES, ROOT
 
@@ -552,6 +553,8 @@ def test_counts_on_every_engine_equal_duckdb_counted_alone(dialect, conformance_
             continue  # documented: ClickHouse cannot run a correlated subquery inside COUNT(CASE …)
         supported[name] = seg
     assert len(supported) >= len(segments) - 2 - correlated
+    if dialect == "spark":  # ~1 s of analysis per segment: a fixed half in CI, all with SEGQL_TEST_FULL=1
+        supported = {n: supported[n] for n in budget.sample(supported)}
     eng = open_engine(dialect)
     try:
         for table, cols, rows in data.tables(schema, data.build()):
