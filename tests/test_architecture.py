@@ -95,3 +95,11 @@ def test_unknown_dialect_is_e0500():
     with pytest.raises(SegqlError) as ei:
         dialects.get_ops("base")
     assert ei.value.code == "E0500"
+
+
+def test_cli_unknown_dialect_is_a_usage_error():
+    """SPEC §3: bad command-line usage exits 2 — an unknown `--dialect` is one (E0500 with the list)."""
+    code, out, err = run_cli("compile", "examples/segments/spec_example.segql", "--schema", "examples/schema.yml",
+                             "--segment", "spec_high_value_prospects", "--dialect", "postgress")
+    assert code == 2 and not out, err
+    assert "error[E0500]" in err and "postgres" in err and "Traceback" not in err

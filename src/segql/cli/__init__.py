@@ -38,7 +38,7 @@ from segql.errors import SegqlError
 
 COMMANDS = (check, fmt, compile, run, counts, explain, why, overlap, refresh, lists, schema, segments, plan, apply,
             serve, keys, webhooks, playground)  # in `--help` order
-USAGE_CODES = {"E0003", "E0004"}  # choices a user must make on the command line: exit 2
+USAGE_CODES = {"E0003", "E0004", "E0500"}  # choices a user makes on the command line (E0500: --dialect): exit 2
 
 
 class _Parser(argparse.ArgumentParser):
