@@ -185,17 +185,21 @@ class Printer:
             return f"{node.quantifier} {path}", PRED
         return f"{node.quantifier} {path} ({self.expr(node.condition, OR)})", PRED
 
-    def _Performed(self, node):
-        parts = [f'did not perform {string(node.event)}' if node.negated else f"performed {string(node.event)}"]
-        if node.where is not None:
-            parts.append(f"where {self.expr(node.where, NOT)}")
+    def _count_and_window(self, node, parts: list) -> str:
+        """The `at least N times` and `in last …` that end `performed` and sequences alike."""
         if node.count is not None and not node.negated:
             words = {">=": "at least", "<=": "at most", "=": "exactly", ">": "more than", "<": "fewer than"}
             parts.append(f"{words[node.count.op]} {node.count.count} time{'s' if node.count.count != 1 else ''}")
         if node.window is not None:
             p = node.window
             parts.append(self.period(p) if p.kind == "between" else f"in {self.period(p)}")
-        return " ".join(parts), PRED
+        return " ".join(parts)
+
+    def _Performed(self, node):
+        parts = [f'did not perform {string(node.event)}' if node.negated else f"performed {string(node.event)}"]
+        if node.where is not None:
+            parts.append(f"where {self.expr(node.where, NOT)}")
+        return self._count_and_window(node, parts), PRED
 
     def _Sequence(self, node):
         parts = ["did not perform" if node.negated else "performed", string(node.first)]
@@ -206,13 +210,7 @@ class Printer:
             parts.append(f"where {self.expr(node.then_where, NOT)}")
         if node.within is not None:
             parts.append(f"within {unit(node.within.amount, node.within.unit)}")
-        if node.count is not None and not node.negated:
-            words = {">=": "at least", "<=": "at most", "=": "exactly", ">": "more than", "<": "fewer than"}
-            parts.append(f"{words[node.count.op]} {node.count.count} time{'s' if node.count.count != 1 else ''}")
-        if node.window is not None:
-            p = node.window
-            parts.append(self.period(p) if p.kind == "between" else f"in {self.period(p)}")
-        return " ".join(parts), PRED
+        return self._count_and_window(node, parts), PRED
 
     # ---- values
     def _path_text(self, node: ast.Path) -> str:
