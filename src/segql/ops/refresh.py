@@ -311,12 +311,8 @@ def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> d
         entered_keys = [r[0] for r in db.run(f"SELECT member_key FROM {source} d ORDER BY member_key "
                                              f"LIMIT {SAMPLE}")] if entered else []
         if entered:
-            db.run(f"INSERT INTO {EVENTS} (segment, member_key, kind, changed_at) SELECT {slug}, member_key, kind, "
-                   f"{stamp} FROM {source} d")
-        db.run(f"INSERT INTO {REFRESHES} (segment, refreshed_at, members, entered, exited) VALUES "
-               f"({slug}, {stamp}, {members}, {entered}, {left})")
-        return {"segment": seg.slug, "entity": seg.entity, "refreshed_at": at.isoformat(), "members": members,
-                "entered": entered, "left": left, "entered_keys": entered_keys, "left_keys": []}
+            _history(db, slug, source, stamp)
+        return _recorded(db, seg, slug, stamp, at, members, entered, left, entered_keys, [])
     db.run(f"DELETE FROM {STAGING}")
     db.run(f"DELETE FROM {DIFF}")
     db.run(f"INSERT INTO {STAGING} (member_key) {select_sql}")
@@ -349,14 +345,24 @@ def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> d
     entered_keys = sample("entered") if entered else []
     left_keys = sample("left") if left else []
     if entered or left:
-        db.run(f"INSERT INTO {EVENTS} (segment, member_key, kind, changed_at) SELECT {slug}, member_key, kind, "
-               f"{stamp} FROM {source} d")
+        _history(db, slug, source, stamp)
     if left:
         db.run(f"DELETE FROM {MEMBERSHIP} WHERE segment = {slug} AND member_key IN (SELECT member_key FROM "
                f"{DIFF} WHERE kind = 'left')")
     if entered:
         db.run(f"INSERT INTO {MEMBERSHIP} (segment, member_key, entered_at) SELECT {slug}, member_key, {stamp} "
                f"FROM {source} d WHERE kind = 'entered'{order}")
+    return _recorded(db, seg, slug, stamp, at, members, entered, left, entered_keys, left_keys)
+
+
+def _history(db: Db, slug: str, source: str, stamp: str) -> None:
+    """One history row per member that entered or left, in one statement from `source` (key, kind)."""
+    db.run(f"INSERT INTO {EVENTS} (segment, member_key, kind, changed_at) SELECT {slug}, member_key, kind, "
+           f"{stamp} FROM {source} d")
+
+
+def _recorded(db: Db, seg, slug, stamp, at, members, entered, left, entered_keys, left_keys) -> dict:
+    """The refresh's own row, and what `refresh` reports of it."""
     db.run(f"INSERT INTO {REFRESHES} (segment, refreshed_at, members, entered, exited) VALUES "
            f"({slug}, {stamp}, {members}, {entered}, {left})")
     return {"segment": seg.slug, "entity": seg.entity, "refreshed_at": at.isoformat(), "members": members,
