@@ -1,9 +1,11 @@
 """Shared fixtures: the example schema and demo data (examples/), and helpers to run the CLI."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from hypothesis import settings
@@ -15,6 +17,61 @@ DEMO_NOW = "2026-11-15T12:00:00Z"
 settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci")
+
+# Tests that share one expensive thing run on one pytest-xdist worker (`--dist loadgroup`): the Spark
+# session (one JVM per run) and GoogleSQL's reference evaluator (≈ 20 s to load its WebAssembly).
+_GROUPS = (("spark", ("spark", "databricks")), ("bigquery", ("test_bigquery.py",)))
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        _own_databases(worker)
+
+
+def _own_databases(worker: str) -> None:
+    """Point this xdist worker at databases of its own (`test_gw1`, …) on the same servers, created on
+    first use, so that workers never see each other's tables."""
+    for var, create in (("SEGQL_TEST_POSTGRES_URL", _create_postgres), ("SEGQL_TEST_MYSQL_URL", _create_mysql)):
+        url = os.environ.get(var)
+        if not url:
+            continue
+        parts = urlsplit(url)
+        name = f"{parts.path.lstrip('/') or 'test'}_{worker}"
+        create(url, name)
+        os.environ[var] = urlunsplit(parts._replace(path="/" + name))
+
+
+def _create_postgres(url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _create_mysql(url: str, name: str) -> None:
+    import pymysql
+
+    parts = urlsplit(url)
+    conn = pymysql.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
+                           user=parts.username or "root", password=parts.password or "")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{name}`")
+    finally:
+        conn.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        nodeid = item.nodeid.lower()
+        for group, needles in _GROUPS:
+            if any(n in nodeid for n in needles):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
 
 
 @pytest.fixture(scope="session")
