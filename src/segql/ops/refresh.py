@@ -261,7 +261,8 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
                     tree.subquery("m", copy=False)).where(
                     exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
                 statements.append((seg, select.sql(dialect=db.dialect, copy=False)))
-            db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (member_key {db.type('text')} NOT NULL)")
+            if db.dialect not in FULL_JOIN:  # the two anti-joins read the new members twice: staged once
+                db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (member_key {db.type('text')} NOT NULL)")
             db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {DIFF} (member_key {db.type('text')} NOT NULL, "
                    f"kind {db.type('text')} NOT NULL)")
             stamp = db.stamp(at)
@@ -273,7 +274,8 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
                     print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
                           file=sys.stderr, flush=True)
                     time.sleep(sleep)
-            db.run(f"DROP TABLE {STAGING}")
+            if db.dialect not in FULL_JOIN:
+                db.run(f"DROP TABLE {STAGING}")
             db.run(f"DROP TABLE {DIFF}")
             db.commit()
         except BaseException:
@@ -313,19 +315,18 @@ def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> d
         if entered:
             _history(db, slug, source, stamp)
         return _recorded(db, seg, slug, stamp, at, members, entered, left, entered_keys, [])
-    db.run(f"DELETE FROM {STAGING}")
-    db.run(f"DELETE FROM {DIFF}")
-    db.run(f"INSERT INTO {STAGING} (member_key) {select_sql}")
-    if db.dialect == "postgres":  # a temporary table has no statistics: the joins below need them
-        db.run(f"ANALYZE {STAGING}")
-    members = int(db.scalar(f"SELECT COUNT(*) FROM {STAGING}"))
     source = DIFF
-    if db.dialect in FULL_JOIN:
+    db.run(f"DELETE FROM {DIFF}")
+    if db.dialect in FULL_JOIN:  # the difference straight from the segment's query: no staging copy
+        members = int(db.scalar(f"SELECT COUNT(*) FROM {MEMBERSHIP} WHERE segment = {slug}"))  # stored, for now
         db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT COALESCE(n.member_key, s.member_key), CASE WHEN "
-               f"n.member_key IS NULL THEN 'left' ELSE 'entered' END FROM {STAGING} n FULL JOIN (SELECT "
+               f"n.member_key IS NULL THEN 'left' ELSE 'entered' END FROM ({select_sql}) n FULL JOIN (SELECT "
                f"member_key FROM {MEMBERSHIP} WHERE segment = {slug}) s ON s.member_key = n.member_key "
                f"WHERE n.member_key IS NULL OR s.member_key IS NULL")
     else:
+        db.run(f"DELETE FROM {STAGING}")
+        db.run(f"INSERT INTO {STAGING} (member_key) {select_sql}")
+        members = int(db.scalar(f"SELECT COUNT(*) FROM {STAGING}"))
         db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT n.member_key, 'entered' FROM {STAGING} n WHERE "
                f"NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} s WHERE s.segment = {slug} AND s.member_key = "
                f"n.member_key)")
@@ -337,6 +338,8 @@ def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> d
     entered, left = (int(v or 0) for v in db.run(
         f"SELECT COUNT(CASE WHEN kind = 'entered' THEN 1 END), COUNT(CASE WHEN kind = 'left' THEN 1 END) "
         f"FROM {DIFF}")[0])
+    if db.dialect in FULL_JOIN:
+        members += entered - left
 
     def sample(kind: str) -> list:
         return [r[0] for r in db.run(f"SELECT member_key FROM {source} d WHERE kind = {db.text(kind)} "
