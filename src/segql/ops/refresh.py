@@ -13,9 +13,10 @@ the recorded membership is what the segments meant at the recorded moment.
 
 A refresh is ONE transaction for all segments: if it is killed at any point (or fails), the database
 keeps the previous refresh's state. The tables are created before the transaction (MariaDB commits
-implicitly on DDL); each segment's new members go to a temporary table first, the difference with the
-stored membership is computed ONCE (two anti-joins) into another, and the history rows and the membership
-changes are written from it set-based (measured: benchmarks/README.md, refresh). Atomic on DuckDB, PostgreSQL, SQLite and MySQL/MariaDB (InnoDB);
+implicitly on DDL); the difference of each segment's new members with the stored membership is computed
+ONCE into a temporary table (one FULL JOIN with the segment's query, or two anti-joins with the members
+staged in another), and the history rows and the membership changes are written from it set-based
+(measured: benchmarks/README.md, refresh). Atomic on DuckDB, PostgreSQL, SQLite and MySQL/MariaDB (InnoDB);
 ClickHouse and Spark have no transactions and are refused (E0701). Segments are refreshed in dependency
 order (a segment used with `in segment` first). Static lists are not refreshed (their members are managed
 with `segql list`).
@@ -309,9 +310,9 @@ ROW_ID = {"postgres": ("ctid", "TID")}
 
 def _refresh_one(db: Db, seg, select_sql: str, keys_sql: str, stamp: str, at: dt.datetime) -> dict:
     """A segment's first refresh (no stored members) writes its members straight into the membership and
-    the history from them. Otherwise the new members go into STAGING, the difference with the stored ones
-    into DIFF once (one FULL JOIN, or two anti-joins), and history and membership are written from it in
-    one statement each. Membership rows go in key order: the PRIMARY KEY's b-tree then grows at its right edge
+    the history from them. Otherwise the difference with the stored ones goes into DIFF once (one FULL JOIN
+    with the segment's query; or two anti-joins with the members staged in STAGING), and history and
+    membership are written from it in one statement each. Membership rows go in key order: the PRIMARY KEY's b-tree then grows at its right edge
     (PostgreSQL, 1M members: 9.3 s unordered)."""
     slug = db.text(seg.slug)
     row_id = ROW_ID.get(db.dialect)
