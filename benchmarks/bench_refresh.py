@@ -61,8 +61,26 @@ def _baseline_sql(seg, schema, engine, at, table=PLAIN) -> str:
     return f"INSERT INTO {table} (segment, member_key, entered_at) " + select.sql(dialect=engine.dialect)
 
 
-def run_engine(label: str, open_engine, schema, segs, reps: int) -> dict:
+def _profiled(rf, log: list):
+    """`Db.run` timed: each statement a refresh issues and its seconds go to `log` (--profile)."""
+    run = rf.Db.run
+
+    def timed(self, sql):
+        t0 = time.perf_counter()
+        try:
+            return run(self, sql)
+        finally:
+            log.append((time.perf_counter() - t0, sql))
+    return timed
+
+
+def run_engine(label: str, open_engine, schema, segs, reps: int, profile: bool = False) -> dict:
     from segql.ops import refresh as rf
+
+    log: list = []
+    own = rf.Db.run
+    if profile:
+        rf.Db.run = rf.Db.execute = _profiled(rf, log)
 
     eng = open_engine()
     t, ts = eng.state_types["text"], eng.state_types["timestamp"]
@@ -80,8 +98,13 @@ def run_engine(label: str, open_engine, schema, segs, reps: int) -> dict:
         for table in (rf.MEMBERSHIP, rf.EVENTS, rf.REFRESHES):
             eng.execute(f"DROP TABLE IF EXISTS {table}")
         for phase, which in PHASES:
-            def do_refresh(which=which):
-                return rf.refresh([segs[which]], schema, eng, NOW_ISO)[0]
+            def do_refresh(which=which, phase=phase, rep=rep):
+                log.clear()
+                out = rf.refresh([segs[which]], schema, eng, NOW_ISO)[0]
+                if profile and rep == 1:  # the statements of the first measured round, over 10 ms
+                    print(f"{label} {phase}: " + "; ".join(f"{sql[:60]}… {secs:.2f} s" for secs, sql in log
+                                                          if secs > 0.01))
+                return out
 
             def do_plain(which=which):
                 eng.execute(eng.begin_sql)
@@ -107,6 +130,7 @@ def run_engine(label: str, open_engine, schema, segs, reps: int) -> dict:
     for table in (PLAIN, KEYED):
         eng.execute(f"DROP TABLE IF EXISTS {table}")
     eng.close()
+    rf.Db.run = rf.Db.execute = own
     out = {}
     for phase, _ in PHASES:
         tt = times[phase]
@@ -138,7 +162,8 @@ def main(args) -> None:
         schema, segs = _segments(tmp, contacts)
         copy = tmp / "refresh.duckdb"
         shutil.copy(path, copy)
-        result["duckdb"] = run_engine("DuckDB", lambda: connect(f"duckdb:///{copy}"), schema, segs, args.reps)
+        result["duckdb"] = run_engine("DuckDB", lambda: connect(f"duckdb:///{copy}"), schema, segs, args.reps,
+                                      args.profile)
         if not args.no_postgres:
             from urllib.parse import quote
 
@@ -152,7 +177,8 @@ def main(args) -> None:
             else:
                 url = args.postgres_url + ("&" if "?" in args.postgres_url else "?") + "options=" + quote(
                     "-csearch_path=segql_bench")
-                result["postgres"] = run_engine("PostgreSQL", lambda: connect(url), schema, segs, args.reps)
+                result["postgres"] = run_engine("PostgreSQL", lambda: connect(url), schema, segs, args.reps,
+                                                args.profile)
     phases = [v for k in ("duckdb", "postgres") for v in (result.get(k) or {}).values() if isinstance(v, dict)
               and "ratio" in v]
     result["met"] = bool(phases) and all(v["ratio"] <= 2.0 for v in phases)

@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--no-postgres", action="store_true")
+    p.add_argument("--profile", action="store_true", help="print each statement of a refresh and its time")
     p = sub.add_parser("memory", help="8. peak memory of `segql counts` for 50 to 500 segments")
     p.add_argument("--scale", type=float, default=1.0)
     sub.add_parser("plot", help="plot results/growth.json to docs/benchmark_growth.png")

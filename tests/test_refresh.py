@@ -283,3 +283,31 @@ def test_refresh_subprocess_has_no_traceback_on_bad_db(tmp_path):
                            "postgresql://nobody@127.0.0.1:1/none"], capture_output=True, text=True, timeout=60,
                           cwd=ROOT)
     assert proc.returncode == 1 and "E0602" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_duplicate_keys_in_the_data_are_one_member(db_url):
+    """An entity table holding a key twice: one member, one history row per change, on every engine (the
+    first refresh removes duplicates from all keys, later ones from the keys that changed)."""
+    from segql.semantic.schemas import parse_schema
+
+    dup = parse_schema("entities:\n  things:\n    table: segql_t_dup\n    key: id\n"
+                       "    properties: {id: integer, n: integer}\n")
+    eng = connect(db_url)
+    try:
+        eng.execute("CREATE TABLE segql_t_dup (id INTEGER, n INTEGER)")
+        eng.execute("INSERT INTO segql_t_dup VALUES (1, 1), (1, 1), (2, 1), (3, 0), (3, 0), (4, 1)")
+        [seg] = api.load_segments([{"type": "things", "slug": "dup", "filter": {"n": {"$gte": 1}}}], dup)
+        [first] = refresh.refresh([seg.segment], dup, eng, NOW1)
+        eng.execute("UPDATE segql_t_dup SET n = 1 - n WHERE id IN (2, 3)")
+        [second] = refresh.refresh([seg.segment], dup, eng, NOW2)
+        rows = sorted(tuple(str(v) for v in r) for r in eng.execute(
+            "SELECT member_key, kind FROM segql_membership_events WHERE segment = 'dup'"))
+        stored = sorted(str(r[0]) for r in eng.execute(
+            "SELECT member_key FROM segql_membership WHERE segment = 'dup'"))
+    finally:
+        eng.close()
+    assert (first["members"], first["entered"]) == (3, 3)
+    assert (second["members"], second["entered"], second["left"]) == (3, 1, 1)
+    assert (second["entered_keys"], second["left_keys"]) == (["3"], ["2"])
+    assert stored == ["1", "3", "4"]
+    assert rows == [("1", "entered"), ("2", "entered"), ("2", "left"), ("3", "entered"), ("4", "entered")]

@@ -13,9 +13,10 @@ the recorded membership is what the segments meant at the recorded moment.
 
 A refresh is ONE transaction for all segments: if it is killed at any point (or fails), the database
 keeps the previous refresh's state. The tables are created before the transaction (MariaDB commits
-implicitly on DDL); each segment's new members go to a temporary table first, the difference with the
-stored membership is computed ONCE (two anti-joins) into another, and the history rows and the membership
-changes are written from it set-based (measured: benchmarks/README.md, refresh). Atomic on DuckDB, PostgreSQL, SQLite and MySQL/MariaDB (InnoDB);
+implicitly on DDL); the difference of each segment's new members with the stored membership is computed
+ONCE into a temporary table (one FULL JOIN with the segment's query, or two anti-joins with the members
+staged in another), and the history rows and the membership changes are written from it set-based
+(measured: benchmarks/README.md, refresh). Atomic on DuckDB, PostgreSQL, SQLite and MySQL/MariaDB (InnoDB);
 ClickHouse and Spark have no transactions and are refused (E0701). Segments are refreshed in dependency
 order (a segment used with `in segment` first). Static lists are not refreshed (their members are managed
 with `segql list`).
@@ -43,6 +44,7 @@ EVENTS = "segql_membership_events"
 REFRESHES = "segql_refreshes"
 STAGING = "segql_refresh_new"  # temporary, per connection: the segment's members now
 DIFF = "segql_refresh_diff"  # temporary: who entered and who left, computed once per segment
+WORK_MEM = "128MB"  # PostgreSQL, during a refresh (hashes get 2x: ~5M member keys, 46 MB a million)
 SAMPLE = 10  # keys of who entered / left returned with each result
 
 
@@ -251,29 +253,38 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
         try:
             if db.dialect == "postgres":  # one refresh at a time; readers are not blocked
                 db.run(f"LOCK TABLE {MEMBERSHIP}, {EVENTS}, {REFRESHES} IN EXCLUSIVE MODE")
+                # the joins, DISTINCTs and key-order sorts of 1M members spill to disk at the default 4MB
+                # (FULL JOIN 8.2 -> 5.6 s); SET LOCAL ends with the transaction, committed or not
+                db.run(f"SET LOCAL work_mem = {db.text(WORK_MEM)}")
             at = refresh_time(now, schema.timezone)  # after the lock
             statements = []
             for seg in dynamic:
                 entity = schema.entities[seg.entity]
                 tree = to_sql_tree(seg, schema, db.dialect, now=at, select="keys")
                 key = exp.column(exp.to_identifier(entity.key, quoted=True), table=exp.Identifier(this="m"))
-                select = exp.select(exp.alias_(db.key_text(key), "member_key")).distinct().from_(
+                select = exp.select(exp.alias_(db.key_text(key), "member_key")).from_(
                     tree.subquery("m", copy=False)).where(
                     exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
-                statements.append((seg, select.sql(dialect=db.dialect, copy=False)))
-            db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (member_key {db.type('text')} NOT NULL)")
+                # the keys once each (DISTINCT), and as they come for the FULL JOIN, which removes the
+                # duplicates among the few that changed instead of among all members
+                statements.append((seg, select.copy().distinct().sql(dialect=db.dialect),
+                                   select.sql(dialect=db.dialect, copy=False)))
+            if db.dialect not in FULL_JOIN:  # the two anti-joins read the new members twice: staged once
+                db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (member_key {db.type('text')} NOT NULL)")
+            row_id = ROW_ID.get(db.dialect)
             db.run(f"CREATE TEMPORARY TABLE IF NOT EXISTS {DIFF} (member_key {db.type('text')} NOT NULL, "
-                   f"kind {db.type('text')} NOT NULL)")
+                   f"kind {db.type('text')} NOT NULL{f', rid {row_id[1]}' if row_id else ''})")
             stamp = db.stamp(at)
-            for done, (seg, select_sql) in enumerate(statements):
+            for done, (seg, select_sql, keys_sql) in enumerate(statements):
                 bar.update(done, seg.slug)
-                results.append(_refresh_one(db, seg, select_sql, stamp, at))
+                results.append(_refresh_one(db, seg, select_sql, keys_sql, stamp, at))
                 bar.update(done + 1, seg.slug, results[-1]["members"])
                 if sleep:
                     print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
                           file=sys.stderr, flush=True)
                     time.sleep(sleep)
-            db.run(f"DROP TABLE {STAGING}")
+            if db.dialect not in FULL_JOIN:
+                db.run(f"DROP TABLE {STAGING}")
             db.run(f"DROP TABLE {DIFF}")
             db.commit()
         except BaseException:
@@ -290,53 +301,65 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
 
 
 FULL_JOIN = ("duckdb", "postgres")  # engines computing the difference in one FULL JOIN (MySQL has none)
+# the row's address, carried in DIFF for who left: the DELETE fetches those rows by address instead of
+# joining the segment's membership on its text keys (PostgreSQL, 500k leave: 4.6 -> 1.9 s). Stable for the
+# transaction: its EXCLUSIVE lock keeps every other writer and VACUUM off segql_membership, and nothing
+# updates membership rows before the DELETE. (DuckDB's rowid has no such lock: a checkpoint may move rows.)
+ROW_ID = {"postgres": ("ctid", "TID")}
 
 
-def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> dict:
+def _refresh_one(db: Db, seg, select_sql: str, keys_sql: str, stamp: str, at: dt.datetime) -> dict:
     """A segment's first refresh (no stored members) writes its members straight into the membership and
-    the history from them. Otherwise the new members go into STAGING, the difference with the stored ones
-    into DIFF once (one FULL JOIN, or two anti-joins), and history and membership are written from it in
-    one statement each. Membership rows go in key order: the PRIMARY KEY's b-tree then grows at its right edge
-    (PostgreSQL, 1M members: 9.3 s unordered)."""
+    the history from them. Otherwise the difference with the stored ones goes into DIFF once (one FULL JOIN
+    with the segment's query; or two anti-joins with the members staged in STAGING), and history and
+    membership are written from it in one statement each. Membership rows go in key order: the PRIMARY
+    KEY's b-tree then grows at its right edge (PostgreSQL, 1M members: 9.3 s unordered)."""
     slug = db.text(seg.slug)
+    row_id = ROW_ID.get(db.dialect)
     order = " ORDER BY member_key" if getattr(db.engine, "state_primary_key", True) else ""
     if not db.run(f"SELECT 1 FROM {MEMBERSHIP} WHERE segment = {slug} LIMIT 1"):
         # first refresh: everyone enters — members written straight from the segment's query, history
         # from them (two writes of the members, as few as membership plus history can take)
-        db.run(f"INSERT INTO {MEMBERSHIP} (segment, member_key, entered_at) SELECT {slug}, n.member_key, {stamp} "
-               f"FROM ({select_sql}) n{order.replace('member_key', 'n.member_key')}")
+        insert = (f"INSERT INTO {MEMBERSHIP} (segment, member_key, entered_at) SELECT {slug}, n.member_key, "
+                  f"{stamp} FROM ({select_sql}) n{order.replace('member_key', 'n.member_key')}")
         source = f"(SELECT member_key, 'entered' AS kind FROM {MEMBERSHIP} WHERE segment = {slug})"
-        members = entered = int(db.scalar(f"SELECT COUNT(*) FROM {MEMBERSHIP} WHERE segment = {slug}"))
-        left = 0
+        if db.dialect == "postgres":  # history from the rows inserted, counted, in the same statement
+            members = entered = int(db.scalar(
+                f"WITH n AS ({insert} RETURNING member_key), h AS (INSERT INTO {EVENTS} (segment, member_key, "
+                f"kind, changed_at) SELECT {slug}, member_key, 'entered', {stamp} FROM n RETURNING 1) "
+                f"SELECT COUNT(*) FROM h"))
+        else:
+            db.run(insert)
+            members = entered = int(db.scalar(f"SELECT COUNT(*) FROM {MEMBERSHIP} WHERE segment = {slug}"))
+            if entered:
+                _history(db, slug, source, stamp)
         entered_keys = [r[0] for r in db.run(f"SELECT member_key FROM {source} d ORDER BY member_key "
                                              f"LIMIT {SAMPLE}")] if entered else []
-        if entered:
-            _history(db, slug, source, stamp)
-        return _recorded(db, seg, slug, stamp, at, members, entered, left, entered_keys, [])
-    db.run(f"DELETE FROM {STAGING}")
-    db.run(f"DELETE FROM {DIFF}")
-    db.run(f"INSERT INTO {STAGING} (member_key) {select_sql}")
-    if db.dialect == "postgres":  # a temporary table has no statistics: the joins below need them
-        db.run(f"ANALYZE {STAGING}")
-    members = int(db.scalar(f"SELECT COUNT(*) FROM {STAGING}"))
+        return _recorded(db, seg, slug, stamp, at, members, entered, 0, entered_keys, [])
     source = DIFF
-    if db.dialect in FULL_JOIN:
-        db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT COALESCE(n.member_key, s.member_key), CASE WHEN "
-               f"n.member_key IS NULL THEN 'left' ELSE 'entered' END FROM {STAGING} n FULL JOIN (SELECT "
-               f"member_key FROM {MEMBERSHIP} WHERE segment = {slug}) s ON s.member_key = n.member_key "
-               f"WHERE n.member_key IS NULL OR s.member_key IS NULL")
+    db.run(f"DELETE FROM {DIFF}")
+    if db.dialect in FULL_JOIN:  # the difference straight from the segment's query: no staging copy
+        members = int(db.scalar(f"SELECT COUNT(*) FROM {MEMBERSHIP} WHERE segment = {slug}"))  # stored, for now
+        rid, s_rid, rid_of = (", rid", ", s.rid", f", {row_id[0]} AS rid") if row_id else ("", "", "")
+        db.run(f"INSERT INTO {DIFF} (member_key, kind{rid}) SELECT DISTINCT COALESCE(n.member_key, s.member_key), "
+               f"CASE WHEN n.member_key IS NULL THEN 'left' ELSE 'entered' END{s_rid} FROM "
+               f"({keys_sql}) n FULL JOIN (SELECT member_key{rid_of} FROM {MEMBERSHIP} WHERE segment = {slug}) s "
+               f"ON s.member_key = n.member_key WHERE n.member_key IS NULL OR s.member_key IS NULL")
     else:
+        db.run(f"DELETE FROM {STAGING}")
+        db.run(f"INSERT INTO {STAGING} (member_key) {select_sql}")
+        members = int(db.scalar(f"SELECT COUNT(*) FROM {STAGING}"))
         db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT n.member_key, 'entered' FROM {STAGING} n WHERE "
                f"NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} s WHERE s.segment = {slug} AND s.member_key = "
                f"n.member_key)")
         db.run(f"INSERT INTO {DIFF} (member_key, kind) SELECT s.member_key, 'left' FROM {MEMBERSHIP} s WHERE "
                f"s.segment = {slug} AND NOT EXISTS (SELECT 1 FROM {STAGING} n WHERE n.member_key = "
                f"s.member_key)")
-    if db.dialect == "postgres":
-        db.run(f"ANALYZE {DIFF}")
     entered, left = (int(v or 0) for v in db.run(
         f"SELECT COUNT(CASE WHEN kind = 'entered' THEN 1 END), COUNT(CASE WHEN kind = 'left' THEN 1 END) "
         f"FROM {DIFF}")[0])
+    if db.dialect in FULL_JOIN:
+        members += entered - left
 
     def sample(kind: str) -> list:
         return [r[0] for r in db.run(f"SELECT member_key FROM {source} d WHERE kind = {db.text(kind)} "
@@ -346,7 +369,9 @@ def _refresh_one(db: Db, seg, select_sql: str, stamp: str, at: dt.datetime) -> d
     left_keys = sample("left") if left else []
     if entered or left:
         _history(db, slug, source, stamp)
-    if left:
+    if left and row_id:
+        db.run(f"DELETE FROM {MEMBERSHIP} WHERE {row_id[0]} = ANY(ARRAY(SELECT rid FROM {DIFF} WHERE kind = 'left'))")
+    elif left:
         db.run(f"DELETE FROM {MEMBERSHIP} WHERE segment = {slug} AND member_key IN (SELECT member_key FROM "
                f"{DIFF} WHERE kind = 'left')")
     if entered:
