@@ -663,6 +663,15 @@ class _Tok:
 _LONG_NUMBER = r"\d(?:[.,]?\d){" + str(limits.MAX_NUMBER_DIGITS) + "}"  # compiled on first long text
 
 
+@functools.cache
+def _long_number_re():
+    return re.compile(_LONG_NUMBER)
+
+
+def _long_number(text: str) -> bool:
+    return _long_number_re().search(text) is not None
+
+
 TABLES_FORMAT = 4  # bump when `_tables` changes what it stores
 
 
@@ -872,6 +881,7 @@ class _FastParser:
         # words: what the root regex makes of a word depends on the word alone (keywords end in \b, NAME
         # takes the whole word), except where a terminal looks ahead; memoised per word
         self.word = re.compile(r"[^\W\d]\w*").match
+        self.no_word = frozenset(c for c in map(chr, range(128)) if not self.word(c))  # ASCII: no regex call
         self.lookahead = tuple((name, re.compile(p, f).match) for name, p, f in tables.get("lookahead", ()))
         self.words: dict = {}
         ws = tables.get("ws")
@@ -879,6 +889,7 @@ class _FastParser:
         nonword = tables.get("nonword")
         self.nonword = re.compile(*nonword).match if nonword and self.root is not None else self.root
         self.allowed: dict = {}  # lexer index -> terminal names it accepts
+        self.allowed_of: dict = {}  # state -> the same, per state
         self.chains: dict = {}  # (state beneath, top state, lookahead) -> top state after unit reductions
         self.compiled: dict = {}  # lexer index -> (regexes, callbacks, ignored, newline types)
 
@@ -915,7 +926,7 @@ class _FastParser:
         return found
 
     def parse(self, text: str, start: str):
-        if len(text) > limits.MAX_NUMBER_DIGITS and re.search(_LONG_NUMBER, text):
+        if len(text) > limits.MAX_NUMBER_DIGITS and _long_number(text):
             raise _Fallback
         states, rules = self.states, self.rules
         limit = limits.MAX_NESTING
@@ -923,9 +934,9 @@ class _FastParser:
         state_stack = [self.start_states[start]]
         end_state = self.end_states[start]
         values: list = []
-        allowed_of: dict = {}
+        allowed_of = self.allowed_of
         chains = self.chains
-        root, word, words, nonword = self.root, self.word, self.words, self.nonword
+        root, word, words, nonword, no_word = self.root, self.word, self.words, self.nonword, self.no_word
         ws_name, ws = self.ws if self.ws is not None else (None, None)
         pos, line, line_start, end = 0, 1, 0, len(text)
         tok = None
@@ -943,7 +954,7 @@ class _FastParser:
                         type_ = ws_name
                         value = ws(text, pos).group(0)
                     else:
-                        wm = word(text, pos)
+                        wm = None if c in no_word else word(text, pos)
                         if wm is not None:
                             value = wm.group(0)
                             type_ = words.get(value)
