@@ -128,10 +128,11 @@ class Lowerer:
             cond = self.condition(segment.condition, True) if segment.condition is not None else self.in_list(
                 segment.slug, True)
             key = self.column(frame, entity.key)
+        # both projections are fresh trees: no copy (alias_ copies by default)
         if select == "count":
-            projection = exp.alias_(exp.Count(this=exp.Star()), "member_count", quoted=True)
+            projection = exp.alias_(exp.Count(this=exp.Star()), "member_count", quoted=True, copy=False)
         else:
-            projection = exp.alias_(key, entity.key, quoted=True)
+            projection = exp.alias_(key, entity.key, quoted=True, copy=False)
         return self.ops.finish(self.from_(exp.Select(expressions=[projection]), frame).where(cond, copy=False))
 
     @contextlib.contextmanager
