@@ -64,7 +64,7 @@ def total(lib: str, n: int, name: str, reps: int) -> int:
             with open(path, encoding="utf-8") as f:
                 text = f.read()
             if "loop" in text[:2000]:
-                return int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))
+                return int(re.search(r"^(?:summary|totals): (\d+)", text, re.MULTILINE).group(1))
         raise RuntimeError("no callgrind dump of the loop")
 
 
