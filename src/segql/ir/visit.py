@@ -89,20 +89,30 @@ def refers_outside(node, depth: int = 0) -> bool:
 def expanded_size(node, limit: int) -> int:
     """How many nodes `node` has written out as a tree — a subtree shared N times counts N times, as
     lowering and every printer will expand it — computed once per distinct node (so in time linear in
-    the shared graph, not in its expansion), stopping at `limit + 1`."""
+    the shared graph, not in its expansion), stopping at `limit + 1`. One `children` call per distinct
+    node: a node's children are kept with it until they are sized."""
+    cap = limit + 1
+    one = 1 if cap > 1 else cap
     sizes: dict[int, int] = {}
     keep = []  # ids are only unique while the nodes live
-    stack = [(node, False)]
+    stack: list = [node]
     while stack:
-        current, done = stack.pop()
-        key = id(current)
-        if key in sizes:
+        item = stack.pop()
+        if type(item) is list:  # [node, its children]: all sized now
+            current, kids = item
+            total = 1
+            for k in kids:
+                total += sizes[id(k)]
+            sizes[id(current)] = total if total < cap else cap
+            keep.append(current)
             continue
-        kids = children(current)
-        if not done:
-            stack.append((current, True))
-            stack.extend((k, False) for k in kids if id(k) not in sizes)
+        if id(item) in sizes:
             continue
-        sizes[key] = min(limit + 1, 1 + sum(sizes[id(k)] for k in kids))
-        keep.append(current)
+        kids = children(item)
+        if not kids:
+            sizes[id(item)] = one
+            keep.append(item)
+            continue
+        stack.append([item, kids])
+        stack.extend(k for k in kids if id(k) not in sizes)
     return sizes[id(node)]

@@ -32,6 +32,7 @@ from sqlglot import exp
 from segql import ir
 from segql.clock import pin_now  # noqa: F401 - part of lowering's interface
 from segql.lower.dialects import NAME_META, PARAM_META, get_ops
+from segql.lower.dialects.base import copy_tree, number
 from segql.schema import Entity, Schema
 from segql.semantic import regex
 from segql.semantic.functions import CONSTANT_KINDS, FUNCTIONS
@@ -127,10 +128,11 @@ class Lowerer:
             cond = self.condition(segment.condition, True) if segment.condition is not None else self.in_list(
                 segment.slug, True)
             key = self.column(frame, entity.key)
+        # both projections are fresh trees: no copy (alias_ copies by default)
         if select == "count":
-            projection = exp.alias_(exp.Count(this=exp.Star()), "member_count", quoted=True)
+            projection = exp.alias_(exp.Count(this=exp.Star()), "member_count", quoted=True, copy=False)
         else:
-            projection = exp.alias_(key, entity.key, quoted=True)
+            projection = exp.alias_(key, entity.key, quoted=True, copy=False)
         return self.ops.finish(self.from_(exp.Select(expressions=[projection]), frame).where(cond, copy=False))
 
     @contextlib.contextmanager
@@ -170,7 +172,7 @@ class Lowerer:
             return self._connect([self.condition(c, positive) for c in items], exp.Or)
         if isinstance(cond, ir.Const):
             holds = cond.value == positive
-            return exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1 if holds else 0))
+            return exp.EQ(this=number(1), expression=number(1 if holds else 0))
         if isinstance(cond, ir.SegmentRef):
             return exp.Paren(this=self.condition(cond.condition, positive))
         if isinstance(cond, ir.Exists):
@@ -200,7 +202,7 @@ class Lowerer:
         aggregate or a to-one path is about other records)."""
         if self.substitutions and len(self.frames) == 1:
             done = self.substitutions.get(node)
-            return None if done is None else done.copy()
+            return None if done is None else copy_tree(done)
         return None
 
     @staticmethod
@@ -266,7 +268,7 @@ class Lowerer:
             sub = exp.Select(expressions=[remote])
         else:
             filters = [exp.EQ(this=remote, expression=local.copy())]
-            sub = exp.Select(expressions=[exp.Literal.number(1)])
+            sub = exp.Select(expressions=[number(1)])
         sub = self.from_(sub, frame)
         if inner is not None:
             filters.append(inner)
@@ -360,8 +362,8 @@ class Lowerer:
                                 end_side="FOLLOWING", exclude="CURRENT ROW"))
         inner = exp.Select(expressions=[
             exp.alias_(fk.copy(), "k", quoted=True), exp.alias_(time.copy(), "t", quoted=True),
-            exp.alias_(exp.Case(ifs=[exp.If(this=first_sql.copy(), true=exp.Literal.number(1))],
-                                default=exp.Literal.number(0)), "f", quoted=True),
+            exp.alias_(exp.Case(ifs=[exp.If(this=first_sql.copy(), true=number(1))],
+                                default=number(0)), "f", quoted=True),
             exp.alias_(following, "n", quoted=True)])
         inner = self.from_(inner, frame).where(self._connect(
             [exp.Not(this=exp.Is(this=fk.copy(), expression=exp.Null())),
@@ -369,7 +371,7 @@ class Lowerer:
             copy=False)
         alias = self._alias()
         ref = lambda name: exp.column(quoted(name), table=exp.Identifier(this=alias))  # noqa: E731
-        checks = [exp.EQ(this=ref("f"), expression=exp.Literal.number(1)),
+        checks = [exp.EQ(this=ref("f"), expression=number(1)),
                   exp.Not(this=exp.Is(this=ref("n"), expression=exp.Null()))]
         if cond.within is not None:
             shift = self.ops.add_to_date if time_prop.type == "date" else self.ops.add_to_timestamp
@@ -496,11 +498,12 @@ class Lowerer:
         if kind == "string":
             lit = exp.Literal.string(value)
         else:
-            lit = exp.Literal.number(str(value))
-            if str(value).startswith("-"):
-                lit = exp.Neg(this=exp.Literal.number(str(value)[1:]))
+            text = str(value)
+            if text.startswith("-"):
+                lit = exp.Neg(this=number(text[1:]))
                 lit.this.meta[PARAM_META] = kind
                 return exp.Paren(this=lit)
+            lit = number(text)
         lit.meta[PARAM_META] = kind
         return lit
 
@@ -562,11 +565,11 @@ class Lowerer:
                 only = None if agg.where is None or shared_where is not None else self.condition(agg.where, True)
                 if only is not None:
                     filters.append(only)
-                    value = exp.Case(ifs=[exp.If(this=only.copy(), true=value or exp.Literal.number(1))])
+                    value = exp.Case(ifs=[exp.If(this=only.copy(), true=value or number(1))])
                 if agg.func == "count":
                     total = exp.Count(this=value if value is not None else exp.Star())
                 else:
-                    total = exp.Coalesce(this=exp.Sum(this=value), expressions=[exp.Literal.number(0)])
+                    total = exp.Coalesce(this=exp.Sum(this=value), expressions=[number(0)])
                 check = _COMPARE[op](this=total, expression=self.value(limit))
                 checks.append(check if positive else exp.Not(this=exp.Paren(this=check)))
             where = self.condition(shared_where, True) if shared_where is not None else None
@@ -634,7 +637,7 @@ class Lowerer:
         if func == "count":
             agg = exp.Count(this=value if value is not None else exp.Star())
         elif func == "sum":
-            agg = exp.Coalesce(this=exp.Sum(this=value), expressions=[exp.Literal.number(0)])
+            agg = exp.Coalesce(this=exp.Sum(this=value), expressions=[number(0)])
         elif func == "avg":
             agg = exp.Avg(this=self.ops.to_double(value))
         else:
@@ -647,7 +650,7 @@ class Lowerer:
         if func in ("count", "sum") and self.ops.empty_subquery_is_null:
             # the engine evaluates a correlated scalar subquery over no rows as NULL (ClickHouse turns it
             # into a LEFT JOIN on an aggregate): count and sum of nothing must still be 0
-            return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0)])
+            return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[number(0)])
         return exp.Subquery(this=sub)
 
 
@@ -692,9 +695,9 @@ class Lowerer:
                 this=exp.Identifier(this=alias))), side="LEFT", on=on))
         ref = lambda name: exp.column(quoted(name), table=exp.Identifier(this=alias))  # noqa: E731
         if node.func in ("count", "sum"):
-            return exp.Coalesce(this=ref("v"), expressions=[exp.Literal.number(0)])
-        seen = exp.GT(this=exp.Coalesce(this=ref("n"), expressions=[exp.Literal.number(0)]),
-                      expression=exp.Literal.number(0))
+            return exp.Coalesce(this=ref("v"), expressions=[number(0)])
+        seen = exp.GT(this=exp.Coalesce(this=ref("n"), expressions=[number(0)]),
+                      expression=number(0))
         return exp.Case(ifs=[exp.If(this=seen, true=ref("v"))])
 
 

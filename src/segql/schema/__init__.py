@@ -74,9 +74,9 @@ class Entity:
 
     def find(self, name: str) -> str | None:
         """Exact name first, then case-insensitive when that is unambiguous (SPEC §2.9)."""
+        if name in self.properties or name in self.relationships or name in self.calculated:
+            return name  # the dicts' keys: no list of every member built for the common case
         names = self.member_names()
-        if name in names:
-            return name
         folded = [n for n in names if n.casefold() == name.casefold()]
         return folded[0] if len(folded) == 1 else None
 

@@ -663,7 +663,16 @@ class _Tok:
 _LONG_NUMBER = r"\d(?:[.,]?\d){" + str(limits.MAX_NUMBER_DIGITS) + "}"  # compiled on first long text
 
 
-TABLES_FORMAT = 3  # bump when `_tables` changes what it stores
+@functools.cache
+def _long_number_re():
+    return re.compile(_LONG_NUMBER)
+
+
+def _long_number(text: str) -> bool:
+    return _long_number_re().search(text) is not None
+
+
+TABLES_FORMAT = 4  # bump when `_tables` changes what it stores
 
 
 def _tables(lark) -> dict:
@@ -716,12 +725,47 @@ def _tables(lark) -> dict:
     if len(ws) == 1 and not any(re.match(t.pattern.to_regexp(), c + rest, root.g_regex_flags)
                                 for t in others for c in " \t\n\r\f" for rest in ("", "a", "1", "(", " ")):
         ws_spec = (ws[0].name, ws[0].pattern.to_regexp(), root.g_regex_flags)
+    # a token that cannot start a word never matches a keyword: the root regex without the terminals whose
+    # every match starts with a letter (same order) finds the same first match, ≈ 5× faster than the
+    # 71 alternatives; only when the root regex is exactly lark's, rebuilt here
+    nonword = None
+    if root_spec is not None and len(root_scanner._mres) == 1:
+        def alternatives(terminals):
+            return "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+
+        mre = root_scanner._mres[0]
+        if alternatives(root.terminals) == mre.pattern:
+            nonword = (alternatives([t for t in root.terminals if not _letter_start(t.pattern.to_regexp(),
+                                                                                      mre.flags)]), int(mre.flags))
     import hashlib
 
     return {"format": TABLES_FORMAT, "grammar": hashlib.sha256(_grammar_text().encode()).hexdigest(),
             "lark": lark_version(), "states": states, "start": dict(table.start_states),
             "end": dict(table.end_states), "rules": rules, "lexers": lexers, "lexer_of": lexer_of, "root": root_spec,
-            "lookahead": lookahead, "ws": ws_spec}
+            "lookahead": lookahead, "ws": ws_spec, "nonword": nonword}
+
+
+def _letter_start(regex: str, flags: int) -> bool:
+    """Whether every match of `regex` starts with an ASCII letter (or, ignoring case, a letter that
+    folds to one): then it never matches where `[^\\W\\d]` does not. Anything not plainly so is False."""
+    try:
+        from re import _parser as sre  # Python 3.11+
+    except ImportError:  # pragma: no cover
+        import sre_parse as sre
+
+    def first(items) -> bool:
+        if not items:
+            return False
+        op, av = items[0]
+        if op is sre.LITERAL:
+            return chr(av).isascii() and chr(av).isalpha()
+        if op is sre.SUBPATTERN:
+            return first(list(av[-1]))
+        if op is sre.BRANCH:
+            return all(first(list(b)) for b in av[1])
+        return False
+
+    return first(list(sre.parse(regex, flags)))
 
 
 def lark_version() -> str:
@@ -837,11 +881,15 @@ class _FastParser:
         # words: what the root regex makes of a word depends on the word alone (keywords end in \b, NAME
         # takes the whole word), except where a terminal looks ahead; memoised per word
         self.word = re.compile(r"[^\W\d]\w*").match
+        self.no_word = frozenset(c for c in map(chr, range(128)) if not self.word(c))  # ASCII: no regex call
         self.lookahead = tuple((name, re.compile(p, f).match) for name, p, f in tables.get("lookahead", ()))
         self.words: dict = {}
         ws = tables.get("ws")
         self.ws = (ws[0], re.compile(ws[1], ws[2]).match) if ws and self.root is not None else None
+        nonword = tables.get("nonword")
+        self.nonword = re.compile(*nonword).match if nonword and self.root is not None else self.root
         self.allowed: dict = {}  # lexer index -> terminal names it accepts
+        self.allowed_of: dict = {}  # state -> the same, per state
         self.chains: dict = {}  # (state beneath, top state, lookahead) -> top state after unit reductions
         self.compiled: dict = {}  # lexer index -> (regexes, callbacks, ignored, newline types)
 
@@ -878,7 +926,7 @@ class _FastParser:
         return found
 
     def parse(self, text: str, start: str):
-        if len(text) > limits.MAX_NUMBER_DIGITS and re.search(_LONG_NUMBER, text):
+        if len(text) > limits.MAX_NUMBER_DIGITS and _long_number(text):
             raise _Fallback
         states, rules = self.states, self.rules
         limit = limits.MAX_NESTING
@@ -886,9 +934,9 @@ class _FastParser:
         state_stack = [self.start_states[start]]
         end_state = self.end_states[start]
         values: list = []
-        allowed_of: dict = {}
+        allowed_of = self.allowed_of
         chains = self.chains
-        root, word, words = self.root, self.word, self.words
+        root, word, words, nonword, no_word = self.root, self.word, self.words, self.nonword, self.no_word
         ws_name, ws = self.ws if self.ws is not None else (None, None)
         pos, line, line_start, end = 0, 1, 0, len(text)
         tok = None
@@ -906,12 +954,12 @@ class _FastParser:
                         type_ = ws_name
                         value = ws(text, pos).group(0)
                     else:
-                        wm = word(text, pos)
+                        wm = None if c in no_word else word(text, pos)
                         if wm is not None:
                             value = wm.group(0)
                             type_ = words.get(value)
                         if type_ is None:
-                            m = root(text, pos)
+                            m = root(text, pos) if wm is not None else nonword(text, pos)
                             if m is not None:
                                 if wm is not None and len(words) < 4096 and m.group(0) == value \
                                         and not self._looks_ahead(value):
