@@ -67,7 +67,7 @@ class DuckDBEngine(_DBAPIEngine):
         """Run `sql` with DuckDB's `memory_limit` lowered to `memory_limit` (a size, `auto`: 50 MB per thread,
         None: as is) for this statement only, so that a wide `counts` statement evicts cached columns and
         spills its hash tables to `temp_directory` instead of growing (500 segments at 1M contacts: 0.6 GB
-        peak uncapped, 0.2 GB at 100 MB on 2 threads, no slower: benchmarks/README.md §9). Never raises the
+        peak uncapped, 0.2 GB at 100 MB on 2 threads, 1.1-1.2x the time: benchmarks/README.md §9). Never raises the
         session's own limit; the setting is global to the database instance, and is restored afterwards.
         Where DuckDB cannot work under the cap (Out of Memory: in-memory tables bigger than it, too many
         threads), the statement runs under the session's own limit."""
