@@ -318,6 +318,50 @@ def test_counts_cli_json_shape(capsys):
     assert code == 0 and text.splitlines()[0].split() == ["segment", "entity", "members"]
 
 
+def test_counts_cli_memory_limit(capsys):
+    counted = [cli.main(["counts", str(SEED), "--now", DEMO_NOW, "--format", "json", "--memory-limit", size])
+               for size in ("none", "64MB")]
+    first, second = (x for x in capsys.readouterr().out.splitlines() if x.startswith("["))
+    assert counted == [0, 0] and first == second
+    with pytest.raises(SystemExit) as bad:
+        cli.main(["counts", str(SEED), "--memory-limit", "lots"])
+    assert bad.value.code == 2 and "not a memory size" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cap, session", [("auto", None), ("1000B", None), ("1GB", "64MB")])
+def test_counts_on_duckdb_run_within_a_memory_limit_then_restore_it(cap, session, schema, demo_engine, monkeypatch):
+    """DuckDB's memory_limit is lowered for the counts statement only (spilling beyond it; benchmarks/README.md
+    §9), never raised, and a cap DuckDB cannot work under (1000 bytes) leaves the session's own limit."""
+    from segql.engines.duckdb import size_bytes
+
+    items = api.load_segments([PREAGG], schema)
+    expected = api.counts(items, schema, demo_engine, now=DEMO_NOW, memory_limit=None)
+    if session:
+        demo_engine.execute(f"SET memory_limit = '{session}'")
+    limit = demo_engine.execute("SELECT current_setting('memory_limit')")[0][0]
+    sets, execute = [], demo_engine.execute
+
+    def spy(sql, params=None):
+        if sql.startswith("SET memory_limit"):  # RESET restores the default
+            sets.append(sql)
+        return execute(sql, params)
+
+    monkeypatch.setattr(demo_engine, "execute", spy)
+    try:
+        assert api.counts(items, schema, demo_engine, now=DEMO_NOW, memory_limit=cap) == expected
+        assert execute("SELECT current_setting('memory_limit')")[0][0] == limit
+    finally:
+        execute("RESET memory_limit")
+    threads = int(execute("SELECT current_setting('threads')")[0][0])
+    if cap == "auto":  # 50 MB a thread, then the session's own
+        assert sets == [f"SET memory_limit = '{50_000_000 * threads}B'"]
+    elif session:  # a cap above the session's limit is no cap
+        assert sets == []
+    assert size_bytes("18.8 GiB") == int(18.8 * 2**30) and size_bytes("100MB") == 10**8
+    with pytest.raises(ValueError):
+        size_bytes("a lot")
+
+
 def test_duplicate_slug_across_files_is_an_error(tmp_path, schema, capsys):
     (tmp_path / "a.segql").write_text("segment s on contacts where opens > 1\n")
     (tmp_path / "b.segql").write_text("segment s on contacts where opens > 2\n")

@@ -1,5 +1,8 @@
-"""`segql counts FILE... [--db URL] [--now ISO] [--show-sql]`: member counts, one statement per entity."""
+"""`segql counts FILE... [--db URL] [--now ISO] [--show-sql] [--memory-limit SIZE]`: member counts, one
+statement per entity."""
 from __future__ import annotations
+
+import argparse
 
 from segql.cli.common import add_common, add_engine, find_schema, paths
 from segql.cli.output import dump_json, table
@@ -11,9 +14,25 @@ def add(sub) -> None:
                        "statement per entity for all of its segments.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--show-sql", action="store_true", help="print the statements instead of running them")
+    p.add_argument("--memory-limit", type=_memory, default="auto", metavar="SIZE",
+                   help="DuckDB: the memory_limit each statement runs under, spilling to DuckDB's temp_directory "
+                   "beyond it (default auto: 50MB per thread; none: the session's own)")
     add_engine(p)
     add_common(p)
     p.set_defaults(handler=run)
+
+
+def _memory(text: str) -> str | None:
+    """`auto`, `none` (None) or a DuckDB size such as `1GB`; anything else is a usage error (exit 2)."""
+    if text in ("auto", "none"):
+        return None if text == "none" else text
+    from segql.engines.duckdb import size_bytes  # lazy: start-up time
+
+    try:
+        size_bytes(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
 
 
 def run(args) -> int:
@@ -29,7 +48,7 @@ def run(args) -> int:
             print(f"-- {entity}\n{sql};")
         return 0
     with open_engine(args.db, schema) as engine:
-        rows = counts(loaded, schema, engine, args.now)
+        rows = counts(loaded, schema, engine, args.now, memory_limit=args.memory_limit)
     if args.format == "json":
         dump_json(rows, indent=None)
         return 0

@@ -116,6 +116,11 @@ class Engine:
     def create_table(self, name: str, columns: dict, rows: list) -> None:
         raise NotImplementedError
 
+    def execute_bounded(self, sql: str, memory_limit: str | None) -> list[tuple]:
+        """Run a wide batch statement (`segql counts`) within `memory_limit` of working memory where the
+        engine can be told so in-process (DuckDB); a server manages its own memory."""
+        return self.execute(sql)
+
     def close(self) -> None:
         pass
 

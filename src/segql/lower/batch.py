@@ -419,11 +419,15 @@ def _without_jit(engine, sql):
         engine.execute(f"SET jit = {'on' if previous == 'on' else 'off'}")
 
 
-def run_one_row(engine, tree) -> dict:
-    """Execute a one-row statement; its values by column alias (ints where the engine gives Decimals)."""
+def run_one_row(engine, tree, memory_limit=None) -> dict:
+    """Execute a one-row statement; its values by column alias (ints where the engine gives Decimals).
+    `memory_limit`: run it within that much working memory where the engine can be told so (DuckDB:
+    `Engine.execute_bounded`)."""
     sql = tree.sql(dialect=engine.dialect, copy=False)
     if engine.dialect == "postgres":
         rows = _without_jit(engine, sql)
+    elif memory_limit is not None and hasattr(engine, "execute_bounded"):  # any object with execute() will do
+        rows = engine.execute_bounded(sql, memory_limit)
     else:
         rows = engine.execute(sql)
     names = [e.alias_or_name for e in tree.expressions]

@@ -16,12 +16,15 @@ def counts_sql(loaded: list[Loaded], schema, dialect: str, now=None) -> dict[str
         dialect=dialect, pretty=True, copy=False) for entity, items in by_entity(loaded).items()}
 
 
-def counts(loaded: list[Loaded], schema, engine, now=None) -> list[dict]:
+def counts(loaded: list[Loaded], schema, engine, now=None, *, memory_limit: str | None = "auto") -> list[dict]:
     """Member counts of every segment (and static list: its members that exist as records), in input
-    order: `[{"segment": slug, "entity": name, "members": n}]`. One statement per entity."""
+    order: `[{"segment": slug, "entity": name, "members": n}]`. One statement per entity; on DuckDB it runs
+    within `memory_limit` (`auto`: 50 MB per thread; a size such as `1GB`; None: the session's own limit),
+    spilling to DuckDB's temp_directory beyond it (docs/operations.md)."""
     result: dict[str, int] = {}
     for entity, items in by_entity(loaded).items():
-        row = run_one_row(engine, count_query(schema, engine.dialect, entity, [i.segment for i in items], now))
+        row = run_one_row(engine, count_query(schema, engine.dialect, entity, [i.segment for i in items], now),
+                          memory_limit)
         for i, item in enumerate(items):
             result[item.slug] = row[f"c{i}"]
     return [{"segment": i.slug, "entity": i.segment.entity, "members": result[i.slug]} for i in loaded]
