@@ -362,6 +362,22 @@ def test_counts_on_duckdb_run_within_a_memory_limit_then_restore_it(cap, session
         size_bytes("a lot")
 
 
+def test_counts_api_leaves_the_memory_limit_alone_by_default(schema, demo_engine, monkeypatch):
+    """The setting is global to a DuckDB database that other threads (the service) may be using: only the
+    CLI, or a caller asking, lowers it."""
+    items = api.load_segments([PREAGG], schema)
+    sets, execute = [], demo_engine.execute
+
+    def spy(sql, params=None):
+        if "memory_limit" in sql:
+            sets.append(sql)
+        return execute(sql, params)
+
+    monkeypatch.setattr(demo_engine, "execute", spy)
+    api.counts(items, schema, demo_engine, now=DEMO_NOW)
+    assert sets == []
+
+
 def test_duplicate_slug_across_files_is_an_error(tmp_path, schema, capsys):
     (tmp_path / "a.segql").write_text("segment s on contacts where opens > 1\n")
     (tmp_path / "b.segql").write_text("segment s on contacts where opens > 2\n")

@@ -16,11 +16,12 @@ def counts_sql(loaded: list[Loaded], schema, dialect: str, now=None) -> dict[str
         dialect=dialect, pretty=True, copy=False) for entity, items in by_entity(loaded).items()}
 
 
-def counts(loaded: list[Loaded], schema, engine, now=None, *, memory_limit: str | None = "auto") -> list[dict]:
+def counts(loaded: list[Loaded], schema, engine, now=None, *, memory_limit: str | None = None) -> list[dict]:
     """Member counts of every segment (and static list: its members that exist as records), in input
     order: `[{"segment": slug, "entity": name, "members": n}]`. One statement per entity; on DuckDB it runs
-    within `memory_limit` (`auto`: 50 MB per thread; a size such as `1GB`; None: the session's own limit),
-    spilling to DuckDB's temp_directory beyond it (docs/operations.md)."""
+    within `memory_limit` (`auto`: 50 MB per thread; a size such as `1GB`; None, the default: the session's
+    own limit), spilling to DuckDB's temp_directory beyond it (docs/operations.md). The CLI passes `auto`;
+    the API does not, as the setting is global to a DuckDB database that other threads may be using."""
     result: dict[str, int] = {}
     for entity, items in by_entity(loaded).items():
         row = run_one_row(engine, count_query(schema, engine.dialect, entity, [i.segment for i in items], now),
