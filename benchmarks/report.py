@@ -101,6 +101,19 @@ def rows() -> list[list[str]]:
                     f"peak MB of `segql counts` by segments — {sizes}; slope **{r['mb_per_segment']:.2f} MB/segment**; "
                     f"scan-floor process {r['floor_mb']:.0f} MB", "linear, < 300 MB at 500",
                     "yes" if r["met"] else "**no**"])
+    r = load("spark")
+    if r:
+        mach, date = machine(r)
+        ps, g = r["per_scale"], r["growth"]
+        sizes = list(ps)
+        lo, hi = sizes[0], sizes[-1]
+        lo_, hi_ = lo.upper(), hi.upper()
+        out.append([mach, f"`{r['command']}`", date,
+                    f"`counts` of 50 segments, time at {hi_} / time at {lo_} contacts: Spark (local[2]) "
+                    f"**{g['spark']:.2f}**, DuckDB **{g['duckdb']:.2f}**; Spark / DuckDB: {lo_} "
+                    f"**{ps[lo]['spark_over_duckdb']:.1f}×** ({ps[lo]['spark_s']:.1f} vs {ps[lo]['duckdb_s']:.1f} s), "
+                    f"{hi_} **{ps[hi]['spark_over_duckdb']:.1f}×** ({ps[hi]['spark_s']:.0f} vs {ps[hi]['duckdb_s']:.0f} s)",
+                    "measured (scale-out)", "—"])
     r = load("growth")
     if r:
         mach, date = machine(r)

@@ -9,6 +9,7 @@ repetitions, medians), so a noisy shared machine moves both sides alike.
     python benchmarks/run.py service   [--clients 50] [--seconds 60]     # 6. the HTTP service under load
     python benchmarks/run.py refresh   [--scale 1.0] [--reps 3]          # 7. refresh vs INSERT … SELECT
     python benchmarks/run.py memory    [--scale 1.0]                     # 8. peak memory of counts, 50-500 segments
+    python benchmarks/run.py spark     [--scales 1,10] [--reps 3]        # 10. counts on local Spark vs DuckDB, 1M -> 10M
     python benchmarks/run.py plot                                        # docs/*.png from results/
     python benchmarks/run.py readme                                      # figures table in README.md
     python benchmarks/run.py all       [--scale 0.1]                     # everything
@@ -67,6 +68,11 @@ def main(argv=None) -> int:
     p.add_argument("--profile", action="store_true", help="print each statement of a refresh and its time")
     p = sub.add_parser("memory", help="8. peak memory of `segql counts` for 50 to 500 segments")
     p.add_argument("--scale", type=float, default=1.0)
+    p = sub.add_parser("spark", help="10. `segql counts` on local Spark vs DuckDB, and how each scales with the data")
+    p.add_argument("--scales", default="1,10", help="comma-separated data scales, smallest first (1 = 1M contacts)")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--driver-memory", default="6g")
+    p.add_argument("--shuffle-partitions", type=int, default=4)
     sub.add_parser("plot", help="plot results/growth.json to docs/benchmark_growth.png")
     sub.add_parser("readme", help="rewrite the figures table in benchmarks/README.md from results/")
     p = sub.add_parser("all", help="run everything")
@@ -105,6 +111,10 @@ def main(argv=None) -> int:
         import bench_memory
 
         bench_memory.main(args)
+    elif args.cmd == "spark":
+        import bench_spark
+
+        bench_spark.main(args)
     elif args.cmd == "plot":
         import bench_growth
 
