@@ -1,0 +1,20 @@
+"""The test suite's own set-up (tests/conftest.py)."""
+from __future__ import annotations
+
+import os
+
+
+def test_spark_tests_are_grouped_for_one_worker(request):
+    """Its name puts it in the Spark group. Under `--dist loadgroup` xdist must see that group (it appends
+    it to the test's id), or every worker would start a Spark session of its own."""
+    assert request.node.get_closest_marker("xdist_group").args == ("spark",)
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@spark"), request.node.nodeid
+
+
+def test_each_worker_has_databases_of_its_own():
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    for var in ("SEGQL_TEST_POSTGRES_URL", "SEGQL_TEST_MYSQL_URL"):
+        url = os.environ.get(var)
+        if worker and url:
+            assert url.endswith(f"_{worker}"), (var, url)
