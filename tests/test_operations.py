@@ -629,3 +629,20 @@ def test_counts_on_every_engine_equal_duckdb_counted_alone(dialect, conformance_
     finally:
         eng.close()
     assert {n: got[n] for n in supported} == {n: expected[n] for n in supported}
+
+
+@pytest.mark.parametrize("session", ["1.5GB", "1000000001B", "-1"])
+def test_counts_restore_a_session_limit_duckdb_shows_rounded(session, schema, demo_engine):
+    """DuckDB shows a limit to one decimal of its unit, rounded down ('1.5GB' shows '1.3 GiB'): setting that
+    text back lowered the session's limit by up to a tenth of a unit on every capped call (1.3, 1.2, 1.1,
+    1.0 GiB), and an unlimited session ('-1' shows '16383.9 PiB') was refused with a ValueError."""
+    items = api.load_segments([PREAGG], schema)
+    expected = api.counts(items, schema, demo_engine, now=DEMO_NOW, memory_limit=None)
+    demo_engine.execute(f"SET memory_limit = '{session}'")
+    limit = demo_engine.execute("SELECT current_setting('memory_limit')")[0][0]
+    try:
+        for _ in range(3):
+            assert api.counts(items, schema, demo_engine, now=DEMO_NOW, memory_limit="100MB") == expected
+            assert demo_engine.execute("SELECT current_setting('memory_limit')")[0][0] == limit
+    finally:
+        demo_engine.execute("RESET memory_limit")

@@ -311,3 +311,37 @@ def test_duplicate_keys_in_the_data_are_one_member(db_url):
     assert (second["entered_keys"], second["left_keys"]) == (["3"], ["2"])
     assert stored == ["1", "3", "4"]
     assert rows == [("1", "entered"), ("2", "entered"), ("2", "left"), ("3", "entered"), ("4", "entered")]
+
+
+@pytest.mark.parametrize("session", ["4MB", "1GB"])
+def test_postgres_refresh_raises_work_mem_never_lowers_it(session, monkeypatch):
+    """The refresh gives its joins and sorts 128MB of work_mem for its transaction; a server or session
+    tuned higher keeps its own (SET LOCAL of a fixed 128MB lowered a 1GB one), and the session's comes
+    back after."""
+    from test_operations import postgres_url_in_schema
+
+    from segql.semantic.schemas import parse_schema
+
+    name = f"segql_refresh_wm_{os.getpid()}"
+    url = postgres_url_in_schema(name)
+    schema = parse_schema("entities:\n  things:\n    table: segql_t_wm\n    key: id\n    properties: {id: integer}\n")
+    eng = connect(url)
+    try:
+        eng.execute("CREATE TABLE segql_t_wm (id INTEGER)")
+        eng.execute("INSERT INTO segql_t_wm VALUES (1), (2)")
+        eng.execute(f"SET work_mem = '{session}'")
+        [seg] = api.load_segments([{"type": "things", "slug": "wm", "filter": {"id": {"$gte": 1}}}], schema)
+        real, seen = refresh._refresh_one, []
+
+        def spying(db, *args):
+            seen.append(db.scalar("SELECT pg_size_bytes(current_setting('work_mem'))"))
+            return real(db, *args)
+
+        monkeypatch.setattr(refresh, "_refresh_one", spying)
+        refresh.refresh([seg.segment], schema, eng, NOW1)
+        after = eng.execute("SHOW work_mem")[0][0]
+    finally:
+        eng.close()
+        drop_postgres_schema(name)
+    assert seen == [max(128 * 2**20, {"4MB": 4 * 2**20, "1GB": 2**30}[session])]
+    assert after == session

@@ -310,6 +310,32 @@ def test_doubling_lets_and_segment_references_are_refused_quickly(schema):
         assert time.process_time() - start < 5
 
 
+def test_a_refused_let_or_calculated_field_is_checked_once(schema, monkeypatch):
+    """Past the refused field (E0116 at l12), every later doubling checked the refused one again, twice per
+    use: 2^(n-12) checks, 7 s at 27 lets and doubling with each line. Counted, not timed."""
+    import segql
+    from segql.semantic import paths
+
+    calls, sized = [], paths.expanded_size
+
+    def counting(node, limit):
+        calls.append(1)
+        return sized(node, limit)
+
+    monkeypatch.setattr(paths, "expanded_size", counting)
+    lets = "segment s on contacts\n  let l0 = opens\n" + "".join(
+        f"  let l{i} = l{i - 1} + l{i - 1}\n" for i in range(1, 23)) + "where l22 > 1 and l21 > 2\n"
+    fields = "\n".join(f"      c{i}: c{i - 1} + c{i - 1}" for i in range(1, 23))
+    calculated = f"entities:\n  contacts:\n    properties: {{opens: integer}}\n    calculated:\n      c0: opens\n{fields}\n"
+    for load in (lambda: segql.load_segments([lets], schema), lambda: segql.parse_schema(calculated)):
+        calls.clear()
+        with pytest.raises(segql.SegqlError) as caught:
+            load()
+        errors = getattr(caught.value, "errors", [caught.value])
+        assert [e.code for e in errors] == ["E0116"]
+        assert len(calls) <= 2 * 23, len(calls)
+
+
 def test_shared_references_are_counted_as_written_out(schema):
     """A segment referenced twice counts twice towards the leaf limit (it was counted once)."""
     from segql.semantic.library import library_for

@@ -12,8 +12,8 @@ from segql.engines.base import (
 )
 from segql.errors import SegqlError
 
-_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4, "kib": 1024,
-          "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4, "pb": 1000**5,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4, "pib": 1024**5}
 
 
 def size_bytes(text: str) -> int:
@@ -22,6 +22,20 @@ def size_bytes(text: str) -> int:
     if m is None or m.group(2) not in _UNITS:
         raise ValueError(f"{text!r} is not a memory size (write e.g. 100MB, 1.5GB or 512MiB)")
     return int(float(m.group(1)) * _UNITS[m.group(2)])
+
+
+def shown_bytes(text: str) -> int:
+    """The fewest bytes DuckDB shows as `text`: it shows a limit as whole units and one decimal rounded
+    down, the decimal from the next smaller unit's count (`1.5GB` shows `1.3 GiB`, which is 1 GiB and at
+    least 308 MiB). Setting this back never raises the limit and shows the same text again, where setting
+    the text itself lowered the limit a little on every round trip (1.3, 1.2, 1.1 GiB)."""
+    m = re.fullmatch(r"\s*(\d+)(?:\.(\d))?\s*([a-z]*)\s*", str(text).lower())
+    if m is None or m.group(3) not in _UNITS:
+        return size_bytes(text)  # raises: not a size
+    unit = _UNITS[m.group(3)]
+    base = 1024 if m.group(3).endswith("ib") else 1000
+    tenth = -(-int(m.group(2) or 0) * base // 10)  # of the next smaller unit, rounded up
+    return int(m.group(1)) * unit + tenth * (unit // base if unit >= base else 0)
 
 
 def _out_of_memory(err: SegqlError) -> bool:
@@ -77,7 +91,7 @@ class DuckDBEngine(_DBAPIEngine):
             return self.execute(sql)
         previous, threads = self.execute("SELECT current_setting('memory_limit'), current_setting('threads')")[0]
         cap = 50 * 1000**2 * int(threads) if memory_limit == "auto" else size_bytes(memory_limit)
-        if cap >= size_bytes(previous):
+        if cap >= shown_bytes(previous):
             return self.execute(sql)
 
         def set_limit(size: str | None):
@@ -87,10 +101,12 @@ class DuckDBEngine(_DBAPIEngine):
                 self.execute(f"SET memory_limit = {exp.Literal.string(size).sql(dialect='duckdb')}")
 
         # restore exactly: DuckDB shows the limit rounded ('18.8 GiB'), so the default is RESET, and only a
-        # limit the session set itself is set again from its rounded text
+        # limit the session set itself is set again, to the fewest bytes shown as its text (shown_bytes)
         set_limit(None)
         if self.execute("SELECT current_setting('memory_limit')")[0][0] == previous:
             previous = None
+        else:
+            previous = f"{shown_bytes(previous)}B"
         try:
             set_limit(f"{cap}B")
         except SegqlError as e:  # DuckDB could not free enough of what it holds

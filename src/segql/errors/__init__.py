@@ -84,5 +84,6 @@ class CheckErrors(MultipleErrors, CheckError):
 
 def collected(errors: list[SegqlError]) -> SegqlError:
     """One error for a list of them: the error itself, or all of them (nested lists flattened)."""
-    flat = [e for err in errors for e in getattr(err, "errors", [err])]
+    flat = list({id(e): e for err in errors for e in getattr(err, "errors", [err])}.values())  # an error
+    # checked once and met again (a field used twice: semantic.paths) is listed once
     return flat[0] if len(flat) == 1 else CheckErrors(flat)

@@ -254,8 +254,10 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
             if db.dialect == "postgres":  # one refresh at a time; readers are not blocked
                 db.run(f"LOCK TABLE {MEMBERSHIP}, {EVENTS}, {REFRESHES} IN EXCLUSIVE MODE")
                 # the joins, DISTINCTs and key-order sorts of 1M members spill to disk at the default 4MB
-                # (FULL JOIN 8.2 -> 5.6 s); SET LOCAL ends with the transaction, committed or not
-                db.run(f"SET LOCAL work_mem = {db.text(WORK_MEM)}")
+                # (FULL JOIN 8.2 -> 5.6 s); raised, never lowered (a server tuned higher keeps its own), for
+                # the transaction only (set_config's is_local: SET LOCAL), committed or not
+                db.run(f"SELECT set_config('work_mem', GREATEST(pg_size_bytes(current_setting('work_mem')), "
+                       f"pg_size_bytes({db.text(WORK_MEM)})) / 1024 || 'kB', true)")
             at = refresh_time(now, schema.timezone)  # after the lock
             statements = []
             for seg in dynamic:

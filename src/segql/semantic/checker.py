@@ -49,7 +49,8 @@ class Checker(PathsMixin, TypesMixin, TimeMixin, FunctionsMixin, PredicatesMixin
         self.library = library or Library()
         self._resolving: list[str] = []  # calculated fields / segments being resolved (cycle detection)
         self._segment_cache: dict[str, ir.Segment] = {}
-        self._values: dict[tuple, ir.Expr] = {}  # checked calculated fields and lets, each checked once
+        # checked lets and calculated fields (or their error), each checked once
+        self._values: dict[tuple, ir.Expr | SegqlError] = {}
 
     def check_definition(self, d: ast.Definition) -> ir.Segment:
         if d.slug in self._segment_cache:

@@ -4,7 +4,7 @@ one comparison lifts them into `Exists` (SPEC §2.3, §2.4); quantifiers `any`/`
 from __future__ import annotations
 
 from segql import ir, limits
-from segql.errors import NO_SPAN
+from segql.errors import NO_SPAN, SegqlError
 from segql.ir.visit import expanded_size
 from segql.schema import Entity, did_you_mean
 from segql.semantic.scope import Multi, Scope
@@ -46,10 +46,8 @@ class PathsMixin:
                     raise _err("E0303", f"{part!r} is a calculated field, not a relationship", spans[i])
                 formula = scope.lets[part]
                 memo_key = ("let", scope.entity.name, part, id(formula))  # the definition keeps `formula` alive
-                if memo_key not in self._values:
-                    self._values[memo_key] = self._calculated(part, formula, scope,
-                                                              scope.let_spans.get(part, spans[i]))
-                return steps, self._values[memo_key]
+                return steps, self._checked_once(memo_key, lambda: self._calculated(
+                    part, formula, scope, scope.let_spans.get(part, spans[i])))
             name = entity.find(part)
             if name is None:
                 candidates = entity.member_names() + (list(scope.lets) if i == 0 else [])
@@ -69,11 +67,27 @@ class PathsMixin:
                 prop = entity.properties[name]
                 return steps, ir.Column(entity.name, prop, 0, prop.name == entity.key)
             memo_key = ("calculated", entity.name, name)
-            if memo_key not in self._values:
-                self._values[memo_key] = self._calculated(name, _parse_formula(entity, name), Scope(entity),
-                                                          entity.calculated_spans.get(name))
-            return steps, self._values[memo_key]
+            return steps, self._checked_once(memo_key, lambda: self._calculated(
+                name, _parse_formula(entity, name), Scope(entity), entity.calculated_spans.get(name)))
         return steps, None
+
+    def _checked_once(self, memo_key, check):
+        """A let's or calculated field's value, or its error, checked once: `c2 = c1 + c1` uses c1 twice,
+        so a refused field checked again at each use took 2^n checks for n doublings after it. A cycle's
+        error (E0309) names the chain it was reached by, so it is not kept."""
+        if memo_key in self._values:
+            found = self._values[memo_key]
+            if isinstance(found, SegqlError):
+                raise found
+            return found
+        try:
+            value = check()
+        except SegqlError as error:
+            if not any(e.code == "E0309" for e in getattr(error, "errors", [error])):
+                self._values[memo_key] = error
+            raise
+        self._values[memo_key] = value
+        return value
 
     def _calculated(self, name, formula_ast, scope: Scope, span):
         key = f"{scope.entity.name}.{name}"
