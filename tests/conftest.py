@@ -65,10 +65,33 @@ def _create_mysql(url: str, name: str) -> None:
 
 
 def pytest_itemcollected(item):
-    """Mark as collected: xdist's worker reads the marks in its own pytest_collection_modifyitems, which
-    runs before a conftest's (measured: a tryfirst one there came too late and the groups were ignored)."""
+    """Marked as it is collected, before any pytest_collection_modifyitems: xdist's worker reads the marks
+    in its own (and renames the item `…@group` for the scheduler: tests/test_suite.py checks)."""
     nodeid = item.nodeid.lower()
     for group, needles in _GROUPS:
         if any(n in nodeid for n in needles):
             item.add_marker(pytest.mark.xdist_group(group))
             break
+
+
+@pytest.fixture(scope="session")
+def schema():
+    import segql
+
+    return segql.load_schema(EXAMPLES / "schema.yml")
+
+
+@pytest.fixture(scope="session")
+def demo_engine(schema):
+    from segql.ops.run import open_engine
+
+    engine = open_engine(None, schema)
+    yield engine
+    engine.close()
+
+
+def run_cli(*args, cwd=None, input=None):
+    """Run `python -m segql ...` as a user would; returns (exit code, stdout, stderr)."""
+    proc = subprocess.run([sys.executable, "-m", "segql", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT, input=input, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
