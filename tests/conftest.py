@@ -36,10 +36,15 @@ def _own_databases(worker: str) -> None:
         url = os.environ.get(var)
         if not url:
             continue
-        parts = urlsplit(url)
-        name = f"{parts.path.lstrip('/') or 'test'}_{worker}"
-        create(url, name)
-        os.environ[var] = urlunsplit(parts._replace(path="/" + name))
+        own = worker_url(url, worker)
+        create(url, urlsplit(own).path.lstrip("/"))
+        os.environ[var] = own
+
+
+def worker_url(url: str, worker: str) -> str:
+    """`url` with the worker's own database: `…/test` → `…/test_gw1` (no database named: `test_gw1`)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/') or 'test'}_{worker}"))
 
 
 def _create_postgres(url: str, name: str) -> None:

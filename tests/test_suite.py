@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from conftest import worker_url
+
 
 def test_spark_tests_are_grouped_for_one_worker(request):
     """Its name puts it in the Spark group. Under `--dist loadgroup` xdist must see that group (it appends
@@ -13,7 +15,10 @@ def test_spark_tests_are_grouped_for_one_worker(request):
 
 
 def test_each_worker_has_databases_of_its_own():
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    assert worker_url("postgresql://postgres@127.0.0.1:5432/test", "gw1") == \
+        "postgresql://postgres@127.0.0.1:5432/test_gw1"
+    assert worker_url("mysql://root@127.0.0.1:3306", "gw0") == "mysql://root@127.0.0.1:3306/test_gw0"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # under xdist: the URLs this run uses are the worker's
     for var in ("SEGQL_TEST_POSTGRES_URL", "SEGQL_TEST_MYSQL_URL"):
         url = os.environ.get(var)
         if worker and url:
