@@ -18,12 +18,11 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`country` AS BINARY) = CAST('USA' AS BINARY)
+  CAST(t1.`country` AS BINARY) = 'USA'
   OR (
     NOT (
-      CAST(t1.`country` AS BINARY) = CAST('usa' AS BINARY)
-    )
-    OR t1.`country` IS NULL
+      CAST(t1.`country` AS BINARY) = 'usa'
+    ) OR t1.`country` IS NULL
   );
 
 -- constructs/c_in
@@ -31,10 +30,10 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`state` AS BINARY) IN (CAST('CA' AS BINARY), CAST('NY' AS BINARY))
+  CAST(t1.`state` AS BINARY) IN ('CA', 'NY')
   AND (
     NOT (
-      CAST(t1.`customer_tier` AS BINARY) IN (CAST('Gold' AS BINARY), CAST('Silver' AS BINARY))
+      CAST(t1.`customer_tier` AS BINARY) IN ('Gold', 'Silver')
     )
     OR t1.`customer_tier` IS NULL
   );
@@ -75,15 +74,14 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   (
-    t1.`email` IS NULL OR CAST(t1.`email` AS BINARY) = CAST('' AS BINARY)
+    t1.`email` IS NULL OR CAST(t1.`email` AS BINARY) = ''
   )
   OR (
     NOT t1.`job_title` IS NULL
     AND (
       NOT (
-        CAST(t1.`job_title` AS BINARY) = CAST('' AS BINARY)
-      )
-      OR t1.`job_title` IS NULL
+        CAST(t1.`job_title` AS BINARY) = ''
+      ) OR t1.`job_title` IS NULL
     )
   );
 
@@ -92,9 +90,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%100!%!_real%' AS BINARY) ESCAPE '!'
-  OR CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('senior%' AS BINARY) ESCAPE '!'
-  OR CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%.org' AS BINARY) ESCAPE '!';
+  CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE '%100!%!_real%' ESCAPE '!'
+  OR CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE 'senior%' ESCAPE '!'
+  OR CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE '%.org' ESCAPE '!';
 
 -- constructs/c_not_contains
 SELECT
@@ -103,13 +101,13 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!'
+      CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE '%@company.com%' ESCAPE '!'
     )
     OR t1.`email` IS NULL
   )
   AND (
     NOT (
-      CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('ceo%' AS BINARY) ESCAPE '!'
+      CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE 'ceo%' ESCAPE '!'
     )
     OR t1.`job_title` IS NULL
   );
@@ -191,8 +189,8 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(LOWER(CAST(t1.`country` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) = CAST('usa' AS BINARY)
-  AND CAST(UPPER(CAST(t1.`state` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) = CAST('CA' AS BINARY)
+  CAST(LOWER(CAST(t1.`country` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) = 'usa'
+  AND CAST(UPPER(CAST(t1.`state` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) = 'CA'
   AND CHAR_LENGTH(t1.`first_name`) = 3;
 
 -- constructs/c_abs_round
@@ -424,8 +422,7 @@ FROM `contacts` AS t1
 LEFT JOIN `organizations` AS t2
   ON t2.`id` = t1.`organization_id`
 WHERE
-  CAST(t2.`industry` AS BINARY) = CAST('Software' AS BINARY)
-  AND t2.`employees` > 100;
+  CAST(t2.`industry` AS BINARY) = 'Software' AND t2.`employees` > 100;
 
 -- constructs/c_to_one_null
 SELECT
@@ -453,8 +450,7 @@ WHERE
       t3.`contact_id`
     FROM `deals` AS t3
     WHERE
-      NOT t3.`contact_id` IS NULL
-      AND CAST(t3.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+      NOT t3.`contact_id` IS NULL AND CAST(t3.`stage` AS BINARY) = 'Negotiation'
   );
 
 -- constructs/c_to_many_negated
@@ -467,7 +463,7 @@ WHERE
       1
     FROM `deals` AS t2
     WHERE
-      t2.`contact_id` = t1.`id` AND CAST(t2.`stage` AS BINARY) = CAST('Won' AS BINARY)
+      t2.`contact_id` = t1.`id` AND CAST(t2.`stage` AS BINARY) = 'Won'
   );
 
 -- constructs/c_to_many_null
@@ -502,8 +498,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        t2.`value` >= 10000
-        AND CAST(t2.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+        t2.`value` >= 10000 AND CAST(t2.`stage` AS BINARY) = 'Negotiation'
       )
   );
 
@@ -520,9 +515,8 @@ WHERE
       t2.`contact_id` = t1.`id`
       AND (
         NOT (
-          CAST(t2.`stage` AS BINARY) = CAST('Won' AS BINARY)
-        )
-        OR t2.`stage` IS NULL
+          CAST(t2.`stage` AS BINARY) = 'Won'
+        ) OR t2.`stage` IS NULL
       )
   );
 
@@ -536,7 +530,7 @@ WHERE
       1
     FROM `deals` AS t2
     WHERE
-      t2.`contact_id` = t1.`id` AND CAST(t2.`stage` AS BINARY) = CAST('Lost' AS BINARY)
+      t2.`contact_id` = t1.`id` AND CAST(t2.`stage` AS BINARY) = 'Lost'
   )
   AND t1.`id` IN (
     SELECT
@@ -561,7 +555,7 @@ WHERE
       t2.`contact_id`
     HAVING
       COUNT(*) >= 2
-      AND COUNT(CASE WHEN CAST(t2.`stage` AS BINARY) = CAST('Won' AS BINARY) THEN 1 END) = 0
+      AND COUNT(CASE WHEN CAST(t2.`stage` AS BINARY) = 'Won' THEN 1 END) = 0
   );
 
 -- constructs/c_sum_avg
@@ -585,7 +579,7 @@ WHERE
       AVG(CAST(t3.`value` AS DOUBLE))
     FROM `deals` AS t3
     WHERE
-      t3.`contact_id` = t1.`id` AND CAST(t3.`stage` AS BINARY) = CAST('Won' AS BINARY)
+      t3.`contact_id` = t1.`id` AND CAST(t3.`stage` AS BINARY) = 'Won'
   ) > 5000;
 
 -- constructs/c_min_max
@@ -618,8 +612,7 @@ WHERE
       t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      NOT t2.`contact_id` IS NULL
-      AND CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+      NOT t2.`contact_id` IS NULL AND CAST(t2.`name` AS BINARY) = 'purchase'
   );
 
 -- constructs/c_performed_count
@@ -634,7 +627,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'email_opened'
         AND (
           t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -658,7 +651,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY) AND t2.`amount` > 100
+        CAST(t2.`name` AS BINARY) = 'purchase' AND t2.`amount` > 100
       )
     GROUP BY
       t2.`contact_id`
@@ -680,7 +673,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'email_clicked'
         AND (
           t2.`occurred_at` >= CAST(DATE_SUB(
             CAST('2026-11-15' AS DATE),
@@ -711,8 +704,7 @@ WHERE
       t2.`contact_id`
     FROM `events` AS t2
     WHERE
-      NOT t2.`contact_id` IS NULL
-      AND CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+      NOT t2.`contact_id` IS NULL AND CAST(t2.`name` AS BINARY) = 'email_opened'
     GROUP BY
       t2.`contact_id`
     HAVING
@@ -733,7 +725,7 @@ WHERE
     WHERE
       t2.`contact_id` = t1.`id`
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'purchase'
         AND (
           t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -753,7 +745,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('page_view' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'page_view'
         AND (
           t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
           AND t2.`occurred_at` <= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
@@ -775,14 +767,14 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('trial_started' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'trial_started'
         AND (
           t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
         )
       )
       AND (
-        CAST(t3.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        CAST(t3.`name` AS BINARY) = 'purchase'
         AND (
           t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
           AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -807,10 +799,10 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY) AND t2.`amount` > 0
+        CAST(t2.`name` AS BINARY) = 'email_opened' AND t2.`amount` > 0
       )
       AND (
-        CAST(t3.`name` AS BINARY) = CAST('purchase' AS BINARY) AND t3.`amount` > 100
+        CAST(t3.`name` AS BINARY) = 'purchase' AND t3.`amount` > 100
       )
       AND NOT t3.`id` = t2.`id`
       AND t3.`occurred_at` >= t2.`occurred_at`
@@ -831,7 +823,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'email_opened'
         AND (
           t2.`occurred_at` >= CAST(DATE_SUB(
             CAST('2026-11-15' AS DATE),
@@ -847,7 +839,7 @@ WHERE
         )
       )
       AND (
-        CAST(t3.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+        CAST(t3.`name` AS BINARY) = 'email_clicked'
         AND (
           t3.`occurred_at` >= CAST(DATE_SUB(
             CAST('2026-11-15' AS DATE),
@@ -884,14 +876,14 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('trial_started' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'trial_started'
         AND (
           t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
           AND t2.`occurred_at` <= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
         )
       )
       AND (
-        CAST(t3.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        CAST(t3.`name` AS BINARY) = 'purchase'
         AND (
           t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
           AND t3.`occurred_at` <= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
@@ -971,16 +963,14 @@ WHERE
       t2.`member_key`
     FROM `list_members` AS t2
     WHERE
-      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
-      AND NOT t2.`member_key` IS NULL
+      CAST(t2.`list_slug` AS BINARY) = 'vip_customers' AND NOT t2.`member_key` IS NULL
   )
   OR t1.`id` IN (
     SELECT
       t3.`member_key`
     FROM `list_members` AS t3
     WHERE
-      CAST(t3.`list_slug` AS BINARY) = CAST('beta_testers' AS BINARY)
-      AND NOT t3.`member_key` IS NULL
+      CAST(t3.`list_slug` AS BINARY) = 'beta_testers' AND NOT t3.`member_key` IS NULL
   );
 
 -- constructs/c_nested
@@ -990,8 +980,7 @@ FROM `contacts` AS t1
 WHERE
   (
     (
-      CAST(t1.`country` AS BINARY) = CAST('USA' AS BINARY)
-      OR CAST(t1.`country` AS BINARY) = CAST('Canada' AS BINARY)
+      CAST(t1.`country` AS BINARY) = 'USA' OR CAST(t1.`country` AS BINARY) = 'Canada'
     )
     AND (
       (
@@ -1014,18 +1003,18 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   t1.`last_purchase` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -10 DAY)
-  AND CAST(t1.`country` AS BINARY) = CAST('France' AS BINARY);
+  AND CAST(t1.`country` AS BINARY) = 'France';
 
 -- constructs/c_unicode
 SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`first_name` AS BINARY) = CAST('Zoë' AS BINARY)
+  CAST(t1.`first_name` AS BINARY) = 'Zoë'
   OR CAST(LOWER(
     CAST(t1.`first_name` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci
-  ) AS BINARY) LIKE CAST('%é%' AS BINARY) ESCAPE '!'
-  OR CAST(t1.`first_name` AS BINARY) = CAST('李' AS BINARY);
+  ) AS BINARY) LIKE '%é%' ESCAPE '!'
+  OR CAST(t1.`first_name` AS BINARY) = '李';
 
 -- constructs/c_quotes
 SELECT
@@ -1034,13 +1023,12 @@ FROM `contacts` AS t1
 WHERE
   (
     NOT (
-      CAST(t1.`email` AS BINARY) = CAST('o''brien"s@x.com' AS BINARY)
-    )
-    OR t1.`email` IS NULL
+      CAST(t1.`email` AS BINARY) = 'o''brien"s@x.com'
+    ) OR t1.`email` IS NULL
   )
   AND (
     NOT (
-      CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%\\%' AS BINARY) ESCAPE '!'
+      CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE '%\\%' ESCAPE '!'
     )
     OR t1.`job_title` IS NULL
   );
@@ -1055,8 +1043,7 @@ WHERE
       t2.`member_key`
     FROM `list_members` AS t2
     WHERE
-      CAST(t2.`list_slug` AS BINARY) = CAST('c_static' AS BINARY)
-      AND NOT t2.`member_key` IS NULL
+      CAST(t2.`list_slug` AS BINARY) = 'c_static' AND NOT t2.`member_key` IS NULL
   );
 
 -- seed002/company_employees
@@ -1064,7 +1051,7 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%@company.com%' AS BINARY) ESCAPE '!';
+  CAST(LOWER(CAST(t1.`email` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE '%@company.com%' ESCAPE '!';
 
 -- seed002/complex_example
 SELECT
@@ -1072,8 +1059,7 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   (
-    CAST(t1.`location` AS BINARY) = CAST('USA' AS BINARY)
-    OR CAST(t1.`location` AS BINARY) = CAST('Canada' AS BINARY)
+    CAST(t1.`location` AS BINARY) = 'USA' OR CAST(t1.`location` AS BINARY) = 'Canada'
   )
   AND t1.`last_purchase` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
   AND t1.`total_spent` > 500
@@ -1092,14 +1078,14 @@ WHERE
       NOT t2.`contact_id` IS NULL
       AND (
         (
-          CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          CAST(t2.`name` AS BINARY) = 'email_opened'
           AND (
             t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
           )
         )
         OR (
-          CAST(t2.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+          CAST(t2.`name` AS BINARY) = 'email_clicked'
           AND (
             t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -1111,7 +1097,7 @@ WHERE
     HAVING
       COUNT(
         CASE
-          WHEN CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          WHEN CAST(t2.`name` AS BINARY) = 'email_opened'
           AND (
             t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -1121,7 +1107,7 @@ WHERE
       ) >= 5
       AND COUNT(
         CASE
-          WHEN CAST(t2.`name` AS BINARY) = CAST('email_clicked' AS BINARY)
+          WHEN CAST(t2.`name` AS BINARY) = 'email_clicked'
           AND (
             t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -1144,20 +1130,20 @@ WHERE
       NOT t2.`contact_id` IS NULL
       AND (
         (
-          CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          CAST(t2.`name` AS BINARY) = 'email_opened'
           AND (
             t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
           )
         )
-        OR CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        OR CAST(t2.`name` AS BINARY) = 'email_opened'
       )
     GROUP BY
       t2.`contact_id`
     HAVING
       COUNT(
         CASE
-          WHEN CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          WHEN CAST(t2.`name` AS BINARY) = 'email_opened'
           AND (
             t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -60 DAY)
             AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -1165,7 +1151,7 @@ WHERE
           THEN 1
         END
       ) < 2
-      AND COUNT(CASE WHEN CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY) THEN 1 END) > 5
+      AND COUNT(CASE WHEN CAST(t2.`name` AS BINARY) = 'email_opened' THEN 1 END) > 5
   )
   AND t1.`subscribed_at` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY);
 
@@ -1207,9 +1193,9 @@ SELECT
   t1.`id` AS `id`
 FROM `contacts` AS t1
 WHERE
-  CAST(t1.`country` AS BINARY) = CAST('USA' AS BINARY)
-  AND CAST(t1.`state` AS BINARY) IN (CAST('CA' AS BINARY), CAST('NY' AS BINARY), CAST('TX' AS BINARY))
-  AND CAST(t1.`timezone` AS BINARY) = CAST('PST' AS BINARY);
+  CAST(t1.`country` AS BINARY) = 'USA'
+  AND CAST(t1.`state` AS BINARY) IN ('CA', 'NY', 'TX')
+  AND CAST(t1.`timezone` AS BINARY) = 'PST';
 
 -- seed002/birthday_month
 SELECT
@@ -1224,7 +1210,7 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   t1.`signup_date` < DATE_ADD(CAST('2026-11-15' AS DATE), INTERVAL -365 DAY)
-  AND CAST(t1.`customer_tier` AS BINARY) = CAST('Gold' AS BINARY);
+  AND CAST(t1.`customer_tier` AS BINARY) = 'Gold';
 
 -- seed002/nested_example
 SELECT
@@ -1233,12 +1219,12 @@ FROM `contacts` AS t1
 WHERE
   (
     (
-      CAST(t1.`product_interest` AS BINARY) = CAST('Software' AS BINARY)
-      AND CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%developer%' AS BINARY) ESCAPE '!'
+      CAST(t1.`product_interest` AS BINARY) = 'Software'
+      AND CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE '%developer%' ESCAPE '!'
     )
     OR (
-      CAST(t1.`product_interest` AS BINARY) = CAST('Marketing' AS BINARY)
-      AND CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE CAST('%marketing%' AS BINARY) ESCAPE '!'
+      CAST(t1.`product_interest` AS BINARY) = 'Marketing'
+      AND CAST(LOWER(CAST(t1.`job_title` AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_uca1400_ai_ci) AS BINARY) LIKE '%marketing%' ESCAPE '!'
     )
   )
   AND (
@@ -1326,7 +1312,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'purchase'
         AND (
           t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -12 MONTH)
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -1344,7 +1330,7 @@ SELECT
 FROM `contacts` AS t1
 WHERE
   t1.`last_open` < DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
-  AND CAST(t1.`subscription_status` AS BINARY) = CAST('Active' AS BINARY);
+  AND CAST(t1.`subscription_status` AS BINARY) = 'Active';
 
 -- seed002/active_last_30_days
 SELECT
@@ -1358,7 +1344,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'email_opened'
         AND (
           t2.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
           AND t2.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -1378,7 +1364,7 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        CAST(t2.`name` AS BINARY) = 'purchase'
         AND (
           t2.`occurred_at` >= CAST(DATE_SUB(CAST('2026-11-15' AS DATE), INTERVAL (WEEKDAY(CAST('2026-11-15' AS DATE))) DAY) AS DATETIME(6))
           AND t2.`occurred_at` < CAST(DATE_ADD(
@@ -1399,8 +1385,7 @@ WHERE
       t2.`member_key`
     FROM `list_members` AS t2
     WHERE
-      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
-      AND NOT t2.`member_key` IS NULL
+      CAST(t2.`list_slug` AS BINARY) = 'vip_customers' AND NOT t2.`member_key` IS NULL
   )
   AND (
     t1.`id` IN (
@@ -1410,7 +1395,7 @@ WHERE
       WHERE
         NOT t3.`contact_id` IS NULL
         AND (
-          CAST(t3.`name` AS BINARY) = CAST('email_opened' AS BINARY)
+          CAST(t3.`name` AS BINARY) = 'email_opened'
           AND (
             t3.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
             AND t3.`occurred_at` <= CAST('2026-11-15 12:00:00' AS DATETIME(6))
@@ -1433,7 +1418,7 @@ WHERE
       WHERE
         t2.`contact_id` = t1.`id`
         AND (
-          CAST(t2.`name` AS BINARY) = CAST('purchase' AS BINARY)
+          CAST(t2.`name` AS BINARY) = 'purchase'
           AND (
             t2.`occurred_at` >= CAST(DATE_SUB(CAST('2026-11-15' AS DATE), INTERVAL (WEEKDAY(CAST('2026-11-15' AS DATE))) DAY) AS DATETIME(6))
             AND t2.`occurred_at` < CAST(DATE_ADD(
@@ -1466,8 +1451,7 @@ WHERE
       t2.`member_key`
     FROM `list_members` AS t2
     WHERE
-      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
-      AND NOT t2.`member_key` IS NULL
+      CAST(t2.`list_slug` AS BINARY) = 'vip_customers' AND NOT t2.`member_key` IS NULL
   );
 
 -- seed002/beta_testers
@@ -1480,8 +1464,7 @@ WHERE
       t2.`member_key`
     FROM `list_members` AS t2
     WHERE
-      CAST(t2.`list_slug` AS BINARY) = CAST('beta_testers' AS BINARY)
-      AND NOT t2.`member_key` IS NULL
+      CAST(t2.`list_slug` AS BINARY) = 'beta_testers' AND NOT t2.`member_key` IS NULL
   );
 
 -- spec_example/spec_high_value_prospects
@@ -1498,11 +1481,10 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        t2.`value` >= 10000
-        AND CAST(t2.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+        t2.`value` >= 10000 AND CAST(t2.`stage` AS BINARY) = 'Negotiation'
       )
   )
-  AND CAST(t3.`industry` AS BINARY) IN (CAST('Software' AS BINARY), CAST('Fintech' AS BINARY))
+  AND CAST(t3.`industry` AS BINARY) IN ('Software', 'Fintech')
   AND t1.`last_purchase` > DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -30 DAY)
   AND t1.`id` IN (
     SELECT
@@ -1511,7 +1493,7 @@ WHERE
     WHERE
       NOT t4.`contact_id` IS NULL
       AND (
-        CAST(t4.`name` AS BINARY) = CAST('purchase' AS BINARY)
+        CAST(t4.`name` AS BINARY) = 'purchase'
         AND t4.`amount` > 100
         AND (
           t4.`occurred_at` >= DATE_ADD(CAST('2026-11-15 12:00:00' AS DATETIME(6)), INTERVAL -90 DAY)
@@ -1546,7 +1528,7 @@ WHERE
       t2.`member_key`
     FROM `list_members` AS t2
     WHERE
-      CAST(t2.`list_slug` AS BINARY) = CAST('beta_testers_spec' AS BINARY)
+      CAST(t2.`list_slug` AS BINARY) = 'beta_testers_spec'
       AND NOT t2.`member_key` IS NULL
   );
 
@@ -1564,11 +1546,10 @@ WHERE
     WHERE
       NOT t2.`contact_id` IS NULL
       AND (
-        t2.`value` >= 10000
-        AND CAST(t2.`stage` AS BINARY) = CAST('Negotiation' AS BINARY)
+        t2.`value` >= 10000 AND CAST(t2.`stage` AS BINARY) = 'Negotiation'
       )
   )
-  AND CAST(t3.`industry` AS BINARY) IN (CAST('Software' AS BINARY), CAST('Fintech' AS BINARY))
+  AND CAST(t3.`industry` AS BINARY) IN ('Software', 'Fintech')
   AND (
     CAST(t1.`total_revenue` AS DOUBLE) / NULLIF(CAST(t1.`order_count` AS DOUBLE), 0)
   ) > 50
@@ -1600,8 +1581,7 @@ WHERE
       t2.`member_key`
     FROM `list_members` AS t2
     WHERE
-      CAST(t2.`list_slug` AS BINARY) = CAST('vip_customers' AS BINARY)
-      AND NOT t2.`member_key` IS NULL
+      CAST(t2.`list_slug` AS BINARY) = 'vip_customers' AND NOT t2.`member_key` IS NULL
   );
 
 -- constructs/c_ago_ts evaluated when the SQL runs (no --now)
