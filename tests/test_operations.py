@@ -326,6 +326,27 @@ def test_counts_cli_memory_limit(capsys):
     with pytest.raises(SystemExit) as bad:
         cli.main(["counts", str(SEED), "--memory-limit", "lots"])
     assert bad.value.code == 2 and "not a memory size" in capsys.readouterr().err
+    for zero in ("0", "0B", "0.0GB"):  # accepted, then run uncapped, before
+        with pytest.raises(SystemExit) as bad:
+            cli.main(["counts", str(SEED), "--memory-limit", zero])
+        assert bad.value.code == 2 and "no statement runs in 0 bytes" in capsys.readouterr().err
+
+
+def test_in_memory_duckdb_spills_to_its_own_folder_removed_on_close(tmp_path, monkeypatch):
+    """DuckDB in memory spills to `.tmp` in the current directory and leaves it there, empty: segql's
+    bounded statements spill to a folder of their own, gone when the engine closes."""
+    from segql.engines import connect
+
+    monkeypatch.chdir(tmp_path)
+    eng = connect("duckdb://")
+    eng.execute("SET threads = 1")
+    eng.execute("CREATE TABLE t AS SELECT md5(CAST(range AS VARCHAR)) AS s FROM range(600000)")
+    [(groups,)] = eng.execute_bounded("SELECT COUNT(*) FROM (SELECT s, COUNT(*) FROM t GROUP BY s)", "16MB")
+    spill = eng.execute("SELECT current_setting('temp_directory')")[0][0]
+    assert groups == 600000 and spill != ".tmp" and os.path.isdir(spill)
+    assert os.listdir(spill), "the statement was meant to spill"
+    eng.close()
+    assert not os.path.exists(spill) and not os.path.exists(tmp_path / ".tmp")
 
 
 @pytest.mark.parametrize("cap, session", [("auto", None), ("1000B", None), ("1GB", "64MB")])

@@ -29,9 +29,12 @@ def _memory(text: str) -> str | None:
     from segql.engines.duckdb import size_bytes  # lazy: start-up time
 
     try:
-        size_bytes(text)
+        size = size_bytes(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+    if size == 0:  # DuckDB cannot run under it: the statement would silently run under the session's limit
+        raise argparse.ArgumentTypeError(f"{text!r}: no statement runs in 0 bytes (write e.g. 100MB, or none "
+                                         "for the session's own limit)")
     return text
 
 

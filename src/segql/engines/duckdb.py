@@ -93,6 +93,7 @@ class DuckDBEngine(_DBAPIEngine):
         cap = 50 * 1000**2 * int(threads) if memory_limit == "auto" else size_bytes(memory_limit)
         if cap >= shown_bytes(previous):
             return self.execute(sql)
+        self._private_spill_directory()
 
         def set_limit(size: str | None):
             if size is None:
@@ -122,6 +123,32 @@ class DuckDBEngine(_DBAPIEngine):
         finally:
             set_limit(previous)
         return self.execute(sql)
+
+    _spill_dir: str | None = None
+
+    def _private_spill_directory(self) -> None:
+        """An in-memory database spills to `.tmp` in the current directory, and DuckDB leaves that folder
+        behind, empty, in the user's project: spill to a folder of our own instead, removed on close. A
+        database file spills beside itself (`<file>.tmp`), and a `temp_directory` someone set is theirs."""
+        import os
+        import tempfile
+
+        from sqlglot import exp
+
+        if self._spill_dir is not None or os.path.exists(".tmp"):
+            return
+        if self.execute("SELECT current_setting('temp_directory')")[0][0] != ".tmp":
+            return
+        self._spill_dir = tempfile.mkdtemp(prefix="segql-duckdb-spill-")
+        self.execute(f"SET temp_directory = {exp.Literal.string(self._spill_dir).sql(dialect='duckdb')}")
+
+    def close(self):
+        super().close()
+        if self._spill_dir is not None:
+            import shutil
+
+            shutil.rmtree(self._spill_dir, ignore_errors=True)
+            self._spill_dir = None
 
     def tables(self, schema=None):
         """information_schema for columns (views too), duckdb_constraints() for keys."""
