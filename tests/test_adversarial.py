@@ -254,7 +254,7 @@ def _plain_wall_time(t: datetime, tz: str) -> bool:
 def change_case(case, rng) -> None:
     """The case's data and clock after a while: some contacts, deals and events deleted, some contacts'
     values replaced by another contact's (the generator's own hostile values, moved), copies of contacts
-    added under new keys (without their deals and events), the clock stepped.
+    added under new keys (without their deals and events), a pinned clock stepped.
     Rows are copied: the oracle's world before the change is not touched in place."""
     ents = case.world.entities
     contacts = [dict(r) for r in ents["contacts"].rows if rng.random() >= 0.1]
@@ -268,6 +268,8 @@ def change_case(case, rng) -> None:
     ents["contacts"].rows = contacts
     for name in ("deals", "events", "orgs"):
         ents[name].rows = [dict(r) for r in ents[name].rows if rng.random() >= (0.1 if name == "orgs" else 0.2)]
+    if case.now_arg is None:  # evergreen: the refresh reads the clock
+        return
     later = case.now + rng.choice(NOW_STEPS)
     if not _plain_wall_time(later, case.tz):
         later = case.now
@@ -281,20 +283,30 @@ def refresh_case(eng, case, segments, schema) -> list[dict]:
     return refresh(segments, schema, eng, case.now_arg)
 
 
+def _when(v) -> datetime:
+    """A state table's timestamp as a naive datetime (SQLite keeps text)."""
+    return v if isinstance(v, datetime) else datetime.fromisoformat(str(v))
+
+
 def _state(eng):
     members = {}
     for slug, key, entered_at in eng.execute("SELECT segment, member_key, entered_at FROM segql_membership"):
-        members.setdefault(slug, {})[key] = str(entered_at)
-    events = [(s, k, kind, str(at)) for s, k, kind, at in
+        members.setdefault(slug, {})[key] = _when(entered_at)
+    events = [(s, k, kind, _when(at)) for s, k, kind, at in
               eng.execute("SELECT segment, member_key, kind, changed_at FROM segql_membership_events")]
-    refreshes = [(s, str(at), int(m), int(e), int(x)) for s, at, m, e, x in
+    refreshes = [(s, _when(at), int(m), int(e), int(x)) for s, at, m, e, x in
                  eng.execute("SELECT segment, refreshed_at, members, entered, exited FROM segql_refreshes")]
     return members, events, refreshes
 
 
 def check_refresh_case(eng, case, seed_rng, mysql_collation=None) -> list[str]:
     """Refresh every segment of `case` on `eng` twice (the data and clock changed in between) and compare
-    the stored membership, history and refresh rows with the oracle's members before and after."""
+    the stored membership, history and refresh rows with the oracle's members before and after. Every
+    time recorded is the refresh's `now` as wall-clock time in the schema's zone (the session's is far
+    from UTC). An evergreen case (no `now`) is refreshed at the clock: the oracle judges it at the time
+    the refresh recorded, which must lie between the clock read before and after it."""
+    from adversarial.run import _wall_now
+
     import segql
     from adversarial.run import load, refusal_expected
     from collections import Counter
@@ -309,31 +321,41 @@ def check_refresh_case(eng, case, seed_rng, mysql_collation=None) -> list[str]:
     for t in (*STATE, "segql_refresh_lock"):
         eng.execute(f"DROP TABLE IF EXISTS {t}")
     out = []
-    history: list = []
+    history, counts = Counter(), Counter()  # what the earlier refresh left in the history and segql_refreshes
     before = {s: set() for s in slugs}
-    first_stamps: set = set()
+    first = None  # the first refresh's time
     for step in ("first", "second"):
         if step == "second":
             change_case(case, seed_rng)
         load(eng, case, mysql_collation)
         for ent in case.world.entities.values():
             assert all(type(r["id"]) is int for r in ent.rows), "refresh keys are compared as integers' text"
-        expected = {s: {str(k) for k in o.members(case.world, case.world.segments[s])} for s in slugs}
+        clock = _wall_now(case.tz).replace(microsecond=0)
         try:
             results = refresh_case(eng, case, segments, schema)
         except segql.SegqlError as e:
             return [f"{tag} {step} refresh (now {case.now_arg}, zone {case.tz}) failed: {e}"]
         members, events, refreshes = _state(eng)
+        new_events = Counter(events) - history
+        new_refreshes = Counter(refreshes) - counts
+        if case.now_arg is None:  # the time the refresh recorded (all of them the same: checked below)
+            at = min(x[1] for x in new_refreshes)
+            if not clock <= at <= _wall_now(case.tz):
+                return [f"{tag} {step} refresh at {at}: not the clock in {case.tz} ({clock} …)"]
+            case.now = case.world.now = at
+        at = case.now
+        first = first or at
+        expected = {s: {str(k) for k in o.members(case.world, case.world.segments[s])} for s in slugs}
         by_slug = {r["segment"]: r for r in results}
-        new_events = Counter(events) - Counter(history)
-        stamps = {at for _, _, _, at in new_events}
-        if len(stamps) > 1:
-            out.append(f"{tag} {step}: history rows at {len(stamps)} different times: {sorted(stamps)}")
+        when = f"(now {case.now_arg or at}, zone {case.tz})"
+        times = {x[1] for x in new_refreshes} | {x[3] for x in new_events}
+        if times - {at}:
+            out.append(f"{tag} {step} refresh {when}: recorded at {sorted(times - {at})}, not at {at}")
         for s in slugs:
             seg = case.world.segments[s]
             got, want = set(members.get(s, {})), expected[s]
             entered, left = want - before[s], before[s] - want
-            where = f"{tag} {step} refresh {s} (now {case.now_arg}, zone {case.tz})"
+            where = f"{tag} {step} refresh {s} {when}"
             if got != want:
                 out.append(f"{where}: missing {sorted(want - got, key=int)} extra {sorted(got - want, key=int)}"
                            f"\n  {seg.text()}")
@@ -346,18 +368,15 @@ def check_refresh_case(eng, case, seed_rng, mysql_collation=None) -> list[str]:
             if mine != Counter([(k, "entered") for k in entered] + [(k, "left") for k in left]):
                 out.append(f"{where}: history {sorted(mine.elements())}, expected entered {sorted(entered)} "
                            f"left {sorted(left)}")
-            if step == "second" and stamps and stamps != first_stamps:
-                # who stayed keeps the first refresh's entered_at, who entered has the second's (when the
-                # clock moved: with the same `now` the two are the same time)
-                stamp = next(iter(stamps))
-                wrong = sorted(k for k in want if (members[s][k] == stamp) != (k in entered))
-                if wrong:
-                    out.append(f"{where}: entered_at wrong for {wrong}")
-            rows = [x for x in refreshes if x[0] == s]
-            if [x[2:] for x in rows] != [(len(before[s]), len(before[s]), 0)][:len(rows) - 1] + \
-                    [(len(want), len(entered), len(left))]:
-                out.append(f"{where}: segql_refreshes rows {rows}")
-        history, before, first_stamps = events, expected, stamps
+            # who stayed keeps the first refresh's entered_at; who entered has this one's
+            wrong = sorted(k for k in want if members[s][k] != (at if k in entered else first))
+            if wrong:
+                out.append(f"{where}: entered_at wrong for {wrong}")
+            mine = [x[2:] for x in new_refreshes.elements() if x[0] == s]
+            if mine != [(len(want), len(entered), len(left))]:
+                out.append(f"{where}: segql_refreshes rows {mine}, expected "
+                           f"{[(len(want), len(entered), len(left))]}")
+        history, counts, before = Counter(events), Counter(refreshes), expected
     return out
 
 
@@ -401,3 +420,16 @@ def test_refresh_minimised_repro(refresh_engine, name, request):
         request.applymarker(pytest.mark.xfail(strict=True, reason=known[refresh_engine.dialect]))
     found = check_refresh_case(refresh_engine, build(), random.Random(name))
     assert not found, "\n".join(found)
+
+
+def test_evergreen_refresh_stores_the_oracles_members(refresh_engine):
+    """No `now`: the refresh reads the clock (in the schema's zone, not the session's) once, evaluates every
+    segment at it and records it; the oracle's members at the recorded time are the stored ones."""
+    import random
+
+    found = []
+    for seed in range(FIRST + 10_000, FIRST + 10_000 + CASES):
+        case = make_case(seed, n_segments=20, evergreen=True)
+        found += check_refresh_case(refresh_engine, case, random.Random(f"refresh {seed}"),
+                                    mysql_collation="utf8mb4_general_ci" if seed % 2 == 0 else None)
+    assert not found, f"{len(found)} disagreement(s):\n" + "\n".join(found[:20])
