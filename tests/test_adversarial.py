@@ -305,11 +305,11 @@ def check_refresh_case(eng, case, seed_rng, mysql_collation=None) -> list[str]:
     time recorded is the refresh's `now` as wall-clock time in the schema's zone (the session's is far
     from UTC). An evergreen case (no `now`) is refreshed at the clock: the oracle judges it at the time
     the refresh recorded, which must lie between the clock read before and after it."""
-    from adversarial.run import _wall_now
+    from collections import Counter
+
+    from adversarial.run import _wall_now, load, refusal_expected
 
     import segql
-    from adversarial.run import load, refusal_expected
-    from collections import Counter
 
     schema = segql.parse_schema(case.schema_yaml)
     checked = {s.slug: s for s in segql.check(case.source(), schema)}

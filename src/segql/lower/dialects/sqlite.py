@@ -5,7 +5,6 @@ from sqlglot import exp
 
 from segql.lower.dialects.base import PER_SECOND, Ops, copy_tree, param
 
-
 # meta of a DATE(x, 'start of …', …) call whose value is the first day of a month: SQLite's own month
 # modifier is exact there (it overflows only from a day the target month lacks), and DATE(DATE(x, a), b) is
 # DATE(x, a, b) once a 'start of' modifier has set the time of day to midnight
