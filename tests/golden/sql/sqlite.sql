@@ -294,227 +294,40 @@ FROM "contacts" AS t1
 WHERE
   (
     DATE(t1."signup_date") >= DATE('2026-11-15', 'start of month')
-    AND DATE(t1."signup_date") < MIN(
-      DATE(
-        DATE('2026-11-15', 'start of month'),
-        'start of month',
-        '+1 months',
-        '+' || (
-          CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
-        ) || ' days'
-      ),
-      DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
-    )
+    AND DATE(t1."signup_date") < DATE('2026-11-15', 'start of month', '+1 months')
   )
   OR (
     STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") >= STRFTIME(
       '%Y-%m-%d %H:%M:%f',
-      MIN(
-        DATE(
-          DATE(
-            '2026-11-15',
-            'start of month',
-            '-' || (
-              (
-                CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-              ) % 3
-            ) || ' months'
-          ),
-          'start of month',
-          '-3 months',
-          '+' || (
-            CAST(STRFTIME(
-              '%d',
-              DATE(
-                '2026-11-15',
-                'start of month',
-                '-' || (
-                  (
-                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                  ) % 3
-                ) || ' months'
-              )
-            ) AS INTEGER) - 1
-          ) || ' days'
-        ),
-        DATE(
-          DATE(
-            '2026-11-15',
-            'start of month',
-            '-' || (
-              (
-                CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-              ) % 3
-            ) || ' months'
-          ),
-          'start of month',
-          '-2 months',
-          '-1 day'
-        )
+      DATE(
+        '2026-11-15',
+        'start of month',
+        '-' || (
+          (
+            CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+          ) % 3
+        ) || ' months',
+        '-3 months'
       )
     )
     AND STRFTIME('%Y-%m-%d %H:%M:%f', t1."last_open") < STRFTIME(
       '%Y-%m-%d %H:%M:%f',
-      MIN(
-        DATE(
-          MIN(
-            DATE(
-              DATE(
-                '2026-11-15',
-                'start of month',
-                '-' || (
-                  (
-                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                  ) % 3
-                ) || ' months'
-              ),
-              'start of month',
-              '-3 months',
-              '+' || (
-                CAST(STRFTIME(
-                  '%d',
-                  DATE(
-                    '2026-11-15',
-                    'start of month',
-                    '-' || (
-                      (
-                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                      ) % 3
-                    ) || ' months'
-                  )
-                ) AS INTEGER) - 1
-              ) || ' days'
-            ),
-            DATE(
-              DATE(
-                '2026-11-15',
-                'start of month',
-                '-' || (
-                  (
-                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                  ) % 3
-                ) || ' months'
-              ),
-              'start of month',
-              '-2 months',
-              '-1 day'
-            )
-          ),
-          'start of month',
-          '+3 months',
-          '+' || (
-            CAST(STRFTIME(
-              '%d',
-              MIN(
-                DATE(
-                  DATE(
-                    '2026-11-15',
-                    'start of month',
-                    '-' || (
-                      (
-                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                      ) % 3
-                    ) || ' months'
-                  ),
-                  'start of month',
-                  '-3 months',
-                  '+' || (
-                    CAST(STRFTIME(
-                      '%d',
-                      DATE(
-                        '2026-11-15',
-                        'start of month',
-                        '-' || (
-                          (
-                            CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                          ) % 3
-                        ) || ' months'
-                      )
-                    ) AS INTEGER) - 1
-                  ) || ' days'
-                ),
-                DATE(
-                  DATE(
-                    '2026-11-15',
-                    'start of month',
-                    '-' || (
-                      (
-                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                      ) % 3
-                    ) || ' months'
-                  ),
-                  'start of month',
-                  '-2 months',
-                  '-1 day'
-                )
-              )
-            ) AS INTEGER) - 1
-          ) || ' days'
-        ),
-        DATE(
-          MIN(
-            DATE(
-              DATE(
-                '2026-11-15',
-                'start of month',
-                '-' || (
-                  (
-                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                  ) % 3
-                ) || ' months'
-              ),
-              'start of month',
-              '-3 months',
-              '+' || (
-                CAST(STRFTIME(
-                  '%d',
-                  DATE(
-                    '2026-11-15',
-                    'start of month',
-                    '-' || (
-                      (
-                        CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                      ) % 3
-                    ) || ' months'
-                  )
-                ) AS INTEGER) - 1
-              ) || ' days'
-            ),
-            DATE(
-              DATE(
-                '2026-11-15',
-                'start of month',
-                '-' || (
-                  (
-                    CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
-                  ) % 3
-                ) || ' months'
-              ),
-              'start of month',
-              '-2 months',
-              '-1 day'
-            )
-          ),
-          'start of month',
-          '+4 months',
-          '-1 day'
-        )
+      DATE(
+        '2026-11-15',
+        'start of month',
+        '-' || (
+          (
+            CAST(STRFTIME('%m', '2026-11-15') AS INTEGER) - 1
+          ) % 3
+        ) || ' months',
+        '-3 months',
+        '+3 months'
       )
     )
   )
   OR (
     DATE(t1."birthday") >= DATE('2026-11-15', 'start of year')
-    AND DATE(t1."birthday") < MIN(
-      DATE(
-        DATE('2026-11-15', 'start of year'),
-        'start of month',
-        '+12 months',
-        '+' || (
-          CAST(STRFTIME('%d', DATE('2026-11-15', 'start of year')) AS INTEGER) - 1
-        ) || ' days'
-      ),
-      DATE(DATE('2026-11-15', 'start of year'), 'start of month', '+13 months', '-1 day')
-    )
+    AND DATE(t1."birthday") < DATE('2026-11-15', 'start of year', '+12 months')
   );
 
 -- constructs/c_today
@@ -870,20 +683,7 @@ WHERE
         t2."name" = 'email_clicked'
         AND (
           STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month'))
-          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME(
-            '%Y-%m-%d %H:%M:%f',
-            MIN(
-              DATE(
-                DATE('2026-11-15', 'start of month'),
-                'start of month',
-                '+1 months',
-                '+' || (
-                  CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
-                ) || ' days'
-              ),
-              DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
-            )
-          )
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month', '+1 months'))
         )
       )
     GROUP BY
@@ -1024,40 +824,14 @@ WHERE
         t2."name" = 'email_opened'
         AND (
           STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month'))
-          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME(
-            '%Y-%m-%d %H:%M:%f',
-            MIN(
-              DATE(
-                DATE('2026-11-15', 'start of month'),
-                'start of month',
-                '+1 months',
-                '+' || (
-                  CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
-                ) || ' days'
-              ),
-              DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
-            )
-          )
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t2."occurred_at") < STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month', '+1 months'))
         )
       )
       AND (
         t3."name" = 'email_clicked'
         AND (
           STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") >= STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month'))
-          AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") < STRFTIME(
-            '%Y-%m-%d %H:%M:%f',
-            MIN(
-              DATE(
-                DATE('2026-11-15', 'start of month'),
-                'start of month',
-                '+1 months',
-                '+' || (
-                  CAST(STRFTIME('%d', DATE('2026-11-15', 'start of month')) AS INTEGER) - 1
-                ) || ' days'
-              ),
-              DATE(DATE('2026-11-15', 'start of month'), 'start of month', '+2 months', '-1 day')
-            )
-          )
+          AND STRFTIME('%Y-%m-%d %H:%M:%f', t3."occurred_at") < STRFTIME('%Y-%m-%d %H:%M:%f', DATE('2026-11-15', 'start of month', '+1 months'))
         )
       )
       AND NOT t3."id" = t2."id"

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.lower.dialects.base import PER_SECOND, Ops, param
+from segql.lower.dialects.base import PER_SECOND, Ops, copy_tree, param
+
+# meta of a DATE(x, 'start of …', …) call whose value is the first day of a month: SQLite's own month
+# modifier is exact there (it overflows only from a day the target month lacks), and DATE(DATE(x, a), b) is
+# DATE(x, a, b) once a 'start of' modifier has set the time of day to midnight
+MONTH_START = "segql_sqlite_month_start"
+
+
+def _month_start(tree: exp.Expression) -> exp.Expression:
+    tree.meta[MONTH_START] = True
+    return tree
 
 
 class SqliteOps(Ops):
@@ -57,7 +67,14 @@ class SqliteOps(Ops):
         return exp.Literal.string(v.isoformat())
 
     def _months(self, x, n):
-        """DATE text of x + n months, clamped to the target month's end."""
+        """DATE text of x + n months, clamped to the target month's end. The first day of a month (what
+        `_trunc_date` gives for a month, quarter or year) needs no clamp: its DATE(…) takes one more
+        modifier. Otherwise the clamp repeats x twice, and a calendar period's end (its start + 1 unit, the
+        start itself shifted from a truncation) nested it 4 deep: SQLite's parser stack overflowed on a
+        refresh's INSERT … SELECT around it (tests/test_adversarial.py REFRESH_REPROS)."""
+        if x.meta.get(MONTH_START) and isinstance(x, exp.Anonymous):
+            return _month_start(exp.Anonymous(this="DATE", expressions=[
+                *(copy_tree(a) for a in x.expressions), exp.Literal.string(f"{n:+d} months")]))
         return self.tpl(
             "MIN(DATE(__x, 'start of month', __m, '+' || (CAST(STRFTIME('%d', __x) AS INTEGER) - 1) || ' days'),"
             " DATE(__x, 'start of month', __m1, '-1 day'))",
@@ -77,11 +94,11 @@ class SqliteOps(Ops):
         if unit == "week":
             return self.tpl("DATE(__d, '-' || ((CAST(STRFTIME('%w', __d) AS INTEGER) + 6) % 7) || ' days')", d=d)
         if unit == "month":
-            return self.tpl("DATE(__d, 'start of month')", d=d)
+            return _month_start(self.tpl("DATE(__d, 'start of month')", d=d))
         if unit == "year":
-            return self.tpl("DATE(__d, 'start of year')", d=d)
-        return self.tpl("DATE(__d, 'start of month', '-' || ((CAST(STRFTIME('%m', __d) AS INTEGER) - 1) % 3)"
-                        " || ' months')", d=d)
+            return _month_start(self.tpl("DATE(__d, 'start of year')", d=d))
+        return _month_start(self.tpl("DATE(__d, 'start of month', '-' || ((CAST(STRFTIME('%m', __d) AS INTEGER) - 1)"
+                                     " % 3) || ' months')", d=d))
 
     def date_of(self, ts):
         return self.tpl("DATE(__x)", x=ts)
