@@ -73,6 +73,7 @@ class DuckDBEngine(_DBAPIEngine):
         try:
             res = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
         except Exception as e:
+            self.failures += 1
             raise _query_error(self.label, e) from e
         self.columns = [d[0] for d in res.description] if res.description else None
         return res.fetchall() if res.description else []

@@ -90,16 +90,19 @@ class Db:
         return self.run(sql)[0][0]
 
     def begin(self):
+        self.engine.in_transaction = True  # until it ends: an engine pool never keeps it meanwhile
         self.run(self.engine.begin_sql)
 
     def commit(self):
         self.run("COMMIT")
+        self.engine.in_transaction = False
 
     def rollback(self):
         try:
             self.run("ROLLBACK")
         except Exception:  # noqa: BLE001 - the connection may be gone; the database rolls back anyway
-            pass
+            return
+        self.engine.in_transaction = False
 
     # values, rendered by sqlglot for the dialect (never formatted into SQL by hand)
     def text(self, value: str) -> str:
