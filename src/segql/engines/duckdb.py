@@ -143,6 +143,21 @@ class DuckDBEngine(_DBAPIEngine):
         self._spill_dir = tempfile.mkdtemp(prefix="segql-duckdb-spill-")
         self.execute(f"SET temp_directory = {exp.Literal.string(self._spill_dir).sql(dialect='duckdb')}")
 
+    def reusable(self):
+        """No transaction open: DuckDB does not say so, but refuses a ROLLBACK without one (measured cheaper
+        than a `SELECT 1`); an open one is rolled back, and the engine is not reused."""
+        import duckdb
+
+        if self.in_transaction:
+            return False
+        try:
+            self.conn.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            return True
+        except Exception:  # noqa: BLE001 - closed, or invalidated by a fatal error
+            return False
+        return False
+
     def close(self):
         super().close()
         if self._spill_dir is not None:
