@@ -143,7 +143,7 @@ def ensure_tables(db: Db) -> None:
     on DDL). On PostgreSQL two first refreshes at once would race on CREATE TABLE IF NOT EXISTS (a
     unique violation in the catalogue), so the creation runs in a transaction under an advisory lock."""
     if db.dialect == "postgres":
-        db.run("BEGIN")
+        db.begin()
         try:
             db.run(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK})")
             _create_tables(db)

@@ -872,6 +872,7 @@ def _sort_items(sort) -> list[tuple[str, str]]:
 
 
 def open_store(url: str = "sqlite:///segql.db", schema=None, db: str | None = None, *,
-               lock_timeout: float = 30.0) -> Segments:
-    """The segments SDK over the store at `url` (created and migrated on first use)."""
-    return Segments(url, schema, db, lock_timeout=lock_timeout)
+               lock_timeout: float = 30.0, pool_size: int = DEFAULT_SIZE) -> Segments:
+    """The segments SDK over the store at `url` (created and migrated on first use); `pool_size`: idle
+    warehouse engines kept per key between calls (0: one engine per operation)."""
+    return Segments(url, schema, db, lock_timeout=lock_timeout, pool_size=pool_size)
