@@ -282,7 +282,8 @@ def _session(engine) -> dict:
         row = engine.execute("SELECT current_setting('jit'), current_setting('work_mem'), "
                              "(SELECT COUNT(*) FROM pg_tables WHERE schemaname LIKE 'pg_temp%' "
                              "AND tablename LIKE 'segql%')")[0]
-        return {"jit": row[0], "work_mem": row[1], "temp_tables": row[2]}
+        prepared = engine.execute("SELECT COUNT(*) FROM pg_prepared_statements")[0][0]  # this session's
+        return {"jit": row[0], "work_mem": row[1], "temp_tables": row[2], "prepared": prepared}
     # the named lock is server-wide (other sessions may hold it): is it held by this one?
     row = engine.execute("SELECT @@session.time_zone, COALESCE(IS_USED_LOCK('segql_refresh') = CONNECTION_ID(), 0), "
                          "@@in_transaction")[0]
@@ -298,6 +299,8 @@ def test_a_pooled_server_engine_is_reused_and_left_as_found(warehouse, tmp_path,
     segments.counts([s.id])  # PostgreSQL: jit off for the statement, then back
     segments.members(s.id, columns=["email"])
     segments.explain(s.id)
+    for _ in range(6):
+        segments.counts([s.id])
     with segments.engine() as again:
         assert again is engine
         assert _session(again) == before

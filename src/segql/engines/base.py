@@ -129,6 +129,9 @@ class Engine:
     def close(self) -> None:
         pass
 
+    def pooled(self) -> None:
+        """Called once when a pool decides to keep this engine between operations."""
+
     def ping(self) -> None:
         """Raise if the connection is gone (a pool asks before lending an idle engine out again)."""
 

@@ -29,6 +29,12 @@ class PostgresEngine(_DBAPIEngine):
             raise _refused(f"PostgreSQL at {parsed.hostname or 'localhost'}", e) from None
         return cls(conn)
 
+    def pooled(self):
+        """No automatic server-side prepared statements (psycopg prepares a query from its 5th run on a
+        connection): a per-operation connection never got there, and a kept one would break behind
+        PgBouncer's transaction pooling (before 1.21) or on a plan cached before an ALTER TABLE."""
+        self.conn.prepare_threshold = None
+
     def ping(self):
         with self.conn.cursor() as cur:
             cur.execute("SELECT 1")

@@ -97,6 +97,7 @@ class EnginePool:
         engine = self._take(key, files)
         if engine is None:
             engine = open_engine(db, schema)
+            engine.pooled()
             with self._lock:
                 self.opened += 1
         failures = engine.failures
