@@ -9,9 +9,9 @@ import sys
 import threading
 
 import pytest
+from conftest import EXAMPLES
 
 import segql
-from conftest import EXAMPLES
 from segql import engines
 from segql.errors import SegqlError
 from segql.ops.store import workbench
@@ -128,9 +128,8 @@ def test_a_changed_source_file_is_not_read_through_an_old_engine(tmp_path, opens
 
 def test_an_engine_is_discarded_after_an_error(tmp_path, opens):
     segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=SCHEMA)
-    with pytest.raises(SegqlError):
-        with segments.engine() as engine:
-            engine.execute("SELECT * FROM no_such_table")
+    with pytest.raises(SegqlError), segments.engine() as engine:
+        engine.execute("SELECT * FROM no_such_table")
     assert _closed(opens[-1]) and segments.engines.idle() == 0
     with segments.engine() as engine:  # a failed statement the caller caught: not a clean use either
         try:
@@ -138,9 +137,8 @@ def test_an_engine_is_discarded_after_an_error(tmp_path, opens):
         except SegqlError:
             pass
     assert len(opens) == 2 and _closed(opens[-1]) and segments.engines.idle() == 0
-    with pytest.raises(ZeroDivisionError):  # any exception in the body
-        with segments.engine() as engine:
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), segments.engine():  # any exception in the body
+        1 / 0  # noqa: B018
     assert len(opens) == 3 and _closed(opens[-1])
     with segments.engine() as engine:  # a transaction that did not end
         engine.execute("BEGIN TRANSACTION")
