@@ -94,6 +94,11 @@ class Engine:
     # the membership table's PRIMARY KEY (segment, member_key): refresh keeps rows unique by itself (one
     # refresh at a time, each writing only keys not already there); the key serves member lookups
     state_primary_key = True
+    # kept open between the SDK's operations (ops/store/pool.py): only where a long-lived connection changes
+    # nothing a user sees (a server database; not a file another process may want to lock)
+    poolable = False
+    failures = 0  # statements that raised on this connection (a pool keeps only engines used cleanly)
+    in_transaction = False  # set by ops.refresh.Db between its BEGIN and COMMIT/ROLLBACK
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -123,6 +128,16 @@ class Engine:
 
     def close(self) -> None:
         pass
+
+    def pooled(self) -> None:
+        """Called once when a pool decides to keep this engine between operations."""
+
+    def ping(self) -> None:
+        """Raise if the connection is gone (a pool asks before lending an idle engine out again)."""
+
+    def reusable(self) -> bool:
+        """After a use: whether the connection is as a new one would be (open, no transaction)."""
+        return not self.in_transaction
 
     # the catalogue (segql schema init, check --db): names fold to one case when quoted?
     fold_tables = False  # a quoted table name matches another case (DuckDB, SQLite)
@@ -165,6 +180,7 @@ class _DBAPIEngine(Engine):
             self.columns = [d[0] for d in cur.description] if cur.description else None
             rows = [tuple(r) for r in cur.fetchall()] if cur.description else []
         except Exception as e:
+            self.failures += 1
             raise _query_error(self.label, e) from e
         finally:
             cur.close()

@@ -73,6 +73,7 @@ class DuckDBEngine(_DBAPIEngine):
         try:
             res = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
         except Exception as e:
+            self.failures += 1
             raise _query_error(self.label, e) from e
         self.columns = [d[0] for d in res.description] if res.description else None
         return res.fetchall() if res.description else []
@@ -141,6 +142,21 @@ class DuckDBEngine(_DBAPIEngine):
             return
         self._spill_dir = tempfile.mkdtemp(prefix="segql-duckdb-spill-")
         self.execute(f"SET temp_directory = {exp.Literal.string(self._spill_dir).sql(dialect='duckdb')}")
+
+    def reusable(self):
+        """No transaction open: DuckDB does not say so, but refuses a ROLLBACK without one (measured cheaper
+        than a `SELECT 1`); an open one is rolled back, and the engine is not reused."""
+        import duckdb
+
+        if self.in_transaction:
+            return False
+        try:
+            self.conn.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            return True
+        except Exception:  # noqa: BLE001 - closed, or invalidated by a fatal error
+            return False
+        return False
 
     def close(self):
         super().close()

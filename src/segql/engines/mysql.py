@@ -18,6 +18,7 @@ class MySQLEngine(_DBAPIEngine):
     placeholder = "%s"
     transactional = True  # InnoDB; DDL commits implicitly, so state tables are created before BEGIN
     begin_sql = "START TRANSACTION"
+    poolable = True  # a server: a connection held between operations sees what a new one would
     state_types = {"text": "VARCHAR(255)", "timestamp": "DATETIME(6)", "int": "BIGINT"}  # keys: no TEXT
     fold_columns = True  # column names never depend on case; table names do (on Linux)
     TYPES = {"string": "LONGTEXT", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
@@ -45,6 +46,14 @@ class MySQLEngine(_DBAPIEngine):
         engine.exact_collation = exact
         engine.state_types = {**cls.state_types, "text": f"VARCHAR(255) CHARACTER SET utf8mb4 COLLATE {exact}"}
         return engine
+
+    def ping(self):
+        self.conn.ping(reconnect=False)
+
+    def reusable(self):
+        from pymysql.constants.SERVER_STATUS import SERVER_STATUS_IN_TRANS
+
+        return not self.in_transaction and self.conn.open and not self.conn.server_status & SERVER_STATUS_IN_TRANS
 
     def create_table(self, name, columns, rows):
         """A TIMESTAMP takes the text it is given in the session's zone: instants are written as UTC text

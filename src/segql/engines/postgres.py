@@ -11,6 +11,7 @@ class PostgresEngine(_DBAPIEngine):
     paramstyle = "pyformat"  # psycopg 3: %s and %(name)s
     placeholder = "%s"
     transactional = True
+    poolable = True  # a server: a connection held between operations sees what a new one would
     TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "boolean": "BOOLEAN",
              "date": "DATE", "timestamp": "TIMESTAMP WITHOUT TIME ZONE",
              "instant": "TIMESTAMP WITH TIME ZONE"}
@@ -27,6 +28,22 @@ class PostgresEngine(_DBAPIEngine):
         except Exception as e:
             raise _refused(f"PostgreSQL at {parsed.hostname or 'localhost'}", e) from None
         return cls(conn)
+
+    def pooled(self):
+        """No automatic server-side prepared statements (psycopg prepares a query from its 5th run on a
+        connection): a per-operation connection never got there, and a kept one would break behind
+        PgBouncer's transaction pooling (before 1.21) or on a plan cached before an ALTER TABLE."""
+        self.conn.prepare_threshold = None
+
+    def ping(self):
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT 1")
+
+    def reusable(self):
+        from psycopg.pq import TransactionStatus
+
+        return (not self.in_transaction and not self.conn.closed
+                and self.conn.info.transaction_status == TransactionStatus.IDLE)
 
     def tables(self, schema=None):
         """information_schema for columns (an array is `ARRAY`, an enum or extension type its udt_name);

@@ -90,16 +90,19 @@ class Db:
         return self.run(sql)[0][0]
 
     def begin(self):
+        self.engine.in_transaction = True  # until it ends: an engine pool never keeps it meanwhile
         self.run(self.engine.begin_sql)
 
     def commit(self):
         self.run("COMMIT")
+        self.engine.in_transaction = False
 
     def rollback(self):
         try:
             self.run("ROLLBACK")
         except Exception:  # noqa: BLE001 - the connection may be gone; the database rolls back anyway
-            pass
+            return
+        self.engine.in_transaction = False
 
     # values, rendered by sqlglot for the dialect (never formatted into SQL by hand)
     def text(self, value: str) -> str:
@@ -140,7 +143,7 @@ def ensure_tables(db: Db) -> None:
     on DDL). On PostgreSQL two first refreshes at once would race on CREATE TABLE IF NOT EXISTS (a
     unique violation in the catalogue), so the creation runs in a transaction under an advisory lock."""
     if db.dialect == "postgres":
-        db.run("BEGIN")
+        db.begin()
         try:
             db.run(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK})")
             _create_tables(db)

@@ -241,6 +241,8 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
         app.state.dispatcher = dispatcher
         app.router.on_startup.append(dispatcher.start)
         app.router.on_shutdown.append(dispatcher.stop)
+    # last, after the scheduler's refreshes have stopped: close the warehouse engines kept between requests
+    app.router.on_shutdown.append(segments.engines.close)
     return app
 
 

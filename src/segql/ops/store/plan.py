@@ -24,7 +24,7 @@ from segql.errors import SegqlError
 from segql.ops import nodes
 from segql.ops.load import check_documents, read_documents
 from segql.ops.refresh import refresh_time
-from segql.ops.run import list_rows, open_engine
+from segql.ops.run import list_rows
 from segql.ops.store.sdk import Prepared, criteria_text, utc_stamp
 from segql.ops.store.seeds import raise_all
 from segql.syntax import ast
@@ -110,8 +110,7 @@ def _effects(segments, actions: list[Action], now) -> None:
         return
     schema = segments.schema
     at = refresh_time(now, schema.timezone)
-    engine = open_engine(segments.db_url, schema)
-    try:
+    with segments.engine() as engine:
         def members(seg: ir.Segment | None) -> list:
             if seg is None or seg.kind != "segment":
                 return []
@@ -134,8 +133,6 @@ def _effects(segments, actions: list[Action], now) -> None:
             a.entered_keys, a.left_keys = entered[:SAMPLE], left[:SAMPLE]
             if a.action == "change" and old_item is not None and new_item is not None and (entered or left):
                 a.causes = _causes(old_item, new_item, entered, left, members)
-    finally:
-        engine.close()
 
 
 def _static_keys(segments, seg) -> list[str]:

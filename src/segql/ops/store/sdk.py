@@ -39,9 +39,10 @@ from segql.ops.explain import explain as explain_segment
 from segql.ops.load import Loaded, as_schema, check_documents
 from segql.ops.refresh import EVENTS, MEMBERSHIP, REFRESHES, refresh_time
 from segql.ops.refresh import refresh as warehouse_refresh
-from segql.ops.run import list_rows, open_engine, resolve_columns
+from segql.ops.run import list_rows, resolve_columns
 from segql.ops.store.db import StoreDb
 from segql.ops.store.migrations import migrate
+from segql.ops.store.pool import DEFAULT_SIZE, EnginePool
 from segql.ops.store.seeds import export_items, import_items, raise_all
 from segql.ops.store.webhooks import enqueue as enqueue_webhooks
 from segql.ops.why import record_key
@@ -165,13 +166,16 @@ def references(d: ast.Definition) -> set[str]:
 
 class Segments:
     """Stored segments of one store, validated against one schema, with membership on `db` (or in the
-    store over the embedded DuckDB). Thread-safe: each thread gets its own store connection."""
+    store over the embedded DuckDB). Thread-safe: each thread gets its own store connection; warehouse
+    engines are borrowed from a pool (`engine()`, ops/store/pool.py), at most `pool_size` idle per key."""
 
-    def __init__(self, store: str, schema, db: str | None = None, *, lock_timeout: float = 30.0):
+    def __init__(self, store: str, schema, db: str | None = None, *, lock_timeout: float = 30.0,
+                 pool_size: int = DEFAULT_SIZE):
         self.url = store
         self.schema = as_schema(schema)
         self.db_url = db
         self.lock_timeout = lock_timeout
+        self.engines = EnginePool(pool_size)
         self._local = threading.local()
         self._hooks: dict[str, list] = {name: [] for name in HOOKS}
         self.version = migrate(self.db)
@@ -185,10 +189,20 @@ class Segments:
         return conn
 
     def close(self) -> None:
+        """Close this thread's store connection and every pooled warehouse engine (the SDK reopens what it
+        needs if used again)."""
         conn = getattr(self._local, "db", None)
         if conn is not None:
             conn.close()
             self._local.db = None
+        self.engines.close()
+
+    _WAREHOUSE = object()
+
+    def engine(self, db=_WAREHOUSE):
+        """`with segments.engine() as engine:` the warehouse engine (`db`: another URL, None the embedded
+        DuckDB), borrowed from the pool for the body of the `with`."""
+        return self.engines.engine(self.db_url if db is Segments._WAREHOUSE else db, self.schema)
 
     def __enter__(self):
         return self
@@ -547,16 +561,13 @@ class Segments:
         """With `db`, membership lives in the warehouse, keyed by the segment's id: remove it there."""
         if self.db_url is None:
             return
-        engine = open_engine(self.db_url, self.schema)
-        try:
+        with self.engine() as engine:
             for table in (MEMBERSHIP, EVENTS, REFRESHES):
                 sql = exp.delete(table, where=exp.column("segment").eq(exp.Literal.string(seg_id)))
                 try:
                     engine.execute(sql.sql(dialect=engine.dialect))
                 except SegqlError:
                     pass  # never refreshed: the table does not exist yet
-        finally:
-            engine.close()
 
     # ---- static members ---------------------------------------------------------------------------
     def _static(self, id: str, organization: str, what: str) -> Segment:
@@ -648,11 +659,8 @@ class Segments:
         return change
 
     def _refresh_in_store(self, seg: Segment, item: Loaded, at, stamp: str) -> Change:
-        engine = open_engine(None, self.schema)
-        try:
+        with self.engine(None) as engine:
             keys = [str(r[0]) for r in list_rows(item.segment, self.schema, engine, now=at) if r[0] is not None]
-        finally:
-            engine.close()
         keys = list(dict.fromkeys(keys))
         old = {r[0] for r in self.db.execute("SELECT member_key FROM segql_store_membership WHERE segment_id = ?",
                                              (seg.id,))}
@@ -671,12 +679,9 @@ class Segments:
         return change, lambda: (self._typed(seg, entered), self._typed(seg, left))
 
     def _refresh_in_warehouse(self, seg: Segment, item: Loaded, at, stamp: str) -> Change:
-        engine = open_engine(self.db_url, self.schema)
-        try:
+        with self.engine() as engine:
             keyed = dataclasses.replace(item.segment, slug=seg.id)  # membership keyed by id: renames are free
             result = warehouse_refresh([keyed], self.schema, engine, at)[0]
-        finally:
-            engine.close()
         return Change(result["members"], result["entered"], result["left"],
                       self._typed(seg, result.get("entered_keys", [])), self._typed(seg, result.get("left_keys", [])),
                       stamp)
@@ -688,11 +693,8 @@ class Segments:
         query = (exp.select("member_key", "kind").from_(EVENTS)
                  .where(segment.and_(exp.column("changed_at").eq(last.subquery())))
                  .order_by("member_key"))
-        engine = open_engine(self.db_url, self.schema)
-        try:
+        with self.engine() as engine:
             rows = engine.execute(query.sql(dialect=engine.dialect))
-        finally:
-            engine.close()
         order = self._sort_key(seg)
         entered = sorted((str(r[0]) for r in rows if r[1] == "entered"), key=order)
         left = sorted((str(r[0]) for r in rows if r[1] == "left"), key=order)
@@ -774,14 +776,11 @@ class Segments:
                 cond = cond.and_(key.copy() > exp.Literal.string(after))
         order = [length.copy(), key.copy()] if self._numeric(seg) else [key.copy()]
         query = exp.select(key).from_(MEMBERSHIP).where(cond).order_by(*order).limit(limit)
-        engine = open_engine(self.db_url, self.schema)
-        try:
+        with self.engine() as engine:
             try:
                 return [str(r[0]) for r in engine.execute(query.sql(dialect=engine.dialect))]
             except SegqlError:
                 return []  # never refreshed: no membership table yet
-        finally:
-            engine.close()
 
     def _columns(self, seg: Segment, keys: list, cols: list[str]) -> dict:
         """Property values of these records, read from the warehouse (one statement)."""
@@ -791,11 +790,8 @@ class Segments:
         query = exp.select(key_col, *[exp.column(exp.to_identifier(entity.properties[c].column, quoted=True))
                                       for c in cols]).from_(exp.to_table(entity.table)).where(
             exp.In(this=key_col.copy(), expressions=[literal(k) for k in keys]))
-        engine = open_engine(self.db_url, self.schema)
-        try:
+        with self.engine() as engine:
             rows = engine.execute(query.sql(dialect=engine.dialect))
-        finally:
-            engine.close()
         return {r[0]: dict(zip(cols, (v.isoformat() if hasattr(v, "isoformat") else v for v in r[1:])))
                 for r in rows}
 
@@ -809,12 +805,9 @@ class Segments:
             loaded = [self.loaded(s) for s in dynamic]  # keyed by id: slugs of referenced segments may repeat
             loaded = [Loaded(item.definition, item.document, dataclasses.replace(item.segment, slug=s.id))
                       for item, s in zip(loaded, dynamic)]
-            engine = open_engine(self.db_url, self.schema)
-            try:
+            with self.engine() as engine:
                 for row in batch_counts(loaded, self.schema, engine, now=now):
                     live[row["segment"]] = int(row["members"])
-            finally:
-                engine.close()
         return [{"id": s.id, "slug": s.slug, "object_type": s.object_type,
                  "member_count": live[s.id] if s.is_dynamic else (s.member_count or 0)} for s in segs]
 
@@ -825,11 +818,8 @@ class Segments:
             return {"segment": seg.slug, "entity": seg.object_type, "kind": "list",
                     "members": seg.member_count or 0, "tree": None}
         item = self.loaded(seg)
-        engine = open_engine(self.db_url, self.schema)
-        try:
+        with self.engine() as engine:
             return explain_segment(item.segment, item.definition, self.schema, engine, now=now)
-        finally:
-            engine.close()
 
     def why(self, id: str, key, *, now=None, organization: str = "default") -> dict:
         """One record's condition tree with each node's truth and deciding values (`segql why`). A static
@@ -842,11 +832,8 @@ class Segments:
             return {"segment": seg.slug, "entity": seg.object_type, "key": value, "kind": "list",
                     "member": found is not None, "tree": None}
         item = self.loaded(seg)
-        engine = open_engine(self.db_url, self.schema)
-        try:
+        with self.engine() as engine:
             return why_record(item.segment, item.definition, self.schema, engine, key, now=now)
-        finally:
-            engine.close()
 
     # ---- export / import (seed 001) ---------------------------------------------------------------
     def export(self, *, organization: str = "default") -> list[dict]:
@@ -885,6 +872,7 @@ def _sort_items(sort) -> list[tuple[str, str]]:
 
 
 def open_store(url: str = "sqlite:///segql.db", schema=None, db: str | None = None, *,
-               lock_timeout: float = 30.0) -> Segments:
-    """The segments SDK over the store at `url` (created and migrated on first use)."""
-    return Segments(url, schema, db, lock_timeout=lock_timeout)
+               lock_timeout: float = 30.0, pool_size: int = DEFAULT_SIZE) -> Segments:
+    """The segments SDK over the store at `url` (created and migrated on first use); `pool_size`: idle
+    warehouse engines kept per key between calls (0: one engine per operation)."""
+    return Segments(url, schema, db, lock_timeout=lock_timeout, pool_size=pool_size)

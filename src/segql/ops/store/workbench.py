@@ -14,7 +14,7 @@ from segql.ops.compile import render, to_sql_tree
 from segql.ops.counts import overlap as batch_overlap
 from segql.ops.explain import explain as explain_segment
 from segql.ops.load import Loaded, check_documents
-from segql.ops.run import count_members, list_rows, open_engine, resolve_columns
+from segql.ops.run import count_members, list_rows, resolve_columns
 from segql.ops.store.sdk import SELECT, SORTABLE, Segment, _sort_items, criteria_text, utc_stamp
 from segql.ops.why import why as why_record
 from segql.syntax import ast
@@ -103,13 +103,10 @@ def preview(segments, *, criteria=None, conditions=None, object_type=None, name=
     item = _checked(segments, criteria, conditions, object_type, name, description, organization)
     entity = segments.schema.entities[item.segment.entity]
     cols = resolve_columns(entity, ",".join(columns) if columns else None)
-    engine = open_engine(segments.db_url, segments.schema)
-    try:
+    with segments.engine() as engine:
         count = count_members(item.segment, segments.schema, engine, now=now)
         rows = list_rows(item.segment, segments.schema, engine, now=now, columns=cols, limit=limit)
         funnel = explain_segment(item.segment, item.definition, segments.schema, engine, now=now) if explain else None
-    finally:
-        engine.close()
     header = [entity.key, *cols]
     data = [{h: (v.isoformat() if hasattr(v, "isoformat") else v) for h, v in zip(header, r)} for r in rows]
     return {"object_type": entity.name, "member_count": int(count), "columns": header, "data": data,
@@ -120,11 +117,8 @@ def why(segments, key, *, criteria=None, conditions=None, object_type=None, name
         organization: str = "default") -> dict:
     """One record's condition tree for an unsaved segment (the playground's "Why?"): `segql why`'s answer."""
     item = _checked(segments, criteria, conditions, object_type, name, description, organization)
-    engine = open_engine(segments.db_url, segments.schema)
-    try:
+    with segments.engine() as engine:
         return why_record(item.segment, item.definition, segments.schema, engine, key, now=now)
-    finally:
-        engine.close()
 
 
 def overlap(segments, ids, *, now=None, organization: str = "default") -> list[dict]:
@@ -135,11 +129,8 @@ def overlap(segments, ids, *, now=None, organization: str = "default") -> list[d
         raise SegqlError("E0807", f"overlap compares dynamic segments; {', '.join(static)} "
                          f"{'is' if len(static) == 1 else 'are'} static")
     loaded = [segments.loaded(s) for s in dict((s.id, s) for s in segs).values()]
-    engine = open_engine(segments.db_url, segments.schema)
-    try:
+    with segments.engine() as engine:
         blocks = batch_overlap(loaded, segments.schema, engine, now=now)
-    finally:
-        engine.close()
     return [{"object_type": b["entity"], "records": int(b["records"]), "segments": b["segments"],
              "matrix": [[int(v) for v in row] for row in b["matrix"]]} for b in blocks]
 
@@ -199,15 +190,11 @@ def schema_summary(segments) -> dict:
     streams = [e for e in schema.entities.values() if e.is_event_stream]
     if streams:
         try:
-            engine = open_engine(segments.db_url, schema)
-        except SegqlError:
-            engine = None
-        if engine is not None:
-            try:
+            with segments.engine() as engine:
                 for e in streams:
-                    entities[e.name]["events"] = _event_names(engine, e)
-            finally:
-                engine.close()
+                    entities[e.name]["events"] = _event_names(engine, e)  # best effort: [] on a query error
+        except SegqlError:  # the warehouse is away: no event names
+            pass
     return {"entities": entities, "dialects": list(DIALECTS), "timezone": schema.timezone}
 
 
@@ -233,11 +220,8 @@ def health(segments) -> dict:
     except SegqlError as err:
         out["store"], out["status"] = err.message, "degraded"
     try:
-        engine = open_engine(segments.db_url, segments.schema)
-        try:
+        with segments.engine() as engine:
             engine.execute("SELECT 1")
-        finally:
-            engine.close()
     except SegqlError as err:
         out["warehouse"], out["status"] = err.message, "degraded"
     return out
