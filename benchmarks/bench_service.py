@@ -117,7 +117,9 @@ def main(args):
     cmd = [sys.executable, "-m", "segql", "serve", "--schema", str(SCHEMA), "--store", store, "--port", str(port),
            "--workers", str(args.workers)]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log_path = os.path.join(work, "serve.log")  # the server's own log: a 5xx or a dropped connection says why
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed after the server stops
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -133,6 +135,7 @@ def main(args):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
+        log.close()
     every = [t for v in out.values() for t in v]
     base_p50 = statistics.median(floor["whoami"]) if floor.get("whoami") else None
     kinds = {k: {"n": len(v), "p50_ms": round(percentile(v, 50) * 1000, 1), "p99_ms": round(percentile(v, 99) * 1000, 1),
@@ -148,4 +151,8 @@ def main(args):
           f"(whoami p50 {result['whoami_p50_ms']} ms)")
     for k, v in kinds.items():
         print(f"  {k:9} n={v['n']:5}  p50 {v['p50_ms']:8} ms  p99 {v['p99_ms']:8} ms  p50/whoami {v['p50_vs_whoami']}")
+    if errors:
+        with open(log_path, encoding="utf-8") as f:
+            problems = [line.rstrip() for line in f if "error" in line.lower() or "Traceback" in line]
+        print(f"server log {log_path}: {len(problems)} error line(s)" + "".join(f"\n  {p}" for p in problems[-10:]))
     save("service", result)
