@@ -128,24 +128,24 @@ def test_a_changed_source_file_is_not_read_through_an_old_engine(tmp_path, opens
 
 def test_an_engine_is_discarded_after_an_error(tmp_path, opens):
     segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=SCHEMA)
-    with pytest.raises(SegqlError), segments.engine() as engine:
+    with pytest.raises(SegqlError), segments.engine(pooled=True) as engine:
         engine.execute("SELECT * FROM no_such_table")
     assert _closed(opens[-1]) and segments.engines.idle() == 0
-    with segments.engine() as engine:  # a failed statement the caller caught: not a clean use either
+    with segments.engine(pooled=True) as engine:  # a failed statement the caller caught: not a clean use either
         try:
             engine.execute("SELECT * FROM no_such_table")
         except SegqlError:
             pass
     assert len(opens) == 2 and _closed(opens[-1]) and segments.engines.idle() == 0
-    with pytest.raises(ZeroDivisionError), segments.engine():  # any exception in the body
+    with pytest.raises(ZeroDivisionError), segments.engine(pooled=True):  # any exception in the body
         1 / 0  # noqa: B018
     assert len(opens) == 3 and _closed(opens[-1])
-    with segments.engine() as engine:  # a transaction that did not end
+    with segments.engine(pooled=True) as engine:  # a transaction that did not end
         engine.execute("BEGIN TRANSACTION")
     assert len(opens) == 4 and _closed(opens[-1]) and segments.engines.idle() == 0
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         engine.execute("SELECT 1")
-    with segments.engine() as again:
+    with segments.engine(pooled=True) as again:
         assert again is engine
     assert len(opens) == 5
     segments.close()
@@ -290,7 +290,7 @@ def _session(engine) -> dict:
 
 def test_a_pooled_server_engine_is_reused_and_left_as_found(warehouse, tmp_path, opens):
     segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=SCHEMA, db=warehouse)
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         before = _session(engine)
     s = workbench.create_counted(segments, name="USA", criteria='country = "USA"', object_type="contacts")
     segments.refresh(s.id)  # a transaction; PostgreSQL raises work_mem inside it, MariaDB takes a named lock
@@ -299,14 +299,14 @@ def test_a_pooled_server_engine_is_reused_and_left_as_found(warehouse, tmp_path,
     segments.explain(s.id)
     for _ in range(6):
         segments.counts([s.id])
-    with segments.engine() as again:
+    with segments.engine(pooled=True) as again:
         assert again is engine
         assert _session(again) == before
         if again.dialect == "mysql":
             again.execute("CREATE TEMPORARY TABLE segql_refresh_diff (x INTEGER)")  # dropped by refresh: absent
             again.execute("DROP TEMPORARY TABLE segql_refresh_diff")
     assert len(opens) == 1
-    with segments.engine() as engine:  # a transaction left open: not kept
+    with segments.engine(pooled=True) as engine:  # a transaction left open: not kept
         engine.execute("BEGIN")
     assert segments.engines.idle() == 0 and _closed(engine)
     segments.close()
@@ -317,7 +317,7 @@ def test_a_dead_pooled_connection_is_replaced(warehouse, tmp_path, opens):
     one and answers (no error reaches the caller)."""
     segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=SCHEMA, db=warehouse)
     s = workbench.create_counted(segments, name="USA", criteria='country = "USA"', object_type="contacts")
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         pid = engine.execute("SELECT pg_backend_pid()" if engine.dialect == "postgres" else "SELECT CONNECTION_ID()")[0][0]
     admin = engines.connect(warehouse)
     admin.execute(f"SELECT pg_terminate_backend({int(pid)})" if admin.dialect == "postgres" else f"KILL {int(pid)}")
@@ -438,7 +438,7 @@ def test_server_tenants_never_share(tmp_path):
 
 
 def _leave_state(engine) -> None:
-    """What a borrower of `segments.engine()` may leave on a connection: a temporary table that shadows
+    """What a borrower of `segments.engine(pooled=True)` may leave on a connection: a temporary table that shadows
     a warehouse table, and session settings."""
     if engine.dialect == "postgres":
         engine.execute("CREATE TEMPORARY TABLE contacts AS SELECT * FROM contacts LIMIT 1")
@@ -446,7 +446,7 @@ def _leave_state(engine) -> None:
         engine.execute("SET search_path = pg_catalog")
     elif engine.dialect == "mysql":
         engine.execute("CREATE TEMPORARY TABLE contacts AS SELECT * FROM contacts LIMIT 1")
-        engine.execute("SET time_zone = '+14:00'")
+        engine.execute("SET time_zone = '+13:00'")
         engine.execute("SELECT GET_LOCK('segql_refresh', 0)")
     else:
         engine.execute("CREATE TEMPORARY TABLE contacts AS SELECT * FROM contacts LIMIT 1")
@@ -458,12 +458,14 @@ def test_state_a_borrower_leaves_does_not_reach_the_next(warehouse, tmp_path):
     search_path, a time zone or a named lock left by one borrower never changes the next operation."""
     segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=SCHEMA, db=warehouse)
     s = workbench.create_counted(segments, name="USA", criteria='country = "USA"', object_type="contacts")
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         before = _session(engine)
-        _leave_state(engine)
+    with segments.engine() as mine:  # the SDK's public borrow: whatever it leaves stays with it
+        _leave_state(mine)
+    assert _closed(mine) and segments.engines.idle() == 1
     assert segments.counts([s.id])[0]["member_count"] == s.member_count > 1
     assert segments.refresh(s.id).member_count == s.member_count  # MariaDB: the named lock was free again
-    with segments.engine() as again:
+    with segments.engine(pooled=True) as again:
         assert _session(again) == before
     segments.close()
 
@@ -471,8 +473,9 @@ def test_state_a_borrower_leaves_does_not_reach_the_next(warehouse, tmp_path):
 def test_state_a_borrower_leaves_on_the_embedded_engine(tmp_path):
     segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=SCHEMA)
     s = workbench.create_counted(segments, name="USA", criteria='country = "USA"', object_type="contacts")
-    with segments.engine() as engine:
-        _leave_state(engine)
+    with segments.engine() as mine:
+        _leave_state(mine)
+    assert _closed(mine)
     assert segments.counts([s.id])[0]["member_count"] == s.member_count > 1
     segments.close()
 
@@ -543,7 +546,7 @@ def test_many_threads_counts_members_refresh_then_close(warehouse, tmp_path, ope
     release = threading.Event()
 
     def borrower(_):
-        with segments.engine() as engine:
+        with segments.engine(pooled=True) as engine:
             held.set()
             release.wait(10)
             engine.execute("SELECT 1")

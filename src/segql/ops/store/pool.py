@@ -20,6 +20,10 @@ round trip. The SDK borrows an engine here for one operation instead:
   connection open (`Engine.reusable`); otherwise it is closed. A server engine taken from the pool is
   pinged first; a dead one is closed and a new connection opened, so a warehouse that went away answers
   E0602 (503) as before, and a new connection is made when it is back.
+- Lent only to segql's own operations, which leave a session as they found it (tests/test_engine_pool.py
+  checks settings, temp tables, locks). Code handed an engine through `Segments.engine()` may SET a
+  search_path or time zone, or create a temp table that shadows a warehouse table, none of which a
+  later borrower could see or undo: it gets a new engine, closed afterwards (`keep=False`).
 - At most `size` idle engines per key; more are closed on return. `close()` closes the idle ones, and
   those in use when they come back.
 """
@@ -81,10 +85,11 @@ class EnginePool:
         self.opened = 0  # engines opened for pooled keys (tests and benchmarks read it)
 
     @contextmanager
-    def engine(self, db: str | None, schema):
+    def engine(self, db: str | None, schema, *, keep: bool = True):
         """An engine for (`db`, `schema`) for the body of the `with`: from the pool when one is idle and
-        sound, else newly opened; kept or closed afterwards as the module's docstring says."""
-        if not poolable(db):
+        sound, else newly opened; kept or closed afterwards as the module's docstring says. `keep=False`:
+        a new engine, closed afterwards (for code that may change the session: SET, temp tables …)."""
+        if not keep or not poolable(db):
             engine = open_engine(db, schema)
             try:
                 yield engine
