@@ -558,3 +558,74 @@ def test_many_threads_counts_members_refresh_then_close(warehouse, tmp_path, ope
     release.set()
     t.join(10)
     assert segments.engines.idle() == 0 and all(_closed(e) for e in opens)
+
+
+class _Freezer:
+    """A TCP forwarder whose existing connections can be frozen — bytes taken and never forwarded, no
+    reset, as when a NAT or load balancer silently forgets an idle connection — while new ones work."""
+
+    def __init__(self, host: str, port: int):
+        import socket
+
+        self.target, self.epoch = (host, port), 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.socks = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.socks += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b, self.epoch), daemon=True).start()
+
+    def _pipe(self, a, b, epoch):
+        try:
+            while data := a.recv(65536):
+                if epoch == self.epoch:
+                    b.sendall(data)
+        except OSError:
+            pass
+
+    def freeze(self):
+        self.epoch += 1
+
+    def close(self):
+        self.server.close()
+        for s in self.socks:
+            s.close()
+
+
+def test_a_silently_dropped_pooled_connection_is_replaced_in_bounded_time(warehouse, tmp_path, monkeypatch):
+    """An idle pooled connection whose packets now go nowhere (no reset): the ping before lending it must
+    give up within the pool's ping timeout and a new connection answer, not wait for TCP's retries
+    (~15 minutes); before the pool, a new connection per call never met such a connection."""
+    from urllib.parse import urlparse, urlunparse
+
+    parsed = urlparse(warehouse)
+    proxy = _Freezer(parsed.hostname, parsed.port or (5432 if parsed.scheme.startswith("postgres") else 3306))
+    netloc = parsed.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{proxy.port}"
+    via = urlunparse(parsed._replace(netloc=netloc))
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=SCHEMA, db=via)
+    segments.engines.ping_timeout = 0.5
+    s = workbench.create_counted(segments, name="USA", criteria='country = "USA"', object_type="contacts")
+    assert segments.engines.idle() == 1
+    proxy.freeze()
+    got = []
+    t = threading.Thread(target=lambda: got.append(segments.counts([s.id])[0]["member_count"]), daemon=True)
+    t.start()
+    t.join(5)
+    try:
+        assert got == [s.member_count], "the call waited on a dead pooled connection"
+        assert segments.engines.opened == 2
+    finally:
+        proxy.close()  # also ends a ping still waiting
+        t.join(5)
+        segments.close()
