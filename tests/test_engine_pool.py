@@ -480,18 +480,19 @@ def test_state_a_borrower_leaves_on_the_embedded_engine(tmp_path):
     segments.close()
 
 
-def test_a_warehouse_that_goes_away_answers_e0602_then_recovers(tmp_path):
-    """The pooled connection's database disappears (its backend terminated, the database dropped): the
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_a_warehouse_that_goes_away_answers_e0602_then_recovers(dialect, tmp_path):
+    """The pooled connection's database disappears (its connections ended, the database dropped): the
     next call is E0602 (503), not a reused dead connection; once it is back, calls succeed again."""
     from conftest_engines import engine_url
 
-    base = engine_url("postgres")
+    base = engine_url(dialect)
     name = f"h3_pooldown_{os.getpid()}"
     url = base.rsplit("/", 1)[0] + "/" + name
 
     def create():
         admin = engines.connect(base)
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' if dialect == "postgres" else f"CREATE DATABASE `{name}`")
         admin.close()
         eng = engines.connect(url)
         eng.create_table("contacts", {"id": "integer", "plan": "string"}, [(1, "pro"), (2, "pro")])
@@ -499,7 +500,12 @@ def test_a_warehouse_that_goes_away_answers_e0602_then_recovers(tmp_path):
 
     def drop():
         admin = engines.connect(base)
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # terminates its backends
+        if dialect == "postgres":
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # terminates its backends
+        else:
+            for (pid,) in admin.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s", [name]):
+                admin.execute(f"KILL {int(pid)}")
+            admin.execute(f"DROP DATABASE IF EXISTS `{name}`")
         admin.close()
 
     drop()
