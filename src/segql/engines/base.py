@@ -132,8 +132,10 @@ class Engine:
     def pooled(self) -> None:
         """Called once when a pool decides to keep this engine between operations."""
 
-    def ping(self) -> None:
-        """Raise if the connection is gone (a pool asks before lending an idle engine out again)."""
+    def ping(self, timeout: float | None = None) -> None:
+        """Raise if the connection is gone (a pool asks before lending an idle engine out again); a
+        server engine also raises when no answer came within `timeout` seconds (a connection a NAT or
+        load balancer forgot without a reset would otherwise wait for TCP's retries, ~15 minutes)."""
 
     def reusable(self) -> bool:
         """After a use: whether the connection is as a new one would be (open, no transaction)."""

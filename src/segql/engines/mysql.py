@@ -47,8 +47,20 @@ class MySQLEngine(_DBAPIEngine):
         engine.state_types = {**cls.state_types, "text": f"VARCHAR(255) CHARACTER SET utf8mb4 COLLATE {exact}"}
         return engine
 
-    def ping(self):
-        self.conn.ping(reconnect=False)
+    def ping(self, timeout=None):
+        """COM_PING, waiting at most `timeout` seconds (pymysql reads with the socket's timeout, which it
+        sets only from `read_timeout` at connect: lowered for the ping alone)."""
+        sock = getattr(self.conn, "_sock", None)
+        if timeout is None or sock is None:
+            self.conn.ping(reconnect=False)
+            return
+        previous = sock.gettimeout()
+        sock.settimeout(timeout)
+        try:
+            self.conn.ping(reconnect=False)
+        finally:
+            if self.conn._sock is sock:  # pymysql drops the socket after a timeout
+                sock.settimeout(previous)
 
     def reusable(self):
         from pymysql.constants.SERVER_STATUS import SERVER_STATUS_IN_TRANS

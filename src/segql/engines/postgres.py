@@ -35,9 +35,34 @@ class PostgresEngine(_DBAPIEngine):
         PgBouncer's transaction pooling (before 1.21) or on a plan cached before an ALTER TABLE."""
         self.conn.prepare_threshold = None
 
-    def ping(self):
-        with self.conn.cursor() as cur:
-            cur.execute("SELECT 1")
+    def ping(self, timeout=None):
+        """`SELECT 1`, waiting at most `timeout` seconds for the answer (libpq's asynchronous calls:
+        psycopg's own wait has no timeout)."""
+        if timeout is None:
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            return
+        import select
+        import time
+
+        from psycopg import OperationalError, pq
+
+        with self.conn.lock:
+            pg = self.conn.pgconn
+            pg.send_query(b"SELECT 1")  # raises OperationalError on a closed connection
+            deadline = time.monotonic() + timeout
+            while True:
+                pg.consume_input()
+                if not pg.is_busy():
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([pg.socket], [], [], left)[0]:
+                    raise OperationalError(f"no answer to a ping within {timeout} s")
+            results = []
+            while (res := pg.get_result()) is not None:
+                results.append(res.status)
+            if results != [pq.ExecStatus.TUPLES_OK]:
+                raise OperationalError(f"ping: {pg.get_error_message() or results}")
 
     def reusable(self):
         from psycopg.pq import TransactionStatus

@@ -110,7 +110,7 @@ def _effects(segments, actions: list[Action], now) -> None:
         return
     schema = segments.schema
     at = refresh_time(now, schema.timezone)
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         def members(seg: ir.Segment | None) -> list:
             if seg is None or seg.kind != "segment":
                 return []

@@ -18,8 +18,14 @@ round trip. The SDK borrows an engine here for one operation instead:
 - A borrowed engine belongs to one thread until the `with` ends. It goes back to the pool only after a
   clean use: no exception, no failed statement (even one the caller caught), no open transaction, the
   connection open (`Engine.reusable`); otherwise it is closed. A server engine taken from the pool is
-  pinged first; a dead one is closed and a new connection opened, so a warehouse that went away answers
-  E0602 (503) as before, and a new connection is made when it is back.
+  pinged first, with an answer due within `ping_timeout` seconds (a connection a NAT forgot silently
+  would otherwise hang for TCP's ~15 minutes of retries); a dead one is closed and a new connection
+  opened, so a warehouse that went away answers E0602 (503) as before, and a new connection is made
+  when it is back.
+- Lent only to segql's own operations, which leave a session as they found it (tests/test_engine_pool.py
+  checks settings, temp tables, locks). Code handed an engine through `Segments.engine()` may SET a
+  search_path or time zone, or create a temp table that shadows a warehouse table, none of which a
+  later borrower could see or undo: it gets a new engine, closed afterwards (`keep=False`).
 - At most `size` idle engines per key; more are closed on return. `close()` closes the idle ones, and
   those in use when they come back.
 """
@@ -35,6 +41,7 @@ from segql.errors import SegqlError
 from segql.ops.run import open_engine
 
 DEFAULT_SIZE = 4  # idle engines kept per key
+PING_TIMEOUT = 5.0  # seconds a server engine taken from the pool may take to answer its ping
 
 
 def poolable(db: str | None) -> bool:
@@ -79,12 +86,14 @@ class EnginePool:
         self._lock = threading.Lock()
         self._generation = 0  # bumped by close(): engines borrowed before it are closed when they return
         self.opened = 0  # engines opened for pooled keys (tests and benchmarks read it)
+        self.ping_timeout = PING_TIMEOUT
 
     @contextmanager
-    def engine(self, db: str | None, schema):
+    def engine(self, db: str | None, schema, *, keep: bool = True):
         """An engine for (`db`, `schema`) for the body of the `with`: from the pool when one is idle and
-        sound, else newly opened; kept or closed afterwards as the module's docstring says."""
-        if not poolable(db):
+        sound, else newly opened; kept or closed afterwards as the module's docstring says. `keep=False`:
+        a new engine, closed afterwards (for code that may change the session: SET, temp tables …)."""
+        if not keep or not poolable(db):
             engine = open_engine(db, schema)
             try:
                 yield engine
@@ -128,7 +137,7 @@ class EnginePool:
                 engine.close()
                 continue
             try:
-                engine.ping()
+                engine.ping(self.ping_timeout)
             except Exception:  # noqa: BLE001 - the connection is gone (the server restarted, a proxy cut it)
                 engine.close()
                 continue

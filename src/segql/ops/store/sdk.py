@@ -199,10 +199,12 @@ class Segments:
 
     _WAREHOUSE = object()
 
-    def engine(self, db=_WAREHOUSE):
+    def engine(self, db=_WAREHOUSE, *, pooled: bool = False):
         """`with segments.engine() as engine:` the warehouse engine (`db`: another URL, None the embedded
-        DuckDB), borrowed from the pool for the body of the `with`."""
-        return self.engines.engine(self.db_url if db is Segments._WAREHOUSE else db, self.schema)
+        DuckDB) for the body of the `with`: a new one, closed afterwards, so that what the body leaves on
+        the session (a SET, a temp table shadowing a warehouse table) reaches no other call. `pooled=True`:
+        borrowed from the pool, for segql's own operations only, which leave the session as they found it."""
+        return self.engines.engine(self.db_url if db is Segments._WAREHOUSE else db, self.schema, keep=pooled)
 
     def __enter__(self):
         return self
@@ -561,7 +563,7 @@ class Segments:
         """With `db`, membership lives in the warehouse, keyed by the segment's id: remove it there."""
         if self.db_url is None:
             return
-        with self.engine() as engine:
+        with self.engine(pooled=True) as engine:
             for table in (MEMBERSHIP, EVENTS, REFRESHES):
                 sql = exp.delete(table, where=exp.column("segment").eq(exp.Literal.string(seg_id)))
                 try:
@@ -659,7 +661,7 @@ class Segments:
         return change
 
     def _refresh_in_store(self, seg: Segment, item: Loaded, at, stamp: str) -> Change:
-        with self.engine(None) as engine:
+        with self.engine(None, pooled=True) as engine:
             keys = [str(r[0]) for r in list_rows(item.segment, self.schema, engine, now=at) if r[0] is not None]
         keys = list(dict.fromkeys(keys))
         old = {r[0] for r in self.db.execute("SELECT member_key FROM segql_store_membership WHERE segment_id = ?",
@@ -679,7 +681,7 @@ class Segments:
         return change, lambda: (self._typed(seg, entered), self._typed(seg, left))
 
     def _refresh_in_warehouse(self, seg: Segment, item: Loaded, at, stamp: str) -> Change:
-        with self.engine() as engine:
+        with self.engine(pooled=True) as engine:
             keyed = dataclasses.replace(item.segment, slug=seg.id)  # membership keyed by id: renames are free
             result = warehouse_refresh([keyed], self.schema, engine, at)[0]
         return Change(result["members"], result["entered"], result["left"],
@@ -693,7 +695,7 @@ class Segments:
         query = (exp.select("member_key", "kind").from_(EVENTS)
                  .where(segment.and_(exp.column("changed_at").eq(last.subquery())))
                  .order_by("member_key"))
-        with self.engine() as engine:
+        with self.engine(pooled=True) as engine:
             rows = engine.execute(query.sql(dialect=engine.dialect))
         order = self._sort_key(seg)
         entered = sorted((str(r[0]) for r in rows if r[1] == "entered"), key=order)
@@ -776,7 +778,7 @@ class Segments:
                 cond = cond.and_(key.copy() > exp.Literal.string(after))
         order = [length.copy(), key.copy()] if self._numeric(seg) else [key.copy()]
         query = exp.select(key).from_(MEMBERSHIP).where(cond).order_by(*order).limit(limit)
-        with self.engine() as engine:
+        with self.engine(pooled=True) as engine:
             try:
                 return [str(r[0]) for r in engine.execute(query.sql(dialect=engine.dialect))]
             except SegqlError:
@@ -790,7 +792,7 @@ class Segments:
         query = exp.select(key_col, *[exp.column(exp.to_identifier(entity.properties[c].column, quoted=True))
                                       for c in cols]).from_(exp.to_table(entity.table)).where(
             exp.In(this=key_col.copy(), expressions=[literal(k) for k in keys]))
-        with self.engine() as engine:
+        with self.engine(pooled=True) as engine:
             rows = engine.execute(query.sql(dialect=engine.dialect))
         return {r[0]: dict(zip(cols, (v.isoformat() if hasattr(v, "isoformat") else v for v in r[1:])))
                 for r in rows}
@@ -805,7 +807,7 @@ class Segments:
             loaded = [self.loaded(s) for s in dynamic]  # keyed by id: slugs of referenced segments may repeat
             loaded = [Loaded(item.definition, item.document, dataclasses.replace(item.segment, slug=s.id))
                       for item, s in zip(loaded, dynamic)]
-            with self.engine() as engine:
+            with self.engine(pooled=True) as engine:
                 for row in batch_counts(loaded, self.schema, engine, now=now):
                     live[row["segment"]] = int(row["members"])
         return [{"id": s.id, "slug": s.slug, "object_type": s.object_type,
@@ -818,7 +820,7 @@ class Segments:
             return {"segment": seg.slug, "entity": seg.object_type, "kind": "list",
                     "members": seg.member_count or 0, "tree": None}
         item = self.loaded(seg)
-        with self.engine() as engine:
+        with self.engine(pooled=True) as engine:
             return explain_segment(item.segment, item.definition, self.schema, engine, now=now)
 
     def why(self, id: str, key, *, now=None, organization: str = "default") -> dict:
@@ -832,7 +834,7 @@ class Segments:
             return {"segment": seg.slug, "entity": seg.object_type, "key": value, "kind": "list",
                     "member": found is not None, "tree": None}
         item = self.loaded(seg)
-        with self.engine() as engine:
+        with self.engine(pooled=True) as engine:
             return why_record(item.segment, item.definition, self.schema, engine, key, now=now)
 
     # ---- export / import (seed 001) ---------------------------------------------------------------

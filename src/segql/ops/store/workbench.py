@@ -103,7 +103,7 @@ def preview(segments, *, criteria=None, conditions=None, object_type=None, name=
     item = _checked(segments, criteria, conditions, object_type, name, description, organization)
     entity = segments.schema.entities[item.segment.entity]
     cols = resolve_columns(entity, ",".join(columns) if columns else None)
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         count = count_members(item.segment, segments.schema, engine, now=now)
         rows = list_rows(item.segment, segments.schema, engine, now=now, columns=cols, limit=limit)
         funnel = explain_segment(item.segment, item.definition, segments.schema, engine, now=now) if explain else None
@@ -117,7 +117,7 @@ def why(segments, key, *, criteria=None, conditions=None, object_type=None, name
         organization: str = "default") -> dict:
     """One record's condition tree for an unsaved segment (the playground's "Why?"): `segql why`'s answer."""
     item = _checked(segments, criteria, conditions, object_type, name, description, organization)
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         return why_record(item.segment, item.definition, segments.schema, engine, key, now=now)
 
 
@@ -129,7 +129,7 @@ def overlap(segments, ids, *, now=None, organization: str = "default") -> list[d
         raise SegqlError("E0807", f"overlap compares dynamic segments; {', '.join(static)} "
                          f"{'is' if len(static) == 1 else 'are'} static")
     loaded = [segments.loaded(s) for s in dict((s.id, s) for s in segs).values()]
-    with segments.engine() as engine:
+    with segments.engine(pooled=True) as engine:
         blocks = batch_overlap(loaded, segments.schema, engine, now=now)
     return [{"object_type": b["entity"], "records": int(b["records"]), "segments": b["segments"],
              "matrix": [[int(v) for v in row] for row in b["matrix"]]} for b in blocks]
@@ -190,7 +190,7 @@ def schema_summary(segments) -> dict:
     streams = [e for e in schema.entities.values() if e.is_event_stream]
     if streams:
         try:
-            with segments.engine() as engine:
+            with segments.engine(pooled=True) as engine:
                 for e in streams:
                     entities[e.name]["events"] = _event_names(engine, e)  # best effort: [] on a query error
         except SegqlError:  # the warehouse is away: no event names
@@ -220,7 +220,7 @@ def health(segments) -> dict:
     except SegqlError as err:
         out["store"], out["status"] = err.message, "degraded"
     try:
-        with segments.engine() as engine:
+        with segments.engine(pooled=True) as engine:
             engine.execute("SELECT 1")
     except SegqlError as err:
         out["warehouse"], out["status"] = err.message, "degraded"
