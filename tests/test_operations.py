@@ -326,10 +326,10 @@ def test_counts_cli_memory_limit(capsys):
     with pytest.raises(SystemExit) as bad:
         cli.main(["counts", str(SEED), "--memory-limit", "lots"])
     assert bad.value.code == 2 and "not a memory size" in capsys.readouterr().err
-    for zero in ("0", "0B", "0.0GB"):  # accepted, then run uncapped, before
+    for tiny in ("0", "0B", "0.0GB", "1000B"):  # 0 was accepted, then run uncapped
         with pytest.raises(SystemExit) as bad:
-            cli.main(["counts", str(SEED), "--memory-limit", zero])
-        assert bad.value.code == 2 and "no statement runs in 0 bytes" in capsys.readouterr().err
+            cli.main(["counts", str(SEED), "--memory-limit", tiny])
+        assert bad.value.code == 2 and "is below 1MB" in capsys.readouterr().err
 
 
 def test_in_memory_duckdb_spills_to_its_own_folder_removed_on_close(tmp_path, monkeypatch):
@@ -349,10 +349,30 @@ def test_in_memory_duckdb_spills_to_its_own_folder_removed_on_close(tmp_path, mo
     assert not os.path.exists(spill) and not os.path.exists(tmp_path / ".tmp")
 
 
+def test_a_tiny_cap_never_leaves_the_session_capped(schema):
+    """Under a 1000-byte cap DuckDB 2.0 failed, 2 runs in 3, even the RESET restoring the session's limit:
+    the counts raised E0604 and the session stayed capped. Caps are raised to MIN_CAP."""
+    from segql.engines.duckdb import MIN_CAP
+    from segql.ops.run import open_engine
+
+    items = api.load_segments([PREAGG], schema)
+    for _ in range(8):  # fresh engines: passing all of them by chance was (1/3)**8 before
+        eng = open_engine(None, schema)
+        try:
+            limit = eng.execute("SELECT current_setting('memory_limit')")[0][0]
+            expected = api.counts(items, schema, eng, now=DEMO_NOW)
+            assert api.counts(items, schema, eng, now=DEMO_NOW, memory_limit="1000B") == expected
+            assert eng.execute("SELECT current_setting('memory_limit')")[0][0] == limit
+        finally:
+            eng.close()
+    assert MIN_CAP == 10**6
+
+
 @pytest.mark.parametrize("cap, session", [("auto", None), ("1000B", None), ("1GB", "64MB")])
 def test_counts_on_duckdb_run_within_a_memory_limit_then_restore_it(cap, session, schema, demo_engine, monkeypatch):
     """DuckDB's memory_limit is lowered for the counts statement only (spilling beyond it; benchmarks/README.md
-    §9), never raised, and a cap DuckDB cannot work under (1000 bytes) leaves the session's own limit."""
+    §9), never raised, and a cap DuckDB cannot work under (1000 bytes: raised to MIN_CAP, for under it even
+    the RESET that restores the limit failed, 2 runs in 3) leaves the session's own limit."""
     from segql.engines.duckdb import size_bytes
 
     items = api.load_segments([PREAGG], schema)

@@ -26,15 +26,15 @@ def _memory(text: str) -> str | None:
     """`auto`, `none` (None) or a DuckDB size such as `1GB`; anything else is a usage error (exit 2)."""
     if text in ("auto", "none"):
         return None if text == "none" else text
-    from segql.engines.duckdb import size_bytes  # lazy: start-up time
+    from segql.engines.duckdb import MIN_CAP, size_bytes  # lazy: start-up time
 
     try:
         size = size_bytes(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
-    if size == 0:  # DuckDB cannot run under it: the statement would silently run under the session's limit
-        raise argparse.ArgumentTypeError(f"{text!r}: no statement runs in 0 bytes (write e.g. 100MB, or none "
-                                         "for the session's own limit)")
+    if size < MIN_CAP:  # DuckDB cannot run a statement, nor restore its own limit, in less
+        raise argparse.ArgumentTypeError(f"{text!r} is below 1MB, too little for DuckDB to run a statement in "
+                                         "(write e.g. 100MB, or none for the session's own limit)")
     return text
 
 
