@@ -100,3 +100,36 @@ def test_string_keys_are_stored_exactly_on_every_engine(people):
     history = people.execute("SELECT member_key, kind FROM segql_membership_events WHERE segment = 'every'")
     assert sorted((k, kind) for k, kind in history) == sorted(
         [(k, "entered") for k in HOSTILE_KEYS] + [(k, "left") for k in gone] + [("new", "entered")])
+
+
+def test_postgres_samples_are_the_first_keys_in_byte_order_whatever_the_collation():
+    """The entered/left samples are the first keys in byte order on every engine. In a PostgreSQL database
+    whose collation is ICU's English (`a A b B`, where bytes give `A B a b`) they were another ten keys."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from segql.api import load_segments
+
+    base = engine_url("postgres")
+    name = f"segql_icu_{os.getpid()}"
+    admin = connect(base)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en' "
+                  "LOCALE 'C.UTF-8'")
+    eng = connect(urlunsplit(urlsplit(base)._replace(path=f"/{name}")))
+    try:
+        keys = ["b", "B", "a", "A", "_x", "Z", "z", "10", "9", "é", "E", "e", "Ä", "ä", "-1", "~"]
+        eng.execute("CREATE TABLE segql_t_people (code TEXT, n INTEGER)")
+        for i, k in enumerate(keys):
+            eng.execute("INSERT INTO segql_t_people VALUES (%s, %s)", [k, i])
+        assert [r[0] for r in eng.execute("SELECT code FROM segql_t_people ORDER BY code LIMIT 4")] != \
+            sorted(keys)[:4], "the database was meant to order text otherwise than by bytes"
+        [every] = load_segments([{"type": "people", "slug": "every", "filter": {"n": {"$gte": 0}}}], SCHEMA)
+        [first] = refresh.refresh([every.segment], SCHEMA, eng, "2026-01-01T00:00:00Z")
+        assert first["entered_keys"] == sorted(keys)[:10]  # Python orders str by code point: UTF-8's bytes
+        eng.execute("DELETE FROM segql_t_people WHERE n < 12")
+        [second] = refresh.refresh([every.segment], SCHEMA, eng, "2026-01-02T00:00:00Z")
+        assert second["left_keys"] == sorted(keys[:12])[:10]
+    finally:
+        eng.close()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()

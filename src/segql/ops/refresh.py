@@ -104,6 +104,13 @@ class Db:
             return
         self.engine.in_transaction = False
 
+    @property
+    def sample_order(self) -> str:
+        """How the entered/left samples are ordered: by the keys' bytes, as DuckDB, SQLite and MariaDB's
+        exact collation order them. PostgreSQL orders text by the database's collation (en_US: `a A b B`,
+        bytes: `A B a b`), which would pick other keys as "the first ten" than every other engine."""
+        return 'member_key COLLATE "C"' if self.dialect == "postgres" else "member_key"
+
     # values, rendered by sqlglot for the dialect (never formatted into SQL by hand)
     def text(self, value: str) -> str:
         return exp.Literal.string(value).sql(dialect=self.dialect)
@@ -338,7 +345,7 @@ def _refresh_one(db: Db, seg, select_sql: str, keys_sql: str, stamp: str, at: dt
             members = entered = int(db.scalar(f"SELECT COUNT(*) FROM {MEMBERSHIP} WHERE segment = {slug}"))
             if entered:
                 _history(db, slug, source, stamp)
-        entered_keys = [r[0] for r in db.run(f"SELECT member_key FROM {source} d ORDER BY member_key "
+        entered_keys = [r[0] for r in db.run(f"SELECT member_key FROM {source} d ORDER BY {db.sample_order} "
                                              f"LIMIT {SAMPLE}")] if entered else []
         return _recorded(db, seg, slug, stamp, at, members, entered, 0, entered_keys, [])
     source = DIFF
@@ -368,7 +375,7 @@ def _refresh_one(db: Db, seg, select_sql: str, keys_sql: str, stamp: str, at: dt
 
     def sample(kind: str) -> list:
         return [r[0] for r in db.run(f"SELECT member_key FROM {source} d WHERE kind = {db.text(kind)} "
-                                     f"ORDER BY member_key LIMIT {SAMPLE}")]
+                                     f"ORDER BY {db.sample_order} LIMIT {SAMPLE}")]
 
     entered_keys = sample("entered") if entered else []
     left_keys = sample("left") if left else []
