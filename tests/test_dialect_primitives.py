@@ -504,3 +504,35 @@ def test_a_subquery_argument_keeps_its_parentheses(dialect):
     for call in calls:
         sql = call().sql(dialect=dialect)
         assert sqlglot.parse_one(sql, read=dialect).find(exp.Select) is not None, sql
+
+
+@pytest.mark.parametrize("dialect", ["spark", "databricks"])
+def test_spark_now_reads_both_passes_of_the_repeated_hour(dialect):
+    """The clock when it goes back (America/New_York, 2026-11-01 01:00-02:00 happens twice): 05:30 and
+    06:30 UTC are both 01:30 on the session's wall clock. Casting CURRENT_TIMESTAMP() to TIMESTAMP_NTZ read
+    that wall clock, and converting it back picked one of the two, an hour off for the other. The clock is
+    replaced by each instant (TIMESTAMP_MICROS) in the SQL `now` renders."""
+    from conftest_engines import open_engine
+
+    spark = open_engine("spark")  # the run's one Spark session
+    previous = spark.spark.conf.get("spark.sql.session.timeZone")
+    spark.spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        ops = get_ops(dialect)
+        cases = []
+        for utc in (dt.datetime(2026, 11, 1, 5, 30), dt.datetime(2026, 11, 1, 6, 30)):
+            micros = int(utc.replace(tzinfo=dt.UTC).timestamp()) * 1_000_000
+            clock = exp.Anonymous(this="TIMESTAMP_MICROS", expressions=[exp.Literal.number(micros)])
+            for tz in ("UTC", "Europe/Paris", "America/New_York"):
+                tree = ops.now(tz).transform(
+                    lambda n, clock=clock: clock.copy() if isinstance(n, exp.CurrentTimestamp) else n)
+                assert tree.find(exp.Anonymous), f"{dialect}: no CURRENT_TIMESTAMP() in {ops.now(tz).sql(dialect)}"
+                want = utc.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(tz)).replace(tzinfo=None)
+                cases.append((tree, want, tz, utc))
+        sql = exp.select(*[exp.alias_(t, f"c{i}", quoted=True) for i, (t, *_) in enumerate(cases)])
+        row = spark.execute(sql.sql(dialect=dialect))[0]
+        wrong = [f"{utc:%H:%M} UTC in {tz}: got {got}, want {want}"
+                 for got, (_, want, tz, utc) in zip(row, cases) if normalize("timestamp", got) != want]
+        assert not wrong, "\n".join(wrong)
+    finally:
+        spark.spark.conf.set("spark.sql.session.timeZone", previous)

@@ -15,9 +15,10 @@ class SparkOps(Ops):
     prefold_lower = True  # Java's toLowerCase: 'İ' -> 'i̇', final 'Σ' -> 'ς'
 
     def now(self, tz):
-        # CAST(... AS TIMESTAMP_NTZ) and CONVERT_TIMEZONE's default source both use the session zone,
-        # so the result does not depend on it.
-        return self.tpl("CONVERT_TIMEZONE(__tz, CAST(CURRENT_TIMESTAMP() AS TIMESTAMP_NTZ))", tz=tz)
+        # the clock's instant through its epoch microseconds, as `_instant` reads a zoned column: casting
+        # CURRENT_TIMESTAMP() to TIMESTAMP_NTZ read the session zone's wall clock, which shows the repeated
+        # hour twice when clocks go back, and converting it back picked one of the two (an hour off)
+        return self._instant(self.tpl("CURRENT_TIMESTAMP()"), "zoned", tz)
 
     def _instant(self, col, kind, tz):
         # A TIMESTAMP is an instant, but casting it to TIMESTAMP_NTZ uses the session zone: its epoch
