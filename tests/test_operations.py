@@ -6,6 +6,7 @@ the compiled COUNT statement), on the demo data in embedded DuckDB and in Postgr
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -670,6 +671,40 @@ def test_counts_on_every_engine_equal_duckdb_counted_alone(dialect, conformance_
     finally:
         eng.close()
     assert {n: got[n] for n in supported} == {n: expected[n] for n in supported}
+
+
+def test_clickhouse_counts_the_correlated_segments_one_statement_each(conformance_reference):
+    """ClickHouse cannot run a correlated subquery inside COUNT(CASE …): `counts` counts the segments whose
+    to-many condition refers to the outer record as `run --count` does (they were E0604), the rest in the
+    batch, and every count equals DuckDB's."""
+    from conftest_engines import open_engine
+
+    from segql.errors import UnsupportedError
+    from segql.ir.visit import correlated_to_many
+    from segql.ops.counts import counts
+    from segql.ops.load import Loaded
+
+    data, schema, segments, expected = conformance_reference
+    chosen = {}
+    for name, seg in segments.items():
+        if seg.kind != "segment":  # a static list is counted by its slug, renamed below
+            continue
+        try:
+            api.to_sql_tree(seg, schema, "clickhouse", now=data.NOW_ISO, select="count")
+        except UnsupportedError:
+            continue
+        chosen[name] = seg
+    correlated = [n for n, seg in chosen.items() if correlated_to_many(seg.condition)]
+    assert len(correlated) >= 3
+    eng = open_engine("clickhouse")
+    try:
+        for table, cols, rows in data.tables(schema, data.build()):
+            eng.create_table(table, cols, rows)
+        loaded = [Loaded(None, None, dataclasses.replace(seg, slug=name)) for name, seg in chosen.items()]
+        got = {r["segment"]: r["members"] for r in counts(loaded, schema, eng, now=data.NOW_ISO)}
+    finally:
+        eng.close()
+    assert got == {n: expected[n] for n in chosen}
 
 
 @pytest.mark.parametrize("session", ["1.5GB", "1000000001B", "-1"])

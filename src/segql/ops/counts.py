@@ -6,8 +6,11 @@ many segments there are (the batch driver in `segql.lower.batch`). See docs/oper
 """
 from __future__ import annotations
 
+from segql.ir.visit import correlated_to_many
 from segql.lower.batch import count_query, flag_query, run_one_row
+from segql.lower.dialects import get_ops
 from segql.ops.load import Loaded, by_entity
+from segql.ops.run import count_members
 
 
 def counts_sql(loaded: list[Loaded], schema, dialect: str, now=None) -> dict[str, str]:
@@ -23,11 +26,17 @@ def counts(loaded: list[Loaded], schema, engine, now=None, *, memory_limit: str 
     own limit), spilling to DuckDB's temp_directory beyond it (docs/operations.md). The CLI passes `auto`;
     the API does not, as the setting is global to a DuckDB database that other threads may be using."""
     result: dict[str, int] = {}
+    batched = get_ops(engine.dialect).correlated_in_aggregates
     for entity, items in by_entity(loaded).items():
-        row = run_one_row(engine, count_query(schema, engine.dialect, entity, [i.segment for i in items], now),
-                          memory_limit)
-        for i, item in enumerate(items):
-            result[item.slug] = row[f"c{i}"]
+        alone = [] if batched else [i for i in items if correlated_to_many(i.segment.condition)]
+        items = [i for i in items if not any(i is a for a in alone)]
+        if items:
+            row = run_one_row(engine, count_query(schema, engine.dialect, entity, [i.segment for i in items], now),
+                              memory_limit)
+            for i, item in enumerate(items):
+                result[item.slug] = row[f"c{i}"]
+        for item in alone:  # ClickHouse: a correlated to-many condition runs as `run --count` runs it
+            result[item.slug] = int(count_members(item.segment, schema, engine, now=now))
     return [{"segment": i.slug, "entity": i.segment.entity, "members": result[i.slug]} for i in loaded]
 
 

@@ -274,6 +274,9 @@ class Ops:
     name = "postgres"
     # lowering shape flags (see segql.lower.sql's docstring)
     empty_subquery_is_null = False  # a correlated scalar subquery over no rows yields NULL, not COUNT's 0
+    # a correlated subquery may stand inside COUNT(CASE …) (the counts batch); where not, `ops.counts`
+    # counts such segments one statement each
+    correlated_in_aggregates = True
     # regex flavour handed to segql.regex.to_flavor: how `$` must be written so it matches only at the end
     regex_flavor = "portable"
 

@@ -14,6 +14,7 @@ class ClickHouseOps(Ops):
     order = 10  # position in DIALECTS
     verified = True
     empty_subquery_is_null = True  # `(SELECT count() … WHERE b.k = a.k)` is NULL when nothing matches
+    correlated_in_aggregates = False  # "correlated subqueries … not supported" inside COUNT(CASE …)
     regex_flavor = "re2"
     double_type = "Float64"
     lower_function = "lowerUTF8"
