@@ -635,3 +635,30 @@ def test_a_silently_dropped_pooled_connection_is_replaced_in_bounded_time(wareho
         proxy.close()  # also ends a ping still waiting
         t.join(5)
         segments.close()
+
+
+@pytest.mark.parametrize("size", [None, "0", "7"])
+def test_segql_serve_passes_the_pool_size_to_every_worker(tmp_path, monkeypatch, size):
+    """`segql serve --pool-size N` travels to each worker like the other settings (the environment):
+    the app's SDK keeps at most N idle engines per key (0: one engine per request; unset: the default)."""
+    from segql.ops.service import asgi
+    from segql.ops.store.pool import DEFAULT_SIZE
+
+    env = asgi.settings_to_env(schema=SCHEMA, store=f"sqlite:///{tmp_path / 's.db'}", pool_size=size)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    if size is None:
+        monkeypatch.delenv(asgi.ENV["pool_size"], raising=False)
+    app = asgi.create()
+    try:
+        assert app.state.segments.engines.size == (DEFAULT_SIZE if size is None else int(size))
+    finally:
+        app.state.segments.close()
+
+
+def test_segql_serve_refuses_a_negative_pool_size(capsys):
+    from segql import cli
+
+    assert cli.main(["serve", "--schema", SCHEMA, "--pool-size", "-1"]) != 0
+    err = capsys.readouterr().err
+    assert "--pool-size must be 0 or more" in err and "Traceback" not in err

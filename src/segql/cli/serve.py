@@ -1,4 +1,5 @@
-"""`segql serve [--schema F] [--db URL] [--store URL] [--host H] [--port N] [--workers N] [--refresh-every 15m]`."""
+"""`segql serve [--schema F] [--db URL] [--store URL] [--host H] [--port N] [--workers N] [--refresh-every 15m]
+[--pool-size N]`."""
 from __future__ import annotations
 
 import os
@@ -17,6 +18,9 @@ def add(sub) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     p.add_argument("--refresh-every", help="refresh dynamic segments this often (15m, 1h, …): cached counts")
+    p.add_argument("--pool-size", type=int, default=None, metavar="N",
+                   help="warehouse connections kept open between requests, per worker (default: 4; 0: one "
+                        "connection per request)")
     add_common(p, formats=("text",))
     p.set_defaults(handler=run)
 
@@ -36,6 +40,8 @@ def run(args) -> int:
                          hints=["pip install 'segql[service]'"]) from None
     if args.workers < 1 or not 0 < args.port < 65536:
         raise UsageError("--workers must be 1 or more and --port between 1 and 65535")
+    if args.pool_size is not None and args.pool_size < 0:
+        raise UsageError("--pool-size must be 0 or more")
     schema = find_schema(args.schema, [])
     store = args.store or "sqlite:///segql.db"
     every = parse_period(args.refresh_every) if args.refresh_every else None
@@ -43,7 +49,8 @@ def run(args) -> int:
     from segql.ops.store import open_store
 
     open_store(store, schema=schema.path, db=args.db).close()
-    os.environ.update(settings_to_env(schema=schema.path, db=args.db, store=store, refresh_every=every))
+    os.environ.update(settings_to_env(schema=schema.path, db=args.db, store=store, refresh_every=every,
+                                      pool_size=args.pool_size))
     import uvicorn
 
     print(f"segql: serving on http://{args.host}:{args.port} (docs at /docs; store {store})", file=sys.stderr)
