@@ -132,12 +132,17 @@ def test_oracle_reads_instants_as_the_schema_zones_wall_clock():
 
 # ---- the differential run ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module", params=DIALECTS)
-def far_engine(request):
-    eng = connect(engine_url(request.param))
+def _far_engine(dialect: str):
+    """An engine for `dialect` whose session zone is far from UTC, closed after the module."""
+    eng = connect(engine_url(dialect))
     far_session(eng)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def far_engine(request):
+    yield from _far_engine(request.param)
 
 
 def test_engines_agree_with_the_oracle(far_engine):
@@ -236,10 +241,7 @@ NOW_STEPS = (timedelta(0), timedelta(hours=1), timedelta(days=1), timedelta(days
 
 @pytest.fixture(scope="module", params=REFRESH_DIALECTS)
 def refresh_engine(request):
-    eng = connect(engine_url(request.param))
-    far_session(eng)
-    yield eng
-    eng.close()
+    yield from _far_engine(request.param)
 
 
 def _plain_wall_time(t: datetime, tz: str) -> bool:
