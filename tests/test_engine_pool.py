@@ -14,6 +14,7 @@ from conftest import EXAMPLES
 import segql
 from segql import engines
 from segql.errors import SegqlError
+from segql.ops import refresh
 from segql.ops.store import workbench
 from segql.ops.store.pool import EnginePool, pool_key
 
@@ -283,7 +284,7 @@ def _session(engine) -> dict:
         prepared = engine.execute("SELECT COUNT(*) FROM pg_prepared_statements")[0][0]  # this session's
         return {"jit": row[0], "work_mem": row[1], "temp_tables": row[2], "prepared": prepared}
     # the named lock is server-wide (other sessions may hold it): is it held by this one?
-    row = engine.execute("SELECT @@session.time_zone, COALESCE(IS_USED_LOCK('segql_refresh') = CONNECTION_ID(), 0), "
+    row = engine.execute(f"SELECT @@session.time_zone, COALESCE(IS_USED_LOCK({refresh.LOCK_KEY}) = CONNECTION_ID(), 0), "
                          "@@in_transaction")[0]
     return {"time_zone": row[0], "holds_lock": row[1], "in_transaction": row[2]}
 
@@ -447,7 +448,7 @@ def _leave_state(engine) -> None:
     elif engine.dialect == "mysql":
         engine.execute("CREATE TEMPORARY TABLE contacts AS SELECT * FROM contacts LIMIT 1")
         engine.execute("SET time_zone = '+13:00'")
-        engine.execute("SELECT GET_LOCK('segql_refresh', 0)")
+        engine.execute(f"SELECT GET_LOCK({refresh.LOCK_KEY}, 0)")
     else:
         engine.execute("CREATE TEMPORARY TABLE contacts AS SELECT * FROM contacts LIMIT 1")
         engine.execute("SET TimeZone = 'Pacific/Kiritimati'")

@@ -345,3 +345,42 @@ def test_postgres_refresh_raises_work_mem_never_lowers_it(session, monkeypatch):
         drop_postgres_schema(name)
     assert seen == [max(128 * 2**20, {"4MB": 4 * 2**20, "1GB": 2**30}[session])]
     assert after == session
+
+
+def test_mariadb_refresh_lock_is_per_database(monkeypatch):
+    """MariaDB's named locks are server-wide: a refresh running in one database must not hold up one in
+    another database of the same server (it waited LOCK_WAIT seconds, then E0805), while two in the same
+    database still wait for each other."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from conftest_engines import engine_url
+
+    from segql.semantic.schemas import parse_schema
+
+    url = engine_url("mysql")
+    other = f"segql_lock_{os.getpid()}"
+    admin = connect(url)
+    admin.execute(f"CREATE DATABASE IF NOT EXISTS {other}")
+    parts = urlsplit(url)
+    other_url = urlunsplit(parts._replace(path=f"/{other}"))
+    schema = parse_schema("entities:\n  things:\n    table: segql_t_lock\n    key: id\n    properties: {id: integer}\n")
+    [seg] = api.load_segments([{"type": "things", "slug": "lock", "filter": {"id": {"$gte": 1}}}], schema)
+    monkeypatch.setattr(refresh, "LOCK_WAIT", 1)
+    holder, eng = connect(url), connect(other_url)
+    try:
+        eng.execute("CREATE TABLE segql_t_lock (id INTEGER)")
+        eng.execute("INSERT INTO segql_t_lock VALUES (1), (2)")
+        assert holder.execute(f"SELECT GET_LOCK({refresh.LOCK_KEY}, 0)")[0][0] == 1  # a refresh of `url`'s database
+        [done] = refresh.refresh([seg.segment], schema, eng, NOW1)
+        assert done["members"] == 2
+        holder.execute(f"SELECT RELEASE_LOCK({refresh.LOCK_KEY})")
+        assert eng.execute(f"SELECT GET_LOCK({refresh.LOCK_KEY}, 0)")[0][0] == 1  # now one of `other`'s
+        with connect(other_url) as same:
+            with pytest.raises(SegqlError) as err:
+                refresh.refresh([seg.segment], schema, same, NOW2)
+        assert err.value.code == "E0805"
+    finally:
+        holder.close()
+        eng.close()
+        admin.execute(f"DROP DATABASE IF EXISTS {other}")
+        admin.close()

@@ -132,6 +132,9 @@ class Db:
 
 LOCK_WAIT = 60  # seconds a refresh waits for another one before E0805
 LOCK_NAME = "segql_refresh"
+# MariaDB's named locks are server-wide: the name carries the database (hashed: names stop at 64
+# characters), so refreshes of two databases on one server do not wait for each other
+LOCK_KEY = f"CONCAT('{LOCK_NAME}:', MD5(COALESCE(DATABASE(), '')))"
 ADVISORY_LOCK = 7_411_2027  # PostgreSQL: creating the state tables, one session at a time
 
 
@@ -242,7 +245,7 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
     "left_keys"}` per segment (the key lists: up to 10 of them, as text).
 
     Two refreshes never interleave: PostgreSQL locks the state tables inside the transaction, MariaDB
-    takes a named lock (`GET_LOCK`) around it, SQLite's `BEGIN IMMEDIATE` holds the write lock. Waiting
+    takes a named lock per database (`GET_LOCK`) around it, SQLite's `BEGIN IMMEDIATE` holds the write lock. Waiting
     ends after LOCK_WAIT seconds with E0805. The refresh time is taken AFTER the lock, so the refresh
     that waited records (and evaluates its segments at) a later time: history stays in time order."""
     db = Db(engine, "refresh")
@@ -253,7 +256,7 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
     ensure_tables(db)
     named_lock = db.dialect == "mysql"
     if named_lock:
-        got = db.scalar(f"SELECT GET_LOCK({db.text(LOCK_NAME)}, {LOCK_WAIT})")
+        got = db.scalar(f"SELECT GET_LOCK({LOCK_KEY}, {LOCK_WAIT})")
         if got != 1:
             raise _busy()
     bar = progress if progress is not None else _Progress(len(dynamic))
@@ -306,7 +309,7 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
         bar.close()
         if named_lock:
             try:
-                db.run(f"SELECT RELEASE_LOCK({db.text(LOCK_NAME)})")
+                db.run(f"SELECT RELEASE_LOCK({LOCK_KEY})")
             except SegqlError:  # the connection is gone: the server released it
                 pass
     return results
