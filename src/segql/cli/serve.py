@@ -1,5 +1,5 @@
 """`segql serve [--schema F] [--db URL] [--store URL] [--host H] [--port N] [--workers N] [--refresh-every 15m]
-[--pool-size N]`."""
+[--pool-size N] [--query-timeout 30s]`."""
 from __future__ import annotations
 
 import os
@@ -21,6 +21,9 @@ def add(sub) -> None:
     p.add_argument("--pool-size", type=int, default=None, metavar="N",
                    help="warehouse connections kept open between requests, per worker (default: 4; 0: one "
                         "connection per request)")
+    p.add_argument("--query-timeout", metavar="PERIOD",
+                   help="stop any warehouse statement running longer than this (30s, 2m, …): the request "
+                        "answers 504 (E0606); default: no limit")
     add_common(p, formats=("text",))
     p.set_defaults(handler=run)
 
@@ -45,12 +48,13 @@ def run(args) -> int:
     schema = find_schema(args.schema, [])
     store = args.store or "sqlite:///segql.db"
     every = parse_period(args.refresh_every) if args.refresh_every else None
+    timeout = parse_period(args.query_timeout, "--query-timeout") if args.query_timeout else None
     # open once here, so a bad store or schema is a diagnostic before any worker starts
     from segql.ops.store import open_store
 
-    open_store(store, schema=schema.path, db=args.db).close()
+    open_store(store, schema=schema.path, db=args.db, query_timeout=timeout).close()
     os.environ.update(settings_to_env(schema=schema.path, db=args.db, store=store, refresh_every=every,
-                                      pool_size=args.pool_size))
+                                      pool_size=args.pool_size, query_timeout=timeout))
     import uvicorn
 
     print(f"segql: serving on http://{args.host}:{args.port} (docs at /docs; store {store})", file=sys.stderr)

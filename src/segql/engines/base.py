@@ -1,6 +1,6 @@
 """What every engine shares: the `Engine` interface, the DB-API adapter, the registry of URL schemes,
-and the diagnostics for missing drivers (E0601), refused connections (E0602), bad column types (E0603)
-and rejected queries (E0604).
+and the diagnostics for missing drivers (E0601), refused connections (E0602), bad column types (E0603),
+rejected queries (E0604) and statements stopped by the query timeout (E0606).
 
 An engine module (duckdb.py, postgres.py, …) defines one `Engine` subclass that declares its URL `schemes`,
 its `dialect`, whether it has transactions and what segql's state tables need on it; defining it registers
@@ -30,6 +30,41 @@ def _query_error(label: str, exc: Exception):
     """A query the database rejected (a missing table, a type error …): E0604, never a traceback."""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return SegqlError("E0604", f"{label} error: {msg}")
+
+
+def _timed_out(label: str, seconds: float):
+    return SegqlError("E0606", f"{label} stopped the statement after the query timeout of {seconds:g} s",
+                      hints=["narrow the segment or refresh it outside the request (segql refresh)",
+                             "or raise the timeout (segql serve --query-timeout, open_store(query_timeout=…))"])
+
+
+class _Interrupter:
+    """A query timeout for an in-process engine without one of its own (DuckDB, SQLite): a timer calls the
+    driver's thread-safe `interrupt()` when a statement outlives `seconds`; `fired` tells the statement's
+    error apart from any other."""
+
+    def __init__(self, conn, seconds: float | None):
+        self.conn, self.seconds, self.fired, self._timer = conn, seconds, False, None
+
+    def __enter__(self):
+        if self.seconds:
+            import threading
+
+            self.fired = False
+            self._timer = threading.Timer(self.seconds, self._interrupt)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _interrupt(self):
+        self.fired = True
+        self.conn.interrupt()
+
+    def __exit__(self, *exc):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer.join()
+            self._timer = None
 
 
 def _check_types(columns: dict):
@@ -98,6 +133,7 @@ class Engine:
     # nothing a user sees (a server database; not a file another process may want to lock)
     poolable = False
     failures = 0  # statements that raised on this connection (a pool keeps only engines used cleanly)
+    timeout: float | None = None  # seconds a statement may run (`set_timeout`); None: no limit
     in_transaction = False  # set by ops.refresh.Db between its BEGIN and COMMIT/ROLLBACK
 
     def __init_subclass__(cls, **kw):
@@ -128,6 +164,13 @@ class Engine:
 
     def close(self) -> None:
         pass
+
+    def set_timeout(self, seconds: float | None) -> None:
+        """Stop every later statement that runs longer than `seconds` (E0606): the service's bound on the
+        warehouse work of one request. An engine that cannot stop a statement refuses (E0600)."""
+        if seconds:
+            raise SegqlError("E0600", f"{type(self).__name__.removesuffix('Engine')} has no query timeout "
+                             "segql can set", hints=["leave out the query timeout for this warehouse"])
 
     def pooled(self) -> None:
         """Called once when a pool decides to keep this engine between operations."""
@@ -172,22 +215,37 @@ class _DBAPIEngine(Engine):
         super().__init__()
         self.conn = conn
 
+    interrupts = False  # the query timeout is a timer calling the driver's `interrupt()` (in-process engines)
+
     def execute(self, sql, params=None):
-        cur = self.conn.cursor()
-        try:
-            if params is None:
-                cur.execute(sql)
-            else:
-                cur.execute(sql, params)
-            self.columns = [d[0] for d in cur.description] if cur.description else None
-            rows = [tuple(r) for r in cur.fetchall()] if cur.description else []
-        except Exception as e:
-            self.failures += 1
-            raise _query_error(self.label, e) from e
-        finally:
-            cur.close()
+        rows = self.execute_uncommitted(sql, params)
         self._commit()
         return rows
+
+    def execute_uncommitted(self, sql, params=None):
+        """`execute` without the commit a driver that opens transactions by itself needs (SQLite): for
+        statements inside a transaction segql began (ops/refresh.py)."""
+        cur = self.conn.cursor()
+        with _Interrupter(self.conn, self.timeout if self.interrupts else None) as timer:
+            try:
+                if params is None:
+                    cur.execute(sql)
+                else:
+                    cur.execute(sql, params)
+                self.columns = [d[0] for d in cur.description] if cur.description else None
+                rows = [tuple(r) for r in cur.fetchall()] if cur.description else []
+            except Exception as e:
+                self.failures += 1
+                if self.timeout and (timer.fired or self._is_timeout(e)):
+                    raise _timed_out(self.label, self.timeout) from e
+                raise _query_error(self.label, e) from e
+            finally:
+                cur.close()
+        return rows
+
+    def _is_timeout(self, exc: Exception) -> bool:
+        """Whether the driver's error is the server stopping the statement at its timeout."""
+        return False
 
     def _commit(self):
         pass

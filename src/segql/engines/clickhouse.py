@@ -11,7 +11,14 @@ import json
 import shutil
 import tempfile
 
-from segql.engines.base import Engine, _check_types, _file_path, _missing, _refused
+from segql.engines.base import (
+    Engine,
+    _check_types,
+    _file_path,
+    _missing,
+    _refused,
+    _timed_out,
+)
 from segql.errors import SegqlError
 
 
@@ -49,6 +56,11 @@ class ClickHouseEngine(Engine):
         try:
             res = self.session.query(sql, "JSONCompactEachRowWithNamesAndTypes", params=params or None)
         except Exception as e:
+            self.failures += 1
+            if self.timeout and "TIMEOUT_EXCEEDED" in str(e):
+                # chDB (4.x) prefixes the next query's output with the stopped one's header: drained here
+                self.session.query("SELECT 1", "JSONCompactEachRowWithNamesAndTypes")
+                raise _timed_out("ClickHouse", self.timeout) from e
             raise SegqlError("E0604", f"ClickHouse error: {str(e).strip().splitlines()[0]}") from e
         text = res.bytes().decode("utf-8") if hasattr(res, "bytes") else str(res)
         lines = [json.loads(x) for x in text.splitlines() if x.strip()]
@@ -57,6 +69,13 @@ class ClickHouseEngine(Engine):
             return []
         self.columns, types = lines[0], lines[1]
         return [tuple(_ch_value(t, v) for t, v in zip(types, row)) for row in lines[2:]]
+
+    def set_timeout(self, seconds):
+        """The session's `max_execution_time` (seconds; 0 is none)."""
+        from sqlglot import exp
+
+        self.execute(f"SET max_execution_time = {exp.Literal.number(float(seconds or 0)).sql()}")
+        self.timeout = seconds or None
 
     def create_table(self, name, columns, rows):
         _check_types(columns)

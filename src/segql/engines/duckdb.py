@@ -6,8 +6,10 @@ import re
 from segql.engines.base import (
     _DBAPIEngine,
     _file_path,
+    _Interrupter,
     _query_error,
     _refused,
+    _timed_out,
     group_tables,
 )
 from segql.errors import SegqlError
@@ -73,14 +75,21 @@ class DuckDBEngine(_DBAPIEngine):
         except Exception as e:
             raise _refused(f"DuckDB database {path}", e) from None
 
+    def set_timeout(self, seconds):
+        """DuckDB has no statement timeout: a timer interrupts the connection (`base._Interrupter`)."""
+        self.timeout = seconds or None
+
     def execute(self, sql, params=None):
-        try:
-            res = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
-        except Exception as e:
-            self.failures += 1
-            raise _query_error(self.label, e) from e
-        self.columns = [d[0] for d in res.description] if res.description else None
-        return res.fetchall() if res.description else []
+        with _Interrupter(self.conn, self.timeout) as timer:
+            try:
+                res = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
+                self.columns = [d[0] for d in res.description] if res.description else None
+                return res.fetchall() if res.description else []
+            except Exception as e:
+                self.failures += 1
+                if timer.fired:
+                    raise _timed_out(self.label, self.timeout) from e
+                raise _query_error(self.label, e) from e
 
     def execute_bounded(self, sql, memory_limit):
         """Run `sql` with DuckDB's `memory_limit` lowered to `memory_limit` (a size, `auto`: 50 MB per thread,

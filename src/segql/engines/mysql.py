@@ -21,6 +21,7 @@ class MySQLEngine(_DBAPIEngine):
     poolable = True  # a server: a connection held between operations sees what a new one would
     state_types = {"text": "VARCHAR(255)", "timestamp": "DATETIME(6)", "int": "BIGINT"}  # keys: no TEXT
     fold_columns = True  # column names never depend on case; table names do (on Linux)
+    mariadb = True  # read from VERSION() at connect
     TYPES = {"string": "LONGTEXT", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
              "timestamp": "DATETIME(6)", "instant": "TIMESTAMP(6) NULL"}
 
@@ -42,7 +43,8 @@ class MySQLEngine(_DBAPIEngine):
         # segql's state tables compare keys and slugs exactly: binary and NO PAD, so case, accents and
         # trailing spaces never fold two keys into one (MariaDB's nopad_bin; MySQL 8's 0900_bin)
         version = engine.execute("SELECT VERSION()")[0][0]
-        exact = "utf8mb4_nopad_bin" if "mariadb" in str(version).lower() else "utf8mb4_0900_bin"
+        engine.mariadb = "mariadb" in str(version).lower()
+        exact = "utf8mb4_nopad_bin" if engine.mariadb else "utf8mb4_0900_bin"
         engine.exact_collation = exact
         engine.state_types = {**cls.state_types, "text": f"VARCHAR(255) CHARACTER SET utf8mb4 COLLATE {exact}"}
         return engine
@@ -61,6 +63,22 @@ class MySQLEngine(_DBAPIEngine):
         finally:
             if self.conn._sock is sock:  # pymysql drops the socket after a timeout
                 sock.settimeout(previous)
+
+    def set_timeout(self, seconds):
+        """MariaDB's `max_statement_time` (seconds, any statement); MySQL's `max_execution_time` (whole
+        milliseconds, read-only SELECTs only: its writes run unbounded)."""
+        from sqlglot import exp
+
+        if self.mariadb:
+            self.execute(f"SET SESSION max_statement_time = {exp.Literal.number(float(seconds or 0)).sql()}")
+        else:
+            ms = max(1, round(seconds * 1000)) if seconds else 0
+            self.execute(f"SET SESSION max_execution_time = {exp.Literal.number(ms).sql()}")
+        self.timeout = seconds or None
+
+    def _is_timeout(self, exc):
+        # MariaDB 1969 ER_STATEMENT_TIMEOUT; MySQL 3024 ER_QUERY_TIMEOUT
+        return bool(getattr(exc, "args", None)) and exc.args[0] in (1969, 3024)
 
     def reusable(self):
         from pymysql.constants.SERVER_STATUS import SERVER_STATUS_IN_TRANS

@@ -64,6 +64,17 @@ class PostgresEngine(_DBAPIEngine):
             if results != [pq.ExecStatus.TUPLES_OK]:
                 raise OperationalError(f"ping: {pg.get_error_message() or results}")
 
+    def set_timeout(self, seconds):
+        """The server's `statement_timeout`, for the session (whole milliseconds, at least 1: 0 is none)."""
+        from sqlglot import exp
+
+        ms = max(1, round(seconds * 1000)) if seconds else 0
+        self.execute(f"SET statement_timeout = {exp.Literal.number(ms).sql()}")
+        self.timeout = seconds or None
+
+    def _is_timeout(self, exc):
+        return getattr(exc, "sqlstate", None) == "57014" and "statement timeout" in str(exc)
+
     def reusable(self):
         from psycopg.pq import TransactionStatus
 

@@ -40,6 +40,11 @@ class SqliteEngine(_DBAPIEngine):
         super().__init__(conn)
         register_sqlite_functions(conn)
 
+    interrupts = True  # SQLite has no statement timeout: a timer calls `interrupt()` (base._Interrupter)
+
+    def set_timeout(self, seconds):
+        self.timeout = seconds or None
+
     def _convert(self, t, v):
         if v is None:
             return None

@@ -67,12 +67,7 @@ class Db:
     def run(self, sql: str) -> list[tuple]:
         try:
             if self.dialect == "sqlite":  # the engine would commit after every statement
-                cur = self.engine.conn.cursor()
-                try:
-                    cur.execute(sql)
-                    return [tuple(r) for r in cur.fetchall()] if cur.description else []
-                finally:
-                    cur.close()
+                return self.engine.execute_uncommitted(sql)
             return self.engine.execute(sql)
         except SegqlError as err:
             if _locked(err.message):

@@ -14,13 +14,19 @@ from segql.ops.compile import to_sql_tree
 from segql.schema import did_you_mean
 
 
-def open_engine(db: str | None, schema):
+def open_engine(db: str | None, schema, *, timeout: float | None = None):
     """The engine for `--db` (an existing database: a typo must not create an empty one), or embedded
-    DuckDB with views over the schema's source files."""
+    DuckDB with views over the schema's source files; `timeout`: seconds any statement may then run."""
     engines.require_existing_file(db)
     engine = engines.connect(db, schema=schema)
-    if db is None:
-        attach_sources(engine, schema)
+    try:
+        if db is None:
+            attach_sources(engine, schema)
+        if timeout:
+            engine.set_timeout(timeout)
+    except BaseException:
+        engine.close()
+        raise
     return engine
 
 

@@ -3,7 +3,7 @@
     {"error": {"code": "E0301", "message": "...", "diagnostics": [{code, message, pointer | line, column, hints}]}}
 
 422 an invalid segment, 400 a malformed request, 401/403 auth, 404, 409, 412, 413, 503 the warehouse or
-the store is unreachable. Nothing a client sends yields a 500: an unexpected exception is logged and
+the store is unreachable, 504 a warehouse statement stopped by the query timeout. Nothing a client sends yields a 500: an unexpected exception is logged and
 answered 500 with the same shape (a bug to fix, caught by the fuzz tests)."""
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ STATUS = {
     "E0710": 404,  # `why`: no record has this key
     "E0602": 503,  # the warehouse refused the connection
     "E0603": 503,
+    "E0606": 504,  # the warehouse statement ran past the query timeout
     "E0901": 401, "E0902": 401, "E0903": 403,  # no key, a bad key, a missing scope
     "E0904": 400, "E0905": 413, "E0906": 400,  # malformed request, too large, bad parameter
 }

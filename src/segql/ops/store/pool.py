@@ -52,6 +52,12 @@ def poolable(db: str | None) -> bool:
     return cls is not None and getattr(cls, "poolable", False)
 
 
+def supports_timeout(db: str | None) -> bool:
+    """Whether engines for `db` can stop a statement at a query timeout (`Engine.set_timeout`)."""
+    cls = engines.engine_for_url(db)
+    return cls is None or cls.set_timeout is not engines.Engine.set_timeout
+
+
 def _sources(schema) -> tuple:
     tables = [(e.table, e.source) for e in schema.entities.values()]
     if schema.lists is not None:
@@ -80,8 +86,9 @@ def _files(key: tuple):
 
 
 class EnginePool:
-    def __init__(self, size: int = DEFAULT_SIZE):
+    def __init__(self, size: int = DEFAULT_SIZE, *, timeout: float | None = None):
         self.size = size
+        self.timeout = timeout  # the query timeout every engine opened here gets (`Engine.set_timeout`)
         self._idle: dict[tuple, list] = {}  # key -> [(engine, files)], most recently returned last
         self._lock = threading.Lock()
         self._generation = 0  # bumped by close(): engines borrowed before it are closed when they return
@@ -94,7 +101,7 @@ class EnginePool:
         sound, else newly opened; kept or closed afterwards as the module's docstring says. `keep=False`:
         a new engine, closed afterwards (for code that may change the session: SET, temp tables …)."""
         if not keep or not poolable(db):
-            engine = open_engine(db, schema)
+            engine = open_engine(db, schema, timeout=self.timeout)
             try:
                 yield engine
             finally:
@@ -105,7 +112,7 @@ class EnginePool:
         generation = self._generation
         engine = self._take(key, files)
         if engine is None:
-            engine = open_engine(db, schema)
+            engine = open_engine(db, schema, timeout=self.timeout)
             engine.pooled()
             with self._lock:
                 self.opened += 1

@@ -42,7 +42,7 @@ from segql.ops.refresh import refresh as warehouse_refresh
 from segql.ops.run import list_rows, resolve_columns
 from segql.ops.store.db import StoreDb
 from segql.ops.store.migrations import migrate
-from segql.ops.store.pool import DEFAULT_SIZE, EnginePool
+from segql.ops.store.pool import DEFAULT_SIZE, EnginePool, supports_timeout
 from segql.ops.store.seeds import export_items, import_items, raise_all
 from segql.ops.store.webhooks import enqueue as enqueue_webhooks
 from segql.ops.why import record_key
@@ -167,15 +167,22 @@ def references(d: ast.Definition) -> set[str]:
 class Segments:
     """Stored segments of one store, validated against one schema, with membership on `db` (or in the
     store over the embedded DuckDB). Thread-safe: each thread gets its own store connection; warehouse
-    engines are borrowed from a pool (`engine()`, ops/store/pool.py), at most `pool_size` idle per key."""
+    engines are borrowed from a pool (`engine()`, ops/store/pool.py), at most `pool_size` idle per key;
+    with `query_timeout`, every warehouse statement longer than that many seconds is stopped (E0606)."""
 
     def __init__(self, store: str, schema, db: str | None = None, *, lock_timeout: float = 30.0,
-                 pool_size: int = DEFAULT_SIZE):
+                 pool_size: int = DEFAULT_SIZE, query_timeout: float | None = None):
+        if query_timeout is not None and not query_timeout > 0:
+            raise SegqlError("E0004", f"query_timeout must be a number of seconds above 0, not {query_timeout!r}",
+                             hints=["None: no timeout"])
+        if query_timeout is not None and not supports_timeout(db):  # said now, not at the first query
+            raise SegqlError("E0600", f"the warehouse {db} has no query timeout segql can set",
+                             hints=["leave out the query timeout for this warehouse"])
         self.url = store
         self.schema = as_schema(schema)
         self.db_url = db
         self.lock_timeout = lock_timeout
-        self.engines = EnginePool(pool_size)
+        self.engines = EnginePool(pool_size, timeout=query_timeout)
         self._local = threading.local()
         self._hooks: dict[str, list] = {name: [] for name in HOOKS}
         self.version = migrate(self.db)
@@ -874,7 +881,8 @@ def _sort_items(sort) -> list[tuple[str, str]]:
 
 
 def open_store(url: str = "sqlite:///segql.db", schema=None, db: str | None = None, *,
-               lock_timeout: float = 30.0, pool_size: int = DEFAULT_SIZE) -> Segments:
+               lock_timeout: float = 30.0, pool_size: int = DEFAULT_SIZE,
+               query_timeout: float | None = None) -> Segments:
     """The segments SDK over the store at `url` (created and migrated on first use); `pool_size`: idle
     warehouse engines kept per key between calls (0: one engine per operation)."""
-    return Segments(url, schema, db, lock_timeout=lock_timeout, pool_size=pool_size)
+    return Segments(url, schema, db, lock_timeout=lock_timeout, pool_size=pool_size, query_timeout=query_timeout)
