@@ -141,4 +141,7 @@ def test_serve_refuses_a_bad_query_timeout(tmp_path, capsys):
     code = cli.main(["serve", "--schema", str(EXAMPLES / "schema.yml"), "--store", f"sqlite:///{tmp_path / 's.db'}",
                      "--query-timeout", "soon"])
     assert code == 2 and "E0004" in capsys.readouterr().err  # a usage error
+    code = cli.main(["serve", "--schema", str(EXAMPLES / "schema.yml"), "--store", f"sqlite:///{tmp_path / 's.db'}",
+                     "--query-timeout", "0.5s"])
+    assert code == 2 and "under one second" in capsys.readouterr().err
     assert os.environ.get("SEGQL_SERVE_QUERY_TIMEOUT") is None

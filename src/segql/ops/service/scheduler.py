@@ -17,8 +17,10 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 def parse_period(text: str, option: str = "--refresh-every") -> float:
     """`15m`, `30s`, `1h`, `2d` (or plain seconds) → seconds; at least one second."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
-    if not m or float(m.group(1)) * _UNITS[m.group(2) or "s"] < 1:
+    if not m:
         raise SegqlError("E0004", f"{option} {text!r} is not a period", hints=["e.g. 15m, 30s, 1h, 1d"])
+    if float(m.group(1)) * _UNITS[m.group(2) or "s"] < 1:
+        raise SegqlError("E0004", f"{option} {text!r} is under one second", hints=["e.g. 1s, 30s, 15m, 1h"])
     return float(m.group(1)) * _UNITS[m.group(2) or "s"]
 
 
