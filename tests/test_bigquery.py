@@ -115,10 +115,10 @@ def bigquery():
     WebAssembly instance per core (at most 2; instantiating one costs ~0.3 s once the module is cached)."""
     if importlib.util.find_spec("zetasql") is None:
         _unavailable("zetasql is not installed (pip install 'segql[test]')")
-    from zetasql_engine import ZetaSQLEngine
+    from zetasql_engine import ZetaSQLEngine, shared_wasm
 
     parts, replicated = shards(DATA, SHARDS)
-    instances = [ZetaSQLEngine().wasm for _ in range(min(2, os.cpu_count() or 1))]
+    instances = [shared_wasm()] + [ZetaSQLEngine().wasm for _ in range(min(2, os.cpu_count() or 1) - 1)]
     engines = []
     for i, part in enumerate(parts):
         eng = ZetaSQLEngine(instances[i % len(instances)])
