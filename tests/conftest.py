@@ -19,8 +19,11 @@ settings.register_profile("dev", deadline=None)
 settings.load_profile("ci")
 
 # Tests that share one expensive thing run on one pytest-xdist worker (`--dist loadgroup`): the Spark
-# session (one JVM per run) and GoogleSQL's reference evaluator (≈ 20 s to load its WebAssembly).
-_GROUPS = (("spark", ("spark", "databricks")), ("bigquery", ("test_bigquery.py",)))
+# session (one JVM per run) and GoogleSQL's reference evaluator (≈ 20 s to load its WebAssembly; one
+# instance per process, tests/zetasql_engine.py `shared_wasm`). A needle is a substring of the test's id,
+# or a tuple of substrings that must all occur in it (the differential suite's runs on the evaluator).
+_GROUPS = (("spark", ("spark", "databricks")),
+           ("bigquery", ("test_bigquery.py", ("test_adversarial.py::", "[bigquery"))))
 
 
 def pytest_configure(config):
@@ -72,11 +75,18 @@ def _create_mysql(url: str, name: str) -> None:
 def pytest_itemcollected(item):
     """Marked as it is collected, before any pytest_collection_modifyitems: xdist's worker reads the marks
     in its own (and renames the item `…@group` for the scheduler: tests/test_suite.py checks)."""
-    nodeid = item.nodeid.lower()
+    group = xdist_group(item.nodeid)
+    if group is not None:
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def xdist_group(nodeid: str) -> str | None:
+    """The group of `_GROUPS` a test's id puts it in (the first that matches), or None."""
+    nodeid = nodeid.lower()
     for group, needles in _GROUPS:
-        if any(n in nodeid for n in needles):
-            item.add_marker(pytest.mark.xdist_group(group))
-            break
+        if any(all(part in nodeid for part in ((n,) if isinstance(n, str) else n)) for n in needles):
+            return group
+    return None
 
 
 @pytest.fixture(scope="session")

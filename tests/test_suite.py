@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import worker_url
+from conftest import worker_url, xdist_group
 
 
 def test_spark_tests_are_grouped_for_one_worker(request):
@@ -12,6 +12,19 @@ def test_spark_tests_are_grouped_for_one_worker(request):
     assert request.node.get_closest_marker("xdist_group").args == ("spark",)
     if getattr(request.config.option, "loadgroup", False):
         assert request.node.nodeid.endswith("@spark"), request.node.nodeid
+
+
+def test_tests_on_the_zetasql_evaluator_share_one_worker():
+    """test_bigquery.py and the differential suite's BigQuery runs share one process's WebAssembly instance
+    (tests/zetasql_engine.py `shared_wasm`); the other engines' differential runs and BigQuery's compile-only
+    tests stay out of the group."""
+    assert xdist_group("tests/test_bigquery.py::test_pinned_members_equal_duckdb") == "bigquery"
+    for test in ("test_engines_agree_with_the_oracle[bigquery]", "test_evergreen_engines_agree_with_the_oracle[bigquery]",
+                 "test_minimised_repro[bigquery-negative zero in a list]"):
+        assert xdist_group(f"tests/test_adversarial.py::{test}") == "bigquery", test
+    assert xdist_group("tests/test_adversarial.py::test_engines_agree_with_the_oracle[duckdb]") is None
+    assert xdist_group("tests/test_adversarial.py::test_engines_agree_with_the_oracle[spark]") == "spark"
+    assert xdist_group("tests/test_compile.py::test_golden_sql[bigquery]") is None
 
 
 def test_each_worker_has_databases_of_its_own():

@@ -38,6 +38,8 @@ from zetasql.wasi._pb2.zetasql.proto import options_pb2, simple_catalog_pb2
 from zetasql.wasi._pb2.zetasql.public import options_pb2 as public_options_pb2
 from zetasql.wasi._pb2.zetasql.public import simple_table_pb2, type_pb2, value_pb2
 
+from segql.errors import SegqlError
+
 _EPOCH = dt.date(1970, 1, 1)
 _TYPES = {"string": type_pb2.TYPE_STRING, "integer": type_pb2.TYPE_INT64, "number": type_pb2.TYPE_DOUBLE,
           "boolean": type_pb2.TYPE_BOOL, "date": type_pb2.TYPE_DATE, "timestamp": type_pb2.TYPE_DATETIME,
@@ -118,6 +120,19 @@ class _Wasm:
             free(self.store, req)
             free(self.store, size_ptr)
         return response_type.FromString(out)
+
+
+_SHARED: _Wasm | None = None
+
+
+def shared_wasm() -> _Wasm:
+    """This process's first instance of the module, for every test that needs one (test_bigquery.py, the
+    differential suite's BigQuery runs: one xdist group, so one worker): instantiating costs ~0.3 s even
+    from the cache, and each engine on it registers and unregisters a catalog of its own."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = _Wasm()
+    return _SHARED
 
 
 def _value(kind: str, v) -> value_pb2.ValueProto:
@@ -214,8 +229,11 @@ class ZetaSQLEngine:
             raise NotImplementedError("bind parameters")
         if self.catalog_id is None:
             self.catalog_id = self._register()
-        resp = self.wasm.call("EvaluateQuery", ls.EvaluateQueryRequest(
-            sql=sql, options=self.options, registered_catalog_id=self.catalog_id), ls.EvaluateQueryResponse)
+        try:
+            resp = self.wasm.call("EvaluateQuery", ls.EvaluateQueryRequest(
+                sql=sql, options=self.options, registered_catalog_id=self.catalog_id), ls.EvaluateQueryResponse)
+        except ServerError as e:  # as a segql engine reports a rejected query (E0604)
+            raise SegqlError("E0604", f"zetasql error: {e}") from e
         return [tuple(_python(c) for c in row.cell) for row in resp.content.table_data.row]
 
     def close(self) -> None:

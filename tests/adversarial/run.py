@@ -3,7 +3,7 @@
     disagreements = check_case(engine, case)   # [] when every segment has the oracle's members
 
 Each engine's *session* is put in a zone far from UTC (Pacific/Kiritimati, +14:00): segql's SQL must not
-follow it. All segments of a case run as one statement (their keys tagged with the segment's number,
+follow it (BigQuery, on GoogleSQL's reference evaluator `tests/zetasql_engine.py`: its default zone). All segments of a case run as one statement (their keys tagged with the segment's number,
 UNION ALL), so slow engines (Spark) pay one job per case; a statement the engine refuses is retried
 segment by segment to name the culprit.
 """
@@ -36,6 +36,8 @@ def far_session(eng) -> None:
         eng.execute(f"SET session_timezone = '{FAR_ZONE}'")
     elif d == "spark":
         eng.spark.conf.set("spark.sql.session.timeZone", FAR_ZONE)
+    elif d == "bigquery":  # tests/zetasql_engine.py: the reference evaluator's default zone (@@time_zone)
+        eng.timezone = FAR_ZONE
 
 
 @dataclass
