@@ -467,7 +467,8 @@ def record_query(schema, dialect: str, entity: str, keys, conditions, values, sa
 
 
 def _related_key(lw: Lowerer, outer: _Frame, rel, cond, offset: int) -> exp.Expression:
-    """`(SELECT key FROM related WHERE fk = outer.local AND cond ORDER BY key LIMIT 1 OFFSET n)`."""
+    """`(SELECT key FROM related WHERE fk = outer.local AND cond ORDER BY key LIMIT 1 OFFSET n)`, or the
+    dialect's aggregate for the n-th key where a correlated LIMIT cannot run (`Ops.nth_related_key`)."""
     with lw.scope(lw.schema.entities[rel.target]) as frame:
         inner = lw.condition(cond, True) if cond is not None else None
         remote = lw.column(frame, rel.remote)
@@ -475,7 +476,11 @@ def _related_key(lw: Lowerer, outer: _Frame, rel, cond, offset: int) -> exp.Expr
     filters = [exp.EQ(this=remote, expression=lw.column(outer, rel.local))]
     if inner is not None:
         filters.append(inner)
-    sub = lw.from_(exp.Select(expressions=[key]), frame).where(Lowerer._connect(filters, exp.And), copy=False)
+    nth = lw.ops.nth_related_key(key, offset)
+    sub = lw.from_(exp.Select(expressions=[key if nth is None else nth]), frame).where(
+        Lowerer._connect(filters, exp.And), copy=False)
+    if nth is not None:  # ClickHouse: an aggregate, as its correlated LIMIT cannot run
+        return exp.Subquery(this=sub)
     sub = sub.order_by(exp.Ordered(this=key.copy()), copy=False).limit(1, copy=False)
     if offset:
         sub = sub.offset(offset, copy=False)

@@ -321,6 +321,12 @@ class Ops:
     def unsupported(self, construct: str, hint: str | None = None):
         raise UnsupportedError(construct, self.name, hint)
 
+    def nth_related_key(self, key, offset: int) -> exp.Expression | None:
+        """The `offset`-th smallest `key` (from 0) as an aggregate over a correlated subquery's rows, for
+        an engine that cannot run a correlated `ORDER BY key LIMIT 1 OFFSET n` (`segql why`'s sample of
+        related keys); None: that subquery runs as written."""
+        return None
+
     def cast(self, x, type_sql: str) -> exp.Expression:
         # CAST(… AS t) delimits its operand: an atomic argument needs no parentheses of its own here
         return exp.Cast(this=_unparen(_lit(x)), to=copy_tree(_datatype(type_sql, self.name)))

@@ -21,6 +21,12 @@ class ClickHouseOps(Ops):
     upper_function = "upperUTF8"
     prefold_lower = True  # lowerUTF8 maps 'İ' -> 'i̇' and a final 'Σ' -> 'ς'
 
+    def nth_related_key(self, key, offset):
+        # a correlated LIMIT cannot be decorrelated ("'Limit' step is not supported"); an aggregate can.
+        # groupArray skips NULL keys, as the count does; past the last key: NULL, not the type's default
+        return self.tpl("if(count(__k) > __n, arrayElement(arraySort(groupArray(__k)), __i), NULL)",
+                        k=key, n=offset, i=offset + 1)
+
     def now(self, tz):
         return self.tpl("toDateTime64(toString(now64(6, __tz)), 6, 'UTC')", tz=tz)
 

@@ -1,0 +1,189 @@
+"""The operations beyond the member query, against the oracle: `counts`, `overlap`, `run --count`,
+`explain` and `why` compile segments through their own lowering paths (`segql.lower.batch`: one statement
+for many segments, pre-aggregated to-many passes, the split count, flag tables, per-record flags), which
+the member-query differential (`run.check_case`) never executes.
+
+    problems = check_ops_case(engine, case)   # [] when every operation agrees with the oracle
+
+What is compared, per segment the engine compiles (a segment segql refuses is `check_case`'s business):
+- counts and `run --count`: the oracle's number of members;
+- overlap: the sizes and |A ∩ B| of the oracle's member sets, and the entity's record count;
+- explain (docs/operations.md: "a node's count equals running that node as its own segment"): `members`,
+  the root's count, the last step of the root's funnel, and every node whose shape matches the oracle's
+  tree (and/or/not with as many children) — its count is the oracle's count of that node alone;
+- why (docs/operations.md: "the root is the record's membership"): for a sample of keys, members and
+  not, `member` and the truth of every node whose shape matches the oracle's tree.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from adversarial import oracle as o
+from adversarial.generate import Case
+from adversarial.run import compile_all, engine_members, load
+
+import segql
+from segql.errors import SegqlError
+from segql.ops.run import count_members
+from segql.ops.why import why_records
+
+OPERATIONS = ("counts", "overlap", "run --count", "explain", "why")
+
+
+@dataclass
+class OpsDisagreement:
+    seed: int
+    dialect: str
+    operation: str
+    slug: str
+    text: str
+    detail: str
+    member_query: str = ""  # whether segql's plain member query agrees with the oracle (set on a failure)
+
+    def __str__(self):
+        return (f"[seed {self.seed}] {self.dialect} {self.operation} {self.slug}: {self.detail}"
+                f"{' (' + self.member_query + ')' if self.member_query else ''}\n  {self.text}")
+
+
+def _node_count(world: o.World, entity: str, cond) -> int:
+    ent = world.entities[entity]
+    return sum(1 for r in ent.rows if cond.holds(o.Ctx(world, entity, r)))
+
+
+def _shape(cond):
+    """(kind, children) of an oracle node as explain/why show it: and/or/not, or a condition."""
+    if isinstance(cond, o.And):
+        return "and", cond.parts
+    if isinstance(cond, o.Or):
+        return "or", cond.parts
+    if isinstance(cond, o.Not):
+        return "not", [cond.a]
+    return "condition", []
+
+
+def _pairs(tree: dict, cond, path="root"):
+    """(path, segql node, oracle node) for every node of `tree` whose shape matches the oracle's, from the
+    root down; below a node whose shapes differ nothing is compared."""
+    yield path, tree, cond
+    kind, parts = _shape(cond)
+    children = tree.get("children") or []
+    if tree["kind"] == kind and len(children) == len(parts):
+        for i, (child, part) in enumerate(zip(children, parts)):
+            yield from _pairs(child, part, f"{path}.{i}")
+
+
+def _segments(case: Case, eng, slugs) -> tuple[list, dict]:
+    """The Loaded items segql compiles for this engine (the case's contact segments and the orgs segment
+    they may reference) and the oracle's member sets."""
+    schema = segql.parse_schema(case.schema_yaml)
+    slugs = slugs + [s for s in case.world.segments if s not in slugs and case.world.segments[s].entity != "contacts"]
+    compiled = compile_all(case, eng.dialect, slugs)
+    by_slug = {i.slug: i for i in segql.load_segments(case.source(), schema)}
+    items = [by_slug[s] for s in slugs if not isinstance(compiled[s], SegqlError)]
+    expected = {i.slug: o.members(case.world, case.world.segments[i.slug]) for i in items}
+    return schema, items, expected
+
+
+def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = None, *, why_keys: int = 6,
+                   operations=OPERATIONS) -> list[OpsDisagreement]:
+    """Run every operation over the case's segments (pinned --now) on `eng` and compare with the oracle."""
+    assert case.now_arg is not None, "the operations are compared at a pinned clock"
+    slugs = list(case.segments if slugs is None else slugs)
+    load(eng, case, mysql_collation)
+    schema, items, expected = _segments(case, eng, slugs)
+    now, world = case.now_arg, case.world
+    out: list[OpsDisagreement] = []
+
+    def bad(op, slug, detail):
+        out.append(OpsDisagreement(case.seed, eng.dialect, op, slug, world.segments[slug].text(), detail))
+
+    def attempt(op, slug, fn):
+        try:
+            return fn()
+        except SegqlError as e:
+            bad(op, slug, f"refused: {e}")
+            return None
+
+    if "counts" in operations:
+        try:
+            rows = segql.counts(items, schema, eng, now=now)
+        except SegqlError:  # one statement per entity: name the segment the engine refuses
+            rows = [r for i in items for r in (attempt("counts", i.slug, lambda: segql.counts([i], schema, eng,
+                                                                                              now=now)) or [])]
+        for r in rows:
+            if r["members"] != len(expected[r["segment"]]):
+                bad("counts", r["segment"], f"{r['members']}, expected {len(expected[r['segment']])}")
+
+    if "overlap" in operations:
+        blocks = None
+        try:
+            blocks = segql.overlap(items, schema, eng, now=now)
+        except SegqlError as e:
+            bad("overlap", items[0].slug, f"refused: {e}")
+        for block in blocks or []:
+            ent = block["entity"]
+            if block["records"] != len(world.entities[ent].rows):
+                bad("overlap", block["segments"][0], f"{ent}: {block['records']} records, "
+                    f"expected {len(world.entities[ent].rows)}")
+            for a, sa in enumerate(block["segments"]):
+                for b, sb in enumerate(block["segments"]):
+                    want = len(expected[sa] & expected[sb])
+                    if b >= a and block["matrix"][a][b] != want:
+                        bad("overlap", sa, f"|{sa} ∩ {sb}| = {block['matrix'][a][b]}, expected {want}"
+                            + ("" if sa == sb else f"\n  {sb}: {world.segments[sb].text()}"))
+
+    if "run --count" in operations:
+        for i in items:
+            n = attempt("run --count", i.slug, lambda: count_members(i.segment, schema, eng, now=now))
+            if n is not None and int(n) != len(expected[i.slug]):
+                bad("run --count", i.slug, f"{n}, expected {len(expected[i.slug])}")
+
+    if "explain" in operations:
+        for i in items:
+            seg = world.segments[i.slug]
+            got = attempt("explain", i.slug, lambda: segql.explain(i.segment, i.definition, schema, eng, now=now))
+            if got is None:
+                continue
+            want = len(expected[i.slug])
+            if got["members"] != want or got["records"] != len(world.entities[seg.entity].rows):
+                bad("explain", i.slug, f"members {got['members']} of {got['records']}, expected {want} of "
+                    f"{len(world.entities[seg.entity].rows)}")
+            tree = got["tree"]
+            if tree.get("funnel") and tree["funnel"][-1]["records"] != want:
+                bad("explain", i.slug, f"funnel ends at {tree['funnel'][-1]['records']}, expected {want}")
+            for path, node, cond in _pairs(tree, seg.cond):
+                n = _node_count(world, seg.entity, cond)
+                if node["records"] != n:
+                    bad("explain", i.slug, f"node {path} `{node['condition']}`: {node['records']}, expected {n}")
+
+    if "why" in operations:
+        rng = random.Random(f"why {case.seed} {eng.dialect}")
+        keys = [r["id"] for r in world.entities["contacts"].rows]
+        for i in items:
+            if i.segment.entity != "contacts":
+                continue
+            seg, members = world.segments[i.slug], expected[i.slug]
+            inside, outside = sorted(members), sorted(set(keys) - members)
+            sample = rng.sample(inside, min(len(inside), why_keys // 2))
+            sample += rng.sample(outside, min(len(outside), why_keys - len(sample)))
+            got = attempt("why", i.slug, lambda: why_records(i.segment, i.definition, schema, eng, sample, now=now))
+            for key, res in zip(sample, got or []):
+                if res["member"] != (key in members):
+                    bad("why", i.slug, f"key {key}: member {res['member']}, expected {key in members}")
+                row = next(r for r in world.entities["contacts"].rows if r["id"] == key)
+                for path, node, cond in _pairs(res["tree"], seg.cond):
+                    want = cond.holds(o.Ctx(world, "contacts", row))
+                    if node["value"] != want:
+                        bad("why", i.slug, f"key {key} node {path} `{node['condition']}`: {node['value']}, "
+                            f"expected {want}")
+
+    if out:  # is the plain member query right about these segments? (if not, check_case reports it too)
+        got, errors = engine_members(eng, case, sorted({d.slug for d in out}))
+        for d in out:
+            if d.slug in errors:
+                d.member_query = "member query refused too"
+            else:
+                same = got[d.slug] == expected[d.slug]
+                d.member_query = "member query agrees with the oracle" if same else "member query disagrees too"
+    return out

@@ -1,0 +1,69 @@
+"""The adversarial differential for segql's operations: `counts`, `overlap`, `run --count`, `explain` and
+`why` over random segments and edge-case data (tests/adversarial/generate.py), against the oracle
+(tests/adversarial/oracle.py), on every verified engine but Spark, sessions far from UTC, --now pinned.
+These operations lower segments by their own paths (tests/adversarial/ops.py says which and what is
+compared). CI runs a small slice; a long run on demand:
+
+    SEGQL_ADVERSARIAL_CASES=50 SEGQL_ADVERSARIAL_SEED=1000 pytest tests/test_adversarial_ops.py
+
+A failure prints the seed, engine, operation, segment and the figures; `make_case(seed)` rebuilds it.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from adversarial import oracle as o
+from adversarial.generate import case_from, make_case
+from adversarial.ops import check_ops_case
+from adversarial.run import far_session
+from conftest_engines import engine_url
+
+from segql.engines import connect
+
+DIALECTS = ("duckdb", "sqlite", "postgres", "mysql", "clickhouse")
+CASES = int(os.environ.get("SEGQL_ADVERSARIAL_CASES", "1"))
+FIRST = int(os.environ.get("SEGQL_ADVERSARIAL_SEED", "0"))
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def ops_engine(request):
+    eng = connect(engine_url(request.param))
+    far_session(eng)
+    yield eng
+    eng.close()
+
+
+def test_operations_agree_with_the_oracle(ops_engine):
+    """counts, overlap, run --count, explain and why of every generated segment agree with the oracle's
+    members. CI: one case of 12 segments per engine (seed 20_000 + SEGQL_ADVERSARIAL_SEED); long runs:
+    SEGQL_ADVERSARIAL_CASES cases of 30. MariaDB's tables are in utf8mb4_general_ci for even seeds."""
+    found = []
+    for seed in range(20_000 + FIRST, 20_000 + FIRST + CASES):
+        case = make_case(seed, n_segments=12 if CASES == 1 else 30)
+        found += check_ops_case(ops_engine, case, mysql_collation="utf8mb4_general_ci" if seed % 2 == 0 else None)
+    assert not found, f"{len(found)} disagreement(s):\n" + "\n".join(map(str, found[:20]))
+
+
+# ---- minimised disagreements the random runs found: name -> (case builder, {dialect: reason} known to fail)
+_amount = o.ToMany("deals", "amount", "number")
+
+OPS_REPROS = {
+    # ClickHouse: `why` sampled a leaf's related keys with a correlated `ORDER BY key LIMIT 1 OFFSET n`,
+    # which it cannot decorrelate ("'Limit' step is not supported", E0604) — `why` failed on every
+    # segment with a to-many leaf. Fixed: there the n-th key is an aggregate (Ops.nth_related_key).
+    "why samples related keys": (lambda: case_from(
+        {"path": o.Cmp(_amount, "=", o.Lit(1)), "any": o.Quant("any", "deals", None)},
+        contacts=[{"id": 1}, {"id": 2}, {"id": 3}],
+        deals=[{"id": 1, "contact_id": 1, "amount": 1.0}, {"id": 2, "contact_id": 1, "amount": 1.0},
+               {"id": 3, "contact_id": 2, "amount": 2.0}]), {}),
+}
+
+
+@pytest.mark.parametrize("name", list(OPS_REPROS))
+def test_ops_minimised_repro(ops_engine, name, request):
+    build, known = OPS_REPROS[name]
+    if ops_engine.dialect in known:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=known[ops_engine.dialect]))
+    found = check_ops_case(ops_engine, build())
+    assert not found, "\n".join(map(str, found))
