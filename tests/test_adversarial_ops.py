@@ -57,7 +57,26 @@ OPS_REPROS = {
         contacts=[{"id": 1}, {"id": 2}, {"id": 3}],
         deals=[{"id": 1, "contact_id": 1, "amount": 1.0}, {"id": 2, "contact_id": 1, "amount": 1.0},
                {"id": 3, "contact_id": 2, "amount": 2.0}]), {}),
+    # ClickHouse: `counts` ran `org [not] in segment big_orgs` (a correlated EXISTS on the related org)
+    # inside COUNT(CASE …), which ClickHouse refuses ("Correlated subqueries in aggregate function
+    # argument", E0604): only correlated *to-many* conditions were counted on their own. Fixed: a segment
+    # whose batch lowering has a correlated subquery inside an aggregate is counted as `run --count` does.
+    # And `why` of it: beside a WHERE, ClickHouse loses the columns a correlated subquery in the SELECT
+    # list reads ("can't find correlated column 't1.org_id'"); fixed: there the record is chosen in a
+    # derived table (Ops.correlated_beside_where).
+    "a related record's segment": (lambda: _with_big_orgs(case_from(
+        {"in": o.InSegment("big_orgs", False, "org"), "out": o.InSegment("big_orgs", True, "org"),
+         "plain": o.Cmp(o.Prop("visits", "integer"), ">", o.Lit(0))},
+        contacts=[{"id": 1, "org_id": 1, "visits": 1}, {"id": 2, "org_id": 2}, {"id": 3, "org_id": 9},
+                  {"id": 4}],
+        orgs=[{"id": 1, "size": 100}, {"id": 2, "size": 5}])), {}),
 }
+
+
+def _with_big_orgs(case):
+    """The generator's segment on orgs (`size > 50`), which `org in segment big_orgs` reads."""
+    case.world.segments["big_orgs"] = o.Segment("big_orgs", "orgs", o.Cmp(o.Prop("size", "integer"), ">", o.Lit(50)))
+    return case
 
 
 @pytest.mark.parametrize("name", list(OPS_REPROS))

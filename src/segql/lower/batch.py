@@ -372,6 +372,18 @@ def count_query(schema, dialect: str, entity: str, items, now=None, *, total: bo
     return tree
 
 
+def correlated_in_aggregate(tree: exp.Expression) -> bool:
+    """Whether a subquery inside an aggregate of `tree` reads a table alias defined outside it — what
+    ClickHouse refuses ("Correlated subqueries in aggregate function argument are not supported")."""
+    for agg in tree.find_all(exp.AggFunc):
+        for sub in agg.find_all(exp.Select):
+            inside = {t.alias_or_name for t in sub.find_all(exp.Table)}
+            inside |= {s.alias for s in sub.find_all(exp.Subquery) if s.alias}
+            if any(c.table and c.table not in inside for c in sub.find_all(exp.Column)):
+                return True
+    return False
+
+
 # Boolean combinations of flags, for the outer query of `flag_query`:
 #   ("flag", i) | ("and", [e, ...]) | ("or", [e, ...]) | ("not", e) | ("true",)
 def _combo(e, alias: str) -> exp.Expression:
@@ -463,7 +475,15 @@ def record_query(schema, dialect: str, entity: str, keys, conditions, values, sa
     projections.insert(0, exp.alias_(key_col.copy(), "k", quoted=True))
     only = exp.EQ(this=key_col, expression=literals[0]) if len(literals) == 1 else exp.In(
         this=key_col, expressions=literals)
-    return scan.select(projections).where(only, copy=False)
+    tree = scan.select(projections)
+    if lw.ops.correlated_beside_where:
+        return tree.where(only, copy=False)
+    # ClickHouse: the records are chosen in a derived table under the scan's alias, the subqueries read it
+    alias = exp.TableAlias(this=exp.Identifier(this=scan.frame.alias))
+    rows = exp.select(exp.Star()).from_(table_expr(scan.entity.table, scan.frame.alias), copy=False).where(
+        only, copy=False)
+    tree.set("from_", exp.From(this=exp.Subquery(this=rows, alias=alias)))
+    return tree
 
 
 def _related_key(lw: Lowerer, outer: _Frame, rel, cond, offset: int) -> exp.Expression:

@@ -277,6 +277,9 @@ class Ops:
     # a correlated subquery may stand inside COUNT(CASE …) (the counts batch); where not, `ops.counts`
     # counts such segments one statement each
     correlated_in_aggregates = True
+    # a correlated subquery may stand in the SELECT list of a query with a WHERE (`segql why`); where not,
+    # the rows are filtered in a derived table first
+    correlated_beside_where = True
     # regex flavour handed to segql.regex.to_flavor: how `$` must be written so it matches only at the end
     regex_flavor = "portable"
 

@@ -15,6 +15,9 @@ class ClickHouseOps(Ops):
     verified = True
     empty_subquery_is_null = True  # `(SELECT count() … WHERE b.k = a.k)` is NULL when nothing matches
     correlated_in_aggregates = False  # "correlated subqueries … not supported" inside COUNT(CASE …)
+    # with a WHERE beside it, a correlated subquery in the SELECT list loses the columns it reads
+    # ("can't find correlated column 't1.org_id' in current header", ClickHouse 26.9)
+    correlated_beside_where = False
     regex_flavor = "re2"
     double_type = "Float64"
     lower_function = "lowerUTF8"
