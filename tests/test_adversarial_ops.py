@@ -70,6 +70,16 @@ OPS_REPROS = {
         contacts=[{"id": 1, "org_id": 1, "visits": 1}, {"id": 2, "org_id": 2}, {"id": 3, "org_id": 9},
                   {"id": 4}],
         orgs=[{"id": 1, "size": 100}, {"id": 2, "size": 5}])), {}),
+    # ClickHouse: `why` named the count of a second leaf's related records `t1`, the scan's own table alias;
+    # ClickHouse lets a SELECT alias be read anywhere in the statement, so `t1."id"` in every correlated
+    # subquery read that count instead: related counts, aggregates and values came out of nothing (a
+    # contact with a deal of 100 showed `max(deals.amount)` missing and the leaf false). Fixed: `r<i>`.
+    "why with two leaves about related records": (lambda: _with_big_orgs(case_from(
+        {"two": o.And([o.Cmp(o.Agg("max", "deals", "amount", None), ">", o.Lit(1)),
+                       o.Quant("any", "deals", None), o.InSegment("big_orgs", False, "org")])},
+        contacts=[{"id": 1, "org_id": 1}, {"id": 2}, {"id": 3, "org_id": 2}],
+        orgs=[{"id": 1, "size": 100}, {"id": 2, "size": 5}],
+        deals=[{"id": 1, "contact_id": 1, "amount": 100.0}, {"id": 2, "contact_id": 2, "amount": 5.0}])), {}),
 }
 
 

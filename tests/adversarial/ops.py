@@ -6,13 +6,15 @@ the member-query differential (`run.check_case`) never executes.
     problems = check_ops_case(engine, case)   # [] when every operation agrees with the oracle
 
 What is compared, per segment the engine compiles (a segment segql refuses is `check_case`'s business):
-- counts and `run --count`: the oracle's number of members;
+- counts and `run --count`: the oracle's number of members; `run`: its members, once each, ordered by key;
 - overlap: the sizes and |A ∩ B| of the oracle's member sets, and the entity's record count;
 - explain (docs/operations.md: "a node's count equals running that node as its own segment"): `members`,
   the root's count, the last step of the root's funnel, and every node whose shape matches the oracle's
   tree (and/or/not with as many children) — its count is the oracle's count of that node alone;
 - why (docs/operations.md: "the root is the record's membership"): for a sample of keys, members and
-  not, `member` and the truth of every node whose shape matches the oracle's tree.
+  not, `member` and the truth of every node whose shape matches the oracle's tree, and under a leaf
+  about related records (`any`/`all`/`no`, a to-many path, `performed` at least once) the count of
+  those meeting it, of how many, and the first three keys.
 """
 from __future__ import annotations
 
@@ -25,10 +27,10 @@ from adversarial.run import compile_all, engine_members, load
 
 import segql
 from segql.errors import SegqlError
-from segql.ops.run import count_members
+from segql.ops.run import count_members, list_rows
 from segql.ops.why import why_records
 
-OPERATIONS = ("counts", "overlap", "run --count", "explain", "why")
+OPERATIONS = ("counts", "overlap", "run --count", "run", "explain", "why")
 
 
 @dataclass
@@ -60,6 +62,33 @@ def _shape(cond):
     if isinstance(cond, o.Not):
         return "not", [cond.a]
     return "condition", []
+
+
+def _related(world: o.World, cond, row: dict):
+    """What `why` shows under a leaf about related records (docs/operations.md): (relationship, how many
+    meet the inner condition — for `all`, how many do not —, how many there are, the first three keys)."""
+    c = o.Ctx(world, "contacts", row)
+    if isinstance(cond, o.Quant):
+        rel, meets = cond.rel, lambda r, t: cond.cond is None or cond.cond.holds(o.Ctx(world, t, r))
+        if cond.kind == "all":
+            rel, meets = cond.rel, lambda r, t: not cond.cond.holds(o.Ctx(world, t, r))
+    elif isinstance(cond, o.Performed) and cond.count is None:
+        rel = world.event_rel
+
+        def meets(r, t):
+            return (r.get(world.event_name) == cond.name
+                    and (cond.where is None or cond.where.holds(o.Ctx(world, t, r)))
+                    and (cond.window is None or o._window(r.get(world.event_time), "timestamp", cond.window, world)))
+    elif isinstance(cond, o.Leaf) and isinstance(cond.left, o.ToMany) and not (isinstance(cond, o.In) and not cond.values):
+        # the positive form, per related record (`in ()` is a constant: no related records to show)
+        rel = cond.left.rel
+        meets = lambda r, t: cond.pos(world.read(t, cond.left.name, r.get(cond.left.name)), c)  # noqa: E731
+    else:
+        return None
+    target = world.rels[("contacts", rel)].target
+    rows = world.related("contacts", rel, row)
+    keys = sorted(r["id"] for r in rows if meets(r, target))
+    return rel, len(keys), len(rows), keys[:3]
 
 
 def _pairs(tree: dict, cond, path="root"):
@@ -139,6 +168,12 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
             if n is not None and int(n) != len(expected[i.slug]):
                 bad("run --count", i.slug, f"{n}, expected {len(expected[i.slug])}")
 
+    if "run" in operations:  # the listing `segql run` prints: members once each, ordered by key
+        for i in items:
+            rows = attempt("run", i.slug, lambda: list_rows(i.segment, schema, eng, now=now))
+            if rows is not None and [r[0] for r in rows] != sorted(expected[i.slug]):
+                bad("run", i.slug, f"listed {[r[0] for r in rows]}, expected {sorted(expected[i.slug])}")
+
     if "explain" in operations:
         for i in items:
             seg = world.segments[i.slug]
@@ -177,6 +212,13 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
                     if node["value"] != want:
                         bad("why", i.slug, f"key {key} node {path} `{node['condition']}`: {node['value']}, "
                             f"expected {want}")
+                    related = _related(world, cond, row) if node["kind"] == "condition" else None
+                    if related is not None:
+                        shown = node.get("related")
+                        shown = shown and (shown["relationship"], shown["count"], shown["of"], shown["keys"])
+                        if shown != related:
+                            bad("why", i.slug, f"key {key} node {path} `{node['condition']}`: related {shown}, "
+                                f"expected {related}")
 
     if out:  # is the plain member query right about these segments? (if not, check_case reports it too)
         got, errors = engine_members(eng, case, sorted({d.slug for d in out}))

@@ -451,8 +451,10 @@ def record_query(schema, dialect: str, entity: str, keys, conditions, values, sa
     """Records' flags and deciding values in one statement (`segql why`): for each record whose key is in
     `keys` (one row each, column `k` the key), a 0/1 column `f<i>` per condition, a column `v<i>` per value expression (the operands a
     condition compared), and for each `(rel, condition)` in `samples` the count of related records
-    meeting it (`c<i>`, all related records `t<i>`) and the first `sample_size` of their keys in key order
-    (`s<i>_<j>`). No pre-aggregation: for one record the correlated subqueries read only its rows."""
+    meeting it (`c<i>`, all related records `r<i>`) and the first `sample_size` of their keys in key order
+    (`s<i>_<j>`). No column is named like a table alias (`t<n>`): ClickHouse reads a SELECT alias anywhere
+    in the statement, so a column `t1` was read for the scan's table `t1` in every correlated subquery.
+    No pre-aggregation: for one record the correlated subqueries read only its rows."""
     scan = Scan(schema, dialect, entity, now)
     lw = scan.lowerer
     projections = [_flag(scan.condition(c), f"f{i}") for i, c in enumerate(conditions)]
@@ -464,7 +466,7 @@ def record_query(schema, dialect: str, entity: str, keys, conditions, values, sa
             projections.append(exp.alias_(lw.aggregate(ir.Aggregate("count", rel, None, cond, "integer")),
                                           f"c{i}", quoted=True))
             projections.append(exp.alias_(lw.aggregate(ir.Aggregate("count", rel, None, None, "integer")),
-                                          f"t{i}", quoted=True))
+                                          f"r{i}", quoted=True))
             for j in range(sample_size):
                 projections.append(exp.alias_(_related_key(lw, scan.frame, rel, cond, j), f"s{i}_{j}", quoted=True))
         key_col = lw.column(scan.frame, scan.entity.key)
