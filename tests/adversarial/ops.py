@@ -19,7 +19,7 @@ What is compared, per segment the engine compiles (a segment segql refuses is `c
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from adversarial import oracle as o
 from adversarial.generate import Case
@@ -82,7 +82,7 @@ def _related(world: o.World, cond, row: dict):
     elif isinstance(cond, o.Leaf) and isinstance(cond.left, o.ToMany) and not (isinstance(cond, o.In) and not cond.values):
         # the positive form, per related record (`in ()` is a constant: no related records to show)
         rel = cond.left.rel
-        meets = lambda r, t: cond.pos(world.read(t, cond.left.name, r.get(cond.left.name)), c)  # noqa: E731
+        meets = lambda r, t: cond.pos(world.read(t, cond.left.name, r.get(cond.left.name)), c)
     else:
         return None
     target = world.rels[("contacts", rel)].target
@@ -120,6 +120,8 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
     assert case.now_arg is not None, "the operations are compared at a pinned clock"
     slugs = list(case.segments if slugs is None else slugs)
     load(eng, case, mysql_collation)
+    if isinstance(case, ListCase):
+        load_lists(eng, case, mysql_collation)
     schema, items, expected = _segments(case, eng, slugs)
     now, world = case.now_arg, case.world
     out: list[OpsDisagreement] = []
@@ -127,9 +129,9 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
     def bad(op, slug, detail):
         out.append(OpsDisagreement(case.seed, eng.dialect, op, slug, world.segments[slug].text(), detail))
 
-    def attempt(op, slug, fn):
+    def attempt(op, slug, fn, *args, **kw):
         try:
-            return fn()
+            return fn(*args, **kw)
         except SegqlError as e:
             bad(op, slug, f"refused: {e}")
             return None
@@ -138,8 +140,7 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
         try:
             rows = segql.counts(items, schema, eng, now=now)
         except SegqlError:  # one statement per entity: name the segment the engine refuses
-            rows = [r for i in items for r in (attempt("counts", i.slug, lambda: segql.counts([i], schema, eng,
-                                                                                              now=now)) or [])]
+            rows = [r for i in items for r in (attempt("counts", i.slug, segql.counts, [i], schema, eng, now=now) or [])]
         for r in rows:
             if r["members"] != len(expected[r["segment"]]):
                 bad("counts", r["segment"], f"{r['members']}, expected {len(expected[r['segment']])}")
@@ -164,20 +165,20 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
 
     if "run --count" in operations:
         for i in items:
-            n = attempt("run --count", i.slug, lambda: count_members(i.segment, schema, eng, now=now))
+            n = attempt("run --count", i.slug, count_members, i.segment, schema, eng, now=now)
             if n is not None and int(n) != len(expected[i.slug]):
                 bad("run --count", i.slug, f"{n}, expected {len(expected[i.slug])}")
 
     if "run" in operations:  # the listing `segql run` prints: members once each, ordered by key
         for i in items:
-            rows = attempt("run", i.slug, lambda: list_rows(i.segment, schema, eng, now=now))
+            rows = attempt("run", i.slug, list_rows, i.segment, schema, eng, now=now)
             if rows is not None and [r[0] for r in rows] != sorted(expected[i.slug]):
                 bad("run", i.slug, f"listed {[r[0] for r in rows]}, expected {sorted(expected[i.slug])}")
 
     if "explain" in operations:
         for i in items:
             seg = world.segments[i.slug]
-            got = attempt("explain", i.slug, lambda: segql.explain(i.segment, i.definition, schema, eng, now=now))
+            got = attempt("explain", i.slug, segql.explain, i.segment, i.definition, schema, eng, now=now)
             if got is None:
                 continue
             want = len(expected[i.slug])
@@ -185,6 +186,8 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
                 bad("explain", i.slug, f"members {got['members']} of {got['records']}, expected {want} of "
                     f"{len(world.entities[seg.entity].rows)}")
             tree = got["tree"]
+            if tree is None:  # a static list: its size only
+                continue
             if tree.get("funnel") and tree["funnel"][-1]["records"] != want:
                 bad("explain", i.slug, f"funnel ends at {tree['funnel'][-1]['records']}, expected {want}")
             for path, node, cond in _pairs(tree, seg.cond):
@@ -202,12 +205,12 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
             inside, outside = sorted(members), sorted(set(keys) - members)
             sample = rng.sample(inside, min(len(inside), why_keys // 2))
             sample += rng.sample(outside, min(len(outside), why_keys - len(sample)))
-            got = attempt("why", i.slug, lambda: why_records(i.segment, i.definition, schema, eng, sample, now=now))
+            got = attempt("why", i.slug, why_records, i.segment, i.definition, schema, eng, sample, now=now)
             for key, res in zip(sample, got or []):
                 if res["member"] != (key in members):
                     bad("why", i.slug, f"key {key}: member {res['member']}, expected {key in members}")
                 row = next(r for r in world.entities["contacts"].rows if r["id"] == key)
-                for path, node, cond in _pairs(res["tree"], seg.cond):
+                for path, node, cond in _pairs(res["tree"], seg.cond) if res["tree"] is not None else ():
                     want = cond.holds(o.Ctx(world, "contacts", row))
                     if node["value"] != want:
                         bad("why", i.slug, f"key {key} node {path} `{node['condition']}`: {node['value']}, "
@@ -229,3 +232,71 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
                 same = got[d.slug] == expected[d.slug]
                 d.member_query = "member query agrees with the oracle" if same else "member query disagrees too"
     return out
+
+
+# ---- static lists: `list x on contacts`, `in list x` (not in the shared generator) ---------------------
+LIST_TABLE = "adv_list_members"
+LISTS_YAML = f"lists: {{table: {LIST_TABLE}, list: list_slug, member: member_key}}\n"
+
+
+@dataclass
+class InList(o.Cond):
+    """`[not] in list slug`: the record's key is a member of the static list (slugs compare exactly)."""
+
+    slug: str
+    negated: bool = False
+
+    def text(self):
+        return f"{'not ' if self.negated else ''}in list {self.slug}"
+
+    def holds(self, c):
+        rows = c.world.entities["contacts"].list_rows  # (slug, member key)
+        return any(s == self.slug and k is not None and k == c.row["id"] for s, k in rows) != self.negated
+
+
+class StaticList(o.Segment):
+    """`list slug on contacts`: its members are the list's keys that are records."""
+
+    def __init__(self, slug: str):
+        super().__init__(slug, "contacts", InList(slug))
+
+    def text(self):
+        return f"list {self.slug} on contacts"
+
+
+class ListCase(Case):
+    """A case whose schema has a `lists:` table (rows: `world.entities["contacts"].list_rows`)."""
+
+    @property
+    def schema_yaml(self) -> str:
+        return super().schema_yaml + LISTS_YAML
+
+
+def with_lists(case: Case, rng: random.Random) -> ListCase:
+    """The case with two static lists (members: some contacts' keys, duplicates, a key no record has, a
+    NULL, and rows of look-alike slugs `VIPS`, `vips ` that are other lists), both declared, and segments
+    that use them: `in list`, `not in list`, and each beside one of the case's own conditions."""
+    out = ListCase(**{f.name: getattr(case, f.name) for f in fields(case)})
+    keys = [r["id"] for r in case.world.entities["contacts"].rows]
+    rows = [(slug, k) for slug in ("vips", "beta") for k in rng.sample(keys, rng.randint(0, len(keys) // 2))]
+    rows += [("vips", rng.choice(keys)), ("vips", 999), ("vips", None), ("VIPS", rng.choice(keys)),
+             ("vips ", rng.choice(keys)), ("beta", rng.choice(keys))]
+    case.world.entities["contacts"].list_rows = rows
+    segs = case.world.segments
+    for slug in ("vips", "beta"):
+        segs[slug] = StaticList(slug)
+    own = [segs[s] for s in case.segments[:4]]
+    extra = {"l_in": InList("vips"), "l_out": InList("beta", True),
+             "l_and": o.And([InList("vips"), own[0].cond]) if own else InList("vips"),
+             "l_or": o.Or([InList("beta", True), own[1].cond]) if len(own) > 1 else InList("beta")}
+    for slug, cond in extra.items():
+        segs[slug] = o.Segment(slug, "contacts", cond, list(own[0].lets) if own and slug == "l_and" else [])
+    out.segments = list(case.segments) + ["vips", "beta"] + list(extra)
+    return out
+
+
+def load_lists(eng, case: ListCase, mysql_collation: str | None = None) -> None:
+    eng.create_table(LIST_TABLE, {"list_slug": "string", "member_key": "integer"},
+                     case.world.entities["contacts"].list_rows)
+    if mysql_collation and eng.dialect == "mysql":
+        eng.execute(f"ALTER TABLE {LIST_TABLE} CONVERT TO CHARACTER SET utf8mb4 COLLATE {mysql_collation}")

@@ -6,7 +6,12 @@ many segments there are (the batch driver in `segql.lower.batch`). See docs/oper
 """
 from __future__ import annotations
 
-from segql.lower.batch import correlated_in_aggregate, count_query, flag_query, run_one_row
+from segql.lower.batch import (
+    correlated_in_aggregate,
+    count_query,
+    flag_query,
+    run_one_row,
+)
 from segql.lower.dialects import get_ops
 from segql.ops.load import Loaded, by_entity
 from segql.ops.run import count_members
