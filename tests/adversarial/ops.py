@@ -285,12 +285,12 @@ def with_lists(case: Case, rng: random.Random) -> ListCase:
     segs = case.world.segments
     for slug in ("vips", "beta"):
         segs[slug] = StaticList(slug)
-    own = [segs[s] for s in case.segments[:4]]
-    extra = {"l_in": InList("vips"), "l_out": InList("beta", True),
-             "l_and": o.And([InList("vips"), own[0].cond]) if own else InList("vips"),
-             "l_or": o.Or([InList("beta", True), own[1].cond]) if len(own) > 1 else InList("beta")}
-    for slug, cond in extra.items():
-        segs[slug] = o.Segment(slug, "contacts", cond, list(own[0].lets) if own and slug == "l_and" else [])
+    own = [segs[s] for s in case.segments[:2]]
+    extra = {"l_in": (InList("vips"), []), "l_out": (InList("beta", True), []),
+             "l_and": (o.And([InList("vips"), own[0].cond]), own[0].lets) if own else (InList("vips"), []),
+             "l_or": (o.Or([InList("beta", True), own[1].cond]), own[1].lets) if len(own) > 1 else (InList("beta"), [])}
+    for slug, (cond, lets) in extra.items():  # a condition keeps the `let`s it may use
+        segs[slug] = o.Segment(slug, "contacts", cond, list(lets))
     out.segments = list(case.segments) + ["vips", "beta"] + list(extra)
     return out
 
