@@ -372,6 +372,18 @@ def count_query(schema, dialect: str, entity: str, items, now=None, *, total: bo
     return tree
 
 
+def correlated_in_aggregate(tree: exp.Expression) -> bool:
+    """Whether a subquery inside an aggregate of `tree` reads a table alias defined outside it — what
+    ClickHouse refuses ("Correlated subqueries in aggregate function argument are not supported")."""
+    for agg in tree.find_all(exp.AggFunc):
+        for sub in agg.find_all(exp.Select):
+            inside = {t.alias_or_name for t in sub.find_all(exp.Table)}
+            inside |= {s.alias for s in sub.find_all(exp.Subquery) if s.alias}
+            if any(c.table and c.table not in inside for c in sub.find_all(exp.Column)):
+                return True
+    return False
+
+
 # Boolean combinations of flags, for the outer query of `flag_query`:
 #   ("flag", i) | ("and", [e, ...]) | ("or", [e, ...]) | ("not", e) | ("true",)
 def _combo(e, alias: str) -> exp.Expression:
@@ -439,8 +451,10 @@ def record_query(schema, dialect: str, entity: str, keys, conditions, values, sa
     """Records' flags and deciding values in one statement (`segql why`): for each record whose key is in
     `keys` (one row each, column `k` the key), a 0/1 column `f<i>` per condition, a column `v<i>` per value expression (the operands a
     condition compared), and for each `(rel, condition)` in `samples` the count of related records
-    meeting it (`c<i>`, all related records `t<i>`) and the first `sample_size` of their keys in key order
-    (`s<i>_<j>`). No pre-aggregation: for one record the correlated subqueries read only its rows."""
+    meeting it (`c<i>`, all related records `r<i>`) and the first `sample_size` of their keys in key order
+    (`s<i>_<j>`). No column is named like a table alias (`t<n>`): ClickHouse reads a SELECT alias anywhere
+    in the statement, so a column `t1` was read for the scan's table `t1` in every correlated subquery.
+    No pre-aggregation: for one record the correlated subqueries read only its rows."""
     scan = Scan(schema, dialect, entity, now)
     lw = scan.lowerer
     projections = [_flag(scan.condition(c), f"f{i}") for i, c in enumerate(conditions)]
@@ -452,7 +466,7 @@ def record_query(schema, dialect: str, entity: str, keys, conditions, values, sa
             projections.append(exp.alias_(lw.aggregate(ir.Aggregate("count", rel, None, cond, "integer")),
                                           f"c{i}", quoted=True))
             projections.append(exp.alias_(lw.aggregate(ir.Aggregate("count", rel, None, None, "integer")),
-                                          f"t{i}", quoted=True))
+                                          f"r{i}", quoted=True))
             for j in range(sample_size):
                 projections.append(exp.alias_(_related_key(lw, scan.frame, rel, cond, j), f"s{i}_{j}", quoted=True))
         key_col = lw.column(scan.frame, scan.entity.key)
@@ -463,11 +477,20 @@ def record_query(schema, dialect: str, entity: str, keys, conditions, values, sa
     projections.insert(0, exp.alias_(key_col.copy(), "k", quoted=True))
     only = exp.EQ(this=key_col, expression=literals[0]) if len(literals) == 1 else exp.In(
         this=key_col, expressions=literals)
-    return scan.select(projections).where(only, copy=False)
+    tree = scan.select(projections)
+    if lw.ops.correlated_beside_where:
+        return tree.where(only, copy=False)
+    # ClickHouse: the records are chosen in a derived table under the scan's alias, the subqueries read it
+    alias = exp.TableAlias(this=exp.Identifier(this=scan.frame.alias))
+    rows = exp.select(exp.Star()).from_(table_expr(scan.entity.table, scan.frame.alias), copy=False).where(
+        only, copy=False)
+    tree.set("from_", exp.From(this=exp.Subquery(this=rows, alias=alias)))
+    return tree
 
 
 def _related_key(lw: Lowerer, outer: _Frame, rel, cond, offset: int) -> exp.Expression:
-    """`(SELECT key FROM related WHERE fk = outer.local AND cond ORDER BY key LIMIT 1 OFFSET n)`."""
+    """`(SELECT key FROM related WHERE fk = outer.local AND cond ORDER BY key LIMIT 1 OFFSET n)`, or the
+    dialect's aggregate for the n-th key where a correlated LIMIT cannot run (`Ops.nth_related_key`)."""
     with lw.scope(lw.schema.entities[rel.target]) as frame:
         inner = lw.condition(cond, True) if cond is not None else None
         remote = lw.column(frame, rel.remote)
@@ -475,7 +498,11 @@ def _related_key(lw: Lowerer, outer: _Frame, rel, cond, offset: int) -> exp.Expr
     filters = [exp.EQ(this=remote, expression=lw.column(outer, rel.local))]
     if inner is not None:
         filters.append(inner)
-    sub = lw.from_(exp.Select(expressions=[key]), frame).where(Lowerer._connect(filters, exp.And), copy=False)
+    nth = lw.ops.nth_related_key(key, offset)
+    sub = lw.from_(exp.Select(expressions=[key if nth is None else nth]), frame).where(
+        Lowerer._connect(filters, exp.And), copy=False)
+    if nth is not None:  # ClickHouse: an aggregate, as its correlated LIMIT cannot run
+        return exp.Subquery(this=sub)
     sub = sub.order_by(exp.Ordered(this=key.copy()), copy=False).limit(1, copy=False)
     if offset:
         sub = sub.offset(offset, copy=False)

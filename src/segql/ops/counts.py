@@ -6,8 +6,12 @@ many segments there are (the batch driver in `segql.lower.batch`). See docs/oper
 """
 from __future__ import annotations
 
-from segql.ir.visit import correlated_to_many
-from segql.lower.batch import count_query, flag_query, run_one_row
+from segql.lower.batch import (
+    correlated_in_aggregate,
+    count_query,
+    flag_query,
+    run_one_row,
+)
 from segql.lower.dialects import get_ops
 from segql.ops.load import Loaded, by_entity
 from segql.ops.run import count_members
@@ -28,7 +32,10 @@ def counts(loaded: list[Loaded], schema, engine, now=None, *, memory_limit: str 
     result: dict[str, int] = {}
     batched = get_ops(engine.dialect).correlated_in_aggregates
     for entity, items in by_entity(loaded).items():
-        alone = [] if batched else [i for i in items if correlated_to_many(i.segment.condition)]
+        # ClickHouse: a segment whose batch lowering keeps a correlated subquery inside COUNT(CASE …)
+        # (a to-many condition reading the outer record, `org in segment x`'s EXISTS) is counted alone
+        alone = [] if batched else [i for i in items if correlated_in_aggregate(
+            count_query(schema, engine.dialect, entity, [i.segment], now))]
         items = [i for i in items if not any(i is a for a in alone)]
         if items:
             row = run_one_row(engine, count_query(schema, engine.dialect, entity, [i.segment for i in items], now),

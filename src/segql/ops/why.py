@@ -241,7 +241,7 @@ def _describe(out: dict, plan: dict, row: dict) -> None:
         rel, label, i = plan["related"]
         keys = [_plain(row[f"s{i}_{j}"]) for j in range(SAMPLE) if row[f"s{i}_{j}"] is not None]
         out["related"] = {"relationship": rel, "label": label, "count": int(row[f"c{i}"] or 0),
-                          "of": int(row[f"t{i}"] or 0), "keys": keys}
+                          "of": int(row[f"r{i}"] or 0), "keys": keys}
     if isinstance(core, ir.SegmentRef):
         out["note"] = f"{'a member' if out['value'] != plan['negated'] else 'not a member'} of segment {core.slug}"
 

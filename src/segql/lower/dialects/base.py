@@ -277,6 +277,9 @@ class Ops:
     # a correlated subquery may stand inside COUNT(CASE …) (the counts batch); where not, `ops.counts`
     # counts such segments one statement each
     correlated_in_aggregates = True
+    # a correlated subquery may stand in the SELECT list of a query with a WHERE (`segql why`); where not,
+    # the rows are filtered in a derived table first
+    correlated_beside_where = True
     # regex flavour handed to segql.regex.to_flavor: how `$` must be written so it matches only at the end
     regex_flavor = "portable"
 
@@ -320,6 +323,12 @@ class Ops:
 
     def unsupported(self, construct: str, hint: str | None = None):
         raise UnsupportedError(construct, self.name, hint)
+
+    def nth_related_key(self, key, offset: int) -> exp.Expression | None:
+        """The `offset`-th smallest `key` (from 0) as an aggregate over a correlated subquery's rows, for
+        an engine that cannot run a correlated `ORDER BY key LIMIT 1 OFFSET n` (`segql why`'s sample of
+        related keys); None: that subquery runs as written."""
+        return None
 
     def cast(self, x, type_sql: str) -> exp.Expression:
         # CAST(… AS t) delimits its operand: an atomic argument needs no parentheses of its own here

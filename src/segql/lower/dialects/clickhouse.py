@@ -15,11 +15,20 @@ class ClickHouseOps(Ops):
     verified = True
     empty_subquery_is_null = True  # `(SELECT count() … WHERE b.k = a.k)` is NULL when nothing matches
     correlated_in_aggregates = False  # "correlated subqueries … not supported" inside COUNT(CASE …)
+    # with a WHERE beside it, a correlated subquery in the SELECT list loses the columns it reads
+    # ("can't find correlated column 't1.org_id' in current header", ClickHouse 26.9)
+    correlated_beside_where = False
     regex_flavor = "re2"
     double_type = "Float64"
     lower_function = "lowerUTF8"
     upper_function = "upperUTF8"
     prefold_lower = True  # lowerUTF8 maps 'İ' -> 'i̇' and a final 'Σ' -> 'ς'
+
+    def nth_related_key(self, key, offset):
+        # a correlated LIMIT cannot be decorrelated ("'Limit' step is not supported"); an aggregate can.
+        # groupArray skips NULL keys, as the count does; past the last key: NULL, not the type's default
+        return self.tpl("if(count(__k) > __n, arrayElement(arraySort(groupArray(__k)), __i), NULL)",
+                        k=key, n=offset, i=offset + 1)
 
     def now(self, tz):
         return self.tpl("toDateTime64(toString(now64(6, __tz)), 6, 'UTC')", tz=tz)
