@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import math
 import operator
 from dataclasses import dataclass, field
 
@@ -219,6 +220,9 @@ class Lowerer:
         """The positive predicate and the operands whose absence makes it unknown."""
         ops = self.ops
         if isinstance(cond, ir.Compare):
+            exact = self._beyond_double(cond)
+            if exact is not None:
+                return exact, [cond.left, cond.right]
             left, right = self.value(cond.left), self.value(cond.right)
             if cond.op == "=" and not (_nonzero(cond.left) or _nonzero(cond.right)):
                 left, right = self._exact(cond.left, left), self._exact(cond.right, right)
@@ -229,6 +233,12 @@ class Lowerer:
                 pred = kind(this=left, expression=right)
             return pred, [cond.left, cond.right]
         if isinstance(cond, ir.InValues):
+            far = [v for v in cond.values if cond.operand.type == "number" and _double_neighbours(v)]
+            if far:  # `x in (…, L)` with L beyond a double's precision: `x in (…) or x = L`, exactly
+                near = tuple(v for v in cond.values if v not in far)
+                parts = [self.leaf(ir.InValues(cond.operand, near))[0]] if near else []
+                parts += [self._beyond_double(ir.Compare("=", cond.operand, v)) for v in far]
+                return self._connect(parts, exp.Or), [cond.operand]
             subject, values = self.value(cond.operand), [self.value(v) for v in cond.values]
             if not all(_nonzero(v) for v in cond.values):
                 subject = self._exact(cond.operand, subject)
@@ -244,6 +254,31 @@ class Lowerer:
             return ops.regex_search(self.value(cond.operand), regex.portable(cond.pattern, cond.ignore_case)), [
                 cond.operand]
         raise TypeError(f"cannot lower {type(cond).__name__}")  # pragma: no cover
+
+    def _beyond_double(self, cond: ir.Compare) -> exp.Expression | None:
+        """`x op L` for a `number` x and an integer literal L that no double equals (|L| > 2**53), by
+        value (SPEC §2.8: `integer` and `number` compare by value). Engines compare a double with a
+        bigint in double precision, which rounds L to a neighbour (`2.0**53 < 2**53 + 1` is false on
+        DuckDB, PostgreSQL, MariaDB). With lo < L < hi the doubles either side of L, a double x is never
+        L and `x < L` is `x <= lo`; a decimal x (a warehouse's NUMERIC column) can lie between lo and hi,
+        where the engine compares it exactly: `x <= lo OR (x > lo AND x < hi AND x < L)`. None when the
+        comparison is not of that shape."""
+        left, op, lit = cond.left, cond.op, cond.right
+        if _double_neighbours(left) is not None:
+            left, lit, op = lit, left, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        bounds = _double_neighbours(lit) if left.type == "number" else None
+        if bounds is None:
+            return None
+        lo, hi = (number(b) for b in bounds)
+        x = self.value(left)
+        kind = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+        between = self._connect([exp.GT(this=x, expression=lo), exp.LT(this=x.copy(), expression=hi),
+                                 kind(this=x.copy(), expression=self.value(lit))], exp.And)
+        if op == "=":
+            return between
+        beyond = exp.LTE(this=x.copy(), expression=lo.copy()) if op in ("<", "<=") else \
+            exp.GTE(this=x.copy(), expression=hi.copy())
+        return self._connect([beyond, between], exp.Or)
 
     def _exact(self, node: ir.Expr, sql: exp.Expression) -> exp.Expression:
         """A `number` operand of `=` / `in`, as the dialect must compare it for value equality."""
@@ -730,6 +765,24 @@ def _starts_from_owner(node, depth: int = 0) -> bool:
         return True  # coalesce of the record's values: ClickHouse reads a missing one as present there
     inner = depth + 1 if isinstance(node, ir.SCOPE_NODES) else depth
     return any(_starts_from_owner(child, inner) for child in ir.children(node))
+
+
+def _double_neighbours(node: ir.Expr) -> tuple[int, int] | None:
+    """For an integer literal that no double equals: the doubles just below and above it (as integers,
+    each exact in a double); None otherwise (and for one beyond the doubles' range)."""
+    v = node.value if isinstance(node, ir.Literal) and node.type == "integer" else None
+    if not isinstance(v, int) or isinstance(v, bool) or abs(v) <= 2 ** 53:
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    if f == v:
+        return None
+    near = math.nextafter(f, math.inf if f < v else -math.inf)
+    if math.isinf(near):
+        return None
+    return (int(f), int(near)) if f < v else (int(near), int(f))
 
 
 def _nonzero(node: ir.Expr) -> bool:
