@@ -239,6 +239,18 @@ class Lowerer:
                 parts = [self.leaf(ir.InValues(cond.operand, near))[0]] if near else []
                 parts += [self._beyond_double(ir.Compare("=", cond.operand, v)) for v in far]
                 return self._connect(parts, exp.Or), [cond.operand]
+            maybe = [v for v in cond.values if nullable(v)]
+            if maybe:
+                # `x IN (city, '%')` is NULL, not false, when city is missing and x is not '%', and the
+                # negation's guard only covers a missing x: each value that may be missing is compared
+                # apart, `(x = v AND v IS NOT NULL)`, which is false there
+                sure = tuple(v for v in cond.values if v not in maybe)
+                parts = [self.leaf(ir.InValues(cond.operand, sure))[0]] if sure else []
+                for v in maybe:
+                    eq = self.leaf(ir.Compare("=", cond.operand, v))[0]
+                    present = exp.Not(this=exp.Is(this=self.value(v), expression=exp.Null()))
+                    parts.append(exp.Paren(this=exp.And(this=eq, expression=present)))
+                return self._connect(parts, exp.Or), [cond.operand]
             subject, values = self.value(cond.operand), [self.value(v) for v in cond.values]
             if not all(_nonzero(v) for v in cond.values):
                 subject = self._exact(cond.operand, subject)
