@@ -59,6 +59,7 @@ lists: {{table: adv_list_members, list: list_slug, member: member_key}}
 """
 # static lists `source()` defines (SPEC §2.10); rows of adv_list_members under near-miss slugs do not count
 LISTS = ("vips", "nobody")
+ORG_LISTS = ("partners",)  # a static list of organizations: `org in list partners`
 
 PROPS = {
     "contacts": {"id": "integer", "name": "string", "city": "string", "score": "number", "visits": "integer",
@@ -131,6 +132,7 @@ class Case:
 
     def source(self) -> str:
         lists = "".join(f"list {slug} on contacts\n" for slug in LISTS)
+        lists += "".join(f"list {slug} on orgs\n" for slug in ORG_LISTS)
         return lists + "\n".join(s.text() for s in self.world.segments.values()) + "\n"
 
     def rows(self, entity: str) -> list[tuple]:
@@ -247,15 +249,17 @@ class Gen:
         deals.append({"id": len(deals) + 1, "contact_id": None, "amount": 5.0, "stage": "Won", "closed": None})
         ents = {name: o.Entity(name, "id", dict(PROPS[name])) for name in PROPS}
         ents["contacts"].rows, ents["orgs"].rows, ents["deals"].rows, ents["events"].rows = contacts, orgs, deals, events
-        ents[o.LIST_ENTITY].rows = self.list_rows(n_contacts)
+        ents[o.LIST_ENTITY].rows = self.list_rows(n_contacts, n_orgs)
         return o.World(ents, dict(RELS), self.now, tz=self.tz)
 
-    def list_rows(self, n_contacts: int) -> list[dict]:
+    def list_rows(self, n_contacts: int, n_orgs: int) -> list[dict]:
         """Static list members: some contacts (some twice), a NULL member (a `NOT IN` trap), keys of no
-        contact, and rows under near-miss slugs (`VIPS`, `vips `, `Vips`) that are no member of `vips`."""
+        contact, and rows under near-miss slugs (`VIPS`, `vips `, `Vips`) that are no member of `vips`;
+        some organizations (their keys overlap the contacts')."""
         r = self.r
         keys = [k for k in range(1, n_contacts + 1) if r.random() < 0.35]
         rows = [("vips", k) for k in keys] + [("vips", k) for k in keys[:1]] + [("vips", n_contacts + 7)]
+        rows += [("partners", k) for k in range(1, n_orgs + 2) if r.random() < 0.4] + [("Partners", 1)]
         if r.random() < 0.6:
             rows.append(("vips", None))
         rows += [(r.choice(("VIPS", "vips ", "Vips", " vips", "nobody ")), r.randint(1, n_contacts)) for _ in range(3)]
@@ -496,6 +500,8 @@ class Gen:
             return o.Cmp(o.Func("round", [o.Prop("score", "number"), o.Lit(digits)]), r.choice(("=", "!=", ">=")),
                          o.Lit(want))
         if k == 1:
+            if r.random() < 0.3:
+                return o.InList(r.choice(ORG_LISTS), r.random() < 0.4, "org")
             return o.InList(r.choice(LISTS), r.random() < 0.4)
         if k == 2:
             left = self.time_operand()
@@ -586,6 +592,16 @@ class Gen:
         if k == 7:
             return o.Cmp(o.ToMany("deals", "paid_at", "timestamp"), r.choice(("<", ">=", "=")),
                          o.Prop(r.choice(("ping_s", "last_at", "seen")), "timestamp"))
+        if k == 5 and r.random() < 0.6:  # strings against strings: code points, trailing spaces and case
+            name, other = o.Prop("name", "string"), r.choice((o.Prop("city", "string"), o.ToOne("org", "label", "string")))
+            pick = r.randrange(4)
+            if pick == 0:
+                return o.Cmp(name, r.choice(("=", "!=")), other)
+            if pick == 1:
+                return o.In(name, [other, self.str_lit()], r.random() < 0.4)
+            if pick == 2:
+                return o.Cmp(o.ToMany("deals", "stage", "string"), r.choice(("=", "!=")), other)
+            return o.Cmp(o.Func("lower", [name], "string"), "=", o.Func("lower", [other], "string"))
         if k == 4:
             return o.Cmp(o.Func("coalesce", [o.ToOne("org", "size", "integer"), o.Prop("visits", "integer")]),
                          r.choice(("=", ">", "<")), o.Lit(r.choice(INTS)))

@@ -471,7 +471,7 @@ class In(Leaf):
         """A `null` in the list also matches a missing value, as MongoDB's `{$in: [null]}` (and `is null`,
         to-many paths included: no related records, or one without the value)."""
         p = Leaf.holds(self, c) != self.negated  # the positive form
-        if any(x.value(c) is None for x in self.values):
+        if any(isinstance(x, Lit) and x.v is None for x in self.values):  # the literal, not a missing value
             p = p or IsNull(self.left).holds(c)
         return p != self.negated
 
@@ -902,12 +902,18 @@ class InList(Cond):
 
     slug: str
     negated: bool = False
+    via: str | None = None  # a to-one relationship: `org in list partners` (no org: not a member)
 
     def text(self):
-        return f"{'not ' if self.negated else ''}in list {self.slug}"
+        return f"{self.via + ' ' if self.via else ''}{'not ' if self.negated else ''}in list {self.slug}"
 
     def holds(self, c):
-        key = c.row.get(c.world.entities[c.entity].key)
+        entity, row = c.entity, c.row
+        if self.via:
+            entity, row = c.world.rels[(c.entity, self.via)].target, c.world.one(c.entity, self.via, c.row)
+            if row is None:
+                return self.negated
+        key = row.get(c.world.entities[entity].key)
         rows = c.world.entities[LIST_ENTITY].rows
         p = any(r.get("list_slug") == self.slug and r.get("member_key") is not None and r["member_key"] == key
                 for r in rows)
