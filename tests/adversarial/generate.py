@@ -9,7 +9,7 @@ Everything is drawn from one `random.Random(seed)`: a failing case is reproduced
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -618,6 +618,25 @@ class Gen:
         return (o.And if k < 0.6 else o.Or)([self.cond(depth + 1, earlier, max_depth) for _ in range(r.randint(2, 3))])
 
 
+def respell(node, rng: random.Random, seen=None) -> None:
+    """Property and relationship names in other cases (`SCORE`, `Org.Label`): they resolve
+    case-insensitively when unambiguous (SPEC §2.9), as the generator's schema always is."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, (o.Prop, o.ToOne, o.ToMany)):
+        plain = node.name if isinstance(node, o.Prop) else f"{node.rel}.{node.name}"
+        node.spelled = rng.choice((plain.upper(), plain.title(),
+                                   "".join(c.upper() if rng.random() < 0.5 else c for c in plain)))
+    if isinstance(node, (list, tuple)):
+        for x in node:
+            respell(x, rng, seen)
+    elif is_dataclass(node):
+        for f in fields(node):
+            respell(getattr(node, f.name), rng, seen)
+
+
 def make_case(seed: int, n_segments: int = 30, max_depth: int = 3, evergreen: bool = False) -> Case:
     """Case `seed`: its data, clock, zone and `n_segments` segments (`max_depth` 0: single conditions, which
     keeps Spark's plans small). `evergreen`: no --now; the data's edges are placed around the real clock,
@@ -645,6 +664,8 @@ def make_case(seed: int, n_segments: int = 30, max_depth: int = 3, evergreen: bo
             gen.lets = [first, o.LetRef("bumped", o.Func("coalesce", [o.Arith("+", first, o.Lit(1)), o.Lit(0)])),
                         o.LetRef("age", o.Arith("-", o.Clock("today"), o.Prop("signup", "date")), "integer")]
         cond = gen.cond(0, slugs[-5:], max_depth)
+        if rng.random() < 0.15:
+            respell(cond, rng)
         seg = o.Segment(f"s{i}", "contacts", cond, list(gen.lets))
         world.segments[seg.slug] = seg
         slugs.append(seg.slug)

@@ -241,9 +241,10 @@ class Lit(Expr):
 class Prop(Expr):
     name: str
     typ: str
+    spelled: str | None = None  # another case of the name (names resolve case-insensitively, SPEC §2.9)
 
     def text(self):
-        return self.name
+        return self.spelled or self.name
 
     def value(self, c):
         return c.world.read(c.entity, self.name, c.row.get(self.name))
@@ -254,9 +255,10 @@ class ToOne(Expr):
     rel: str
     name: str
     typ: str
+    spelled: str | None = None
 
     def text(self):
-        return f"{self.rel}.{self.name}"
+        return self.spelled or f"{self.rel}.{self.name}"
 
     def value(self, c):
         other = c.world.one(c.entity, self.rel, c.row)
@@ -271,9 +273,10 @@ class ToMany:
     rel: str
     name: str
     typ: str
+    spelled: str | None = None
 
     def text(self):
-        return f"{self.rel}.{self.name}"
+        return self.spelled or f"{self.rel}.{self.name}"
 
 
 @dataclass
