@@ -297,19 +297,29 @@ class Lowerer:
         return self.ops.exact_number(sql) if node.type == "number" else sql
 
     def exists(self, cond: ir.Exists, positive: bool) -> exp.Expression:
-        """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never NOT IN: a NULL key
-        would empty it)."""
+        """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never `NOT IN` over a
+        nullable column: a NULL key would empty it)."""
         outer = self.frames[-1 - cond.up]
         rel = cond.rel
         if self._mirrors_owner(cond):
             return self._exists_with_owner(cond, outer, positive)
+        # a condition that refers to the outer record (`deals.value > lifetime_value`) is correlated:
+        # EXISTS, not `IN (correlated subquery)`, which ClickHouse cannot run. Where an engine cannot run a
+        # correlated subquery inside an aggregate (ClickHouse: `segql counts` puts each segment in
+        # COUNT(CASE WHEN …)), the complement of an uncorrelated one is `local IS NULL OR NOT local IN (…)`
+        # — exact, the subquery selects no NULL key — rather than a correlated NOT EXISTS
+        uncorrelated = not ir.refers_outside(cond.condition)
+        if not positive and uncorrelated and not self.ops.correlated_in_aggregates:
+            absent = exp.Not(this=self.exists(cond, True))
+            if nullable_key(outer.entity, rel.local):
+                absent = exp.Paren(this=exp.Or(this=exp.Is(this=self.column(outer, rel.local), expression=exp.Null()),
+                                               expression=absent))
+            return absent
         with self.scope(self.schema.entities[rel.target]) as frame:
             inner = self.condition(cond.condition, True) if cond.condition is not None else None
             remote = self.column(frame, rel.remote)
         local = self.column(outer, rel.local)
-        # a condition that refers to the outer record (`deals.value > lifetime_value`) is correlated:
-        # EXISTS, not `IN (correlated subquery)`, which ClickHouse cannot run
-        semi_join = positive and not ir.refers_outside(cond.condition)
+        semi_join = positive and uncorrelated
         if semi_join:
             filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
             sub = exp.Select(expressions=[remote])
@@ -795,6 +805,11 @@ def _double_neighbours(node: ir.Expr) -> tuple[int, int] | None:
     if math.isinf(near):
         return None
     return (int(f), int(near)) if f < v else (int(near), int(f))
+
+
+def nullable_key(entity: Entity, prop: str) -> bool:
+    """Whether a relationship's local column may be NULL (every column but the entity's key)."""
+    return prop != entity.key
 
 
 def _nonzero(node: ir.Expr) -> bool:
