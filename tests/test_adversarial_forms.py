@@ -16,8 +16,7 @@ import os
 
 import pytest
 from adversarial import oracle as o
-from adversarial.generate import make_case
-from adversarial.generate import case_from
+from adversarial.generate import case_from, make_case
 from adversarial.run import check_case, far_session, load, refusal_expected
 from conftest_engines import engine_url
 
