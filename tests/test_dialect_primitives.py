@@ -73,6 +73,7 @@ INPUTS = {
     "i_7": ("integer", 7), "i_2": ("integer", 2), "i_0": ("integer", 0), "i_null": ("integer", None),
     "n_m75": ("number", -7.5), "n_25": ("number", 2.5), "n_m25": ("number", -2.5), "n_05": ("number", 0.5),
     "n_m05": ("number", -0.5), "n_14999": ("number", 1.4999), "n_tiny": ("number", 0.49999999999999994),
+    "n_huge": ("number", 1e150), "n_mbig": ("number", -1.5e19),  # beyond a 64-bit integer (Spark's FLOOR)
     "n_2345": ("number", 2.345), "n_m2345": ("number", -2.345), "n_3": ("number", 3.0),
     "b_t": ("boolean", True), "b_f": ("boolean", False),
 }
@@ -186,7 +187,8 @@ for a, b, expected in [("i_7", "i_2", 3.5), ("i_7", "i_0", None), ("i_null", "i_
                        ("n_m75", "n_25", -3.0), ("i_7", "i_null", None)]:
     case(f"divide({a},{b})", lambda o, a=a, b=b: o.divide(c(a), c(b)), expected, "float")
 for col, digits in [("n_25", 0), ("n_m25", 0), ("n_05", 0), ("n_m05", 0), ("n_14999", 0), ("n_tiny", 0),
-                    ("n_2345", 2), ("n_m2345", 2), ("i_7", 0), ("n_m75", 0), ("n_2345", 1)]:
+                    ("n_2345", 2), ("n_m2345", 2), ("i_7", 0), ("n_m75", 0), ("n_2345", 1), ("n_huge", 0),
+                    ("n_mbig", 0), ("n_mbig", -2), ("n_huge", 3)]:
     case(f"round({col},{digits})", lambda o, col=col, d=digits: o.round_half_away(c(col), d),
          ref_round(V[col], digits), "float")
 case("round(null)", lambda o: o.round_half_away(c("i_null")), None, "float")

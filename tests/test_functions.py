@@ -113,3 +113,16 @@ def test_wrong_argument_kind_shows_the_signature():
     with pytest.raises(SegqlError) as info:
         segql.check("round(score, 1, 2) > 1", SCHEMA, on="contacts")
     assert "takes 1 or 2 arguments, got 3" in info.value.message
+
+
+def test_round_digits_in_parentheses_and_their_bounds():
+    """`round(x, (-1))` is `round(x, -1)` (parentheses never change meaning; `fmt` and generators write
+    them around negative numbers). Digits beyond ±15 are refused: `1e-400` is no double (PostgreSQL
+    refuses the SQL, other engines divide 0 by 0), so `round(x, -400)` could not run alike everywhere."""
+    [paren] = segql.check("round(score, (-1)) = 30", SCHEMA, on="contacts")
+    [bare] = segql.check("round(score, -1) = 30", SCHEMA, on="contacts")
+    assert paren.condition == bare.condition
+    for digits in ("-16", "(-400)", "16"):
+        with pytest.raises(SegqlError) as info:
+            segql.check(f"round(score, {digits}) = 0", SCHEMA, on="contacts")
+        assert info.value.code == "E0304" and "15 digits" in info.value.message

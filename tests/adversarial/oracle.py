@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 # --------------------------------------------------------------------------------------------- the world
@@ -241,9 +241,10 @@ class Lit(Expr):
 class Prop(Expr):
     name: str
     typ: str
+    spelled: str | None = None  # another case of the name (names resolve case-insensitively, SPEC §2.9)
 
     def text(self):
-        return self.name
+        return self.spelled or self.name
 
     def value(self, c):
         return c.world.read(c.entity, self.name, c.row.get(self.name))
@@ -254,9 +255,10 @@ class ToOne(Expr):
     rel: str
     name: str
     typ: str
+    spelled: str | None = None
 
     def text(self):
-        return f"{self.rel}.{self.name}"
+        return self.spelled or f"{self.rel}.{self.name}"
 
     def value(self, c):
         other = c.world.one(c.entity, self.rel, c.row)
@@ -271,9 +273,10 @@ class ToMany:
     rel: str
     name: str
     typ: str
+    spelled: str | None = None
 
     def text(self):
-        return f"{self.rel}.{self.name}"
+        return self.spelled or f"{self.rel}.{self.name}"
 
 
 @dataclass
@@ -304,8 +307,11 @@ class Arith(Expr):
 
 
 def round_half_away(x: float, digits: int = 0) -> float:
+    """Half away from zero on the double's exact value (a context wide enough for any double: 1e300 too)."""
     q = Decimal(1).scaleb(-digits)
-    return float(Decimal(x).quantize(q, rounding=ROUND_HALF_UP))
+    with localcontext() as ctx:
+        ctx.prec = 1200
+        return float(Decimal(x).quantize(q, rounding=ROUND_HALF_UP))
 
 
 @dataclass
@@ -322,6 +328,10 @@ class Func(Expr):
         n = self.name
         if n == "coalesce":
             return next((v for v in vals if v is not None), None)
+        if n == "current_month":
+            return c.world.today.month
+        if n == "current_year":
+            return c.world.today.year
         if any(v is None for v in vals):
             return None
         x = vals[0]
@@ -331,6 +341,8 @@ class Func(Expr):
             return round_half_away(x, vals[1] if len(vals) > 1 else 0)
         if n == "length":
             return len(x)
+        if n == "lower":  # Unicode simple lowercase, as `contains` folds (docs/dialects.md `lower(s)`)
+            return simple_lower(x)
         if n == "year":
             return x.year
         if n == "month":
@@ -458,6 +470,14 @@ class In(Leaf):
     def pos(self, v, c):
         return any(compare("=", v, x.value(c)) for x in self.values)
 
+    def holds(self, c):
+        """A `null` in the list also matches a missing value, as MongoDB's `{$in: [null]}` (and `is null`,
+        to-many paths included: no related records, or one without the value)."""
+        p = Leaf.holds(self, c) != self.negated  # the positive form
+        if any(isinstance(x, Lit) and x.v is None for x in self.values):  # the literal, not a missing value
+            p = p or IsNull(self.left).holds(c)
+        return p != self.negated
+
 
 @dataclass
 class Between(Leaf):
@@ -580,7 +600,11 @@ class Ago(Cond):
         return f"{self.left.text()} {self.op} {self.n} {self.unit}s ago"
 
     def holds(self, c):
-        v = self.left.value(c)
+        if isinstance(self.left, ToMany):  # some related record (SPEC §2.4)
+            return any(self._one(v, c) for v in _many_values(c, self.left))
+        return self._one(self.left.value(c), c)
+
+    def _one(self, v, c):
         if v is None:
             return self.op == "!="
         if self.left.typ == "date":
@@ -607,7 +631,10 @@ class AgoBetween(Cond):
         return f"{self.left.text()} {'not ' if self.negated else ''}between {self.a} and {self.b} {self.unit}s ago"
 
     def holds(self, c):
-        return _window(self.left.value(c), self.left.typ, ("between", self.a, self.b, self.unit), c.world) != self.negated
+        w = ("between", self.a, self.b, self.unit)
+        if isinstance(self.left, ToMany):  # some related record; negated: none (SPEC §2.4)
+            return any(_window(v, self.left.typ, w, c.world) for v in _many_values(c, self.left)) != self.negated
+        return _window(self.left.value(c), self.left.typ, w, c.world) != self.negated
 
 
 def _window(v, typ: str, w, world: World) -> bool:
@@ -647,16 +674,25 @@ def window_text(w) -> str:
 class InWindow(Cond):
     left: Expr
     w: tuple
-    spelling: str = "in"  # "in" | "within"
+    spelling: str = "in"  # "in" | "within" | "past" (`in past 3 days`)
+    negated: bool = False  # `not in last 3 days`: the complement (true on a missing value)
 
     def text(self):
         t = window_text(self.w)
         if self.spelling == "within" and self.w[0] == "last":
             t = "within" + t[2:]
+        if self.spelling == "past" and self.w[0] == "last":
+            t = "in past" + t[7:]
+        if self.negated:
+            t = "not " + t
         return f"{self.left.text()} {t}"
 
     def holds(self, c):
-        return _window(self.left.value(c), self.left.typ, self.w, c.world)
+        if isinstance(self.left, ToMany):  # some related record; negated: none (SPEC §2.4)
+            p = any(_window(v, self.left.typ, self.w, c.world) for v in _many_values(c, self.left))
+        else:
+            p = _window(self.left.value(c), self.left.typ, self.w, c.world)
+        return p != self.negated
 
 
 @dataclass
@@ -720,7 +756,7 @@ class Quant(Cond):
 
 
 COUNTS = {"at least": lambda n, k: n >= k, "at most": lambda n, k: n <= k, "exactly": lambda n, k: n == k,
-          "more than": lambda n, k: n > k, "fewer than": lambda n, k: n < k}
+          "more than": lambda n, k: n > k, "fewer than": lambda n, k: n < k, "less than": lambda n, k: n < k}
 
 
 @dataclass
@@ -806,3 +842,141 @@ class Segment:
 def members(world: World, seg: Segment) -> set:
     ent = world.entities[seg.entity]
     return {r[ent.key] for r in ent.rows if seg.cond.holds(Ctx(world, seg.entity, r))}
+
+
+# ------------------------------------------------------------------ constructs beyond the first generator
+
+
+@dataclass
+class AgoPoint(Expr):
+    """`3 days ago` as a point in time (`x before 3 days ago`, docs/language.md): now − N units; beside a
+    `date` operand today − N units (a date counts whole days, SPEC §2.5: its membership must not change
+    with the hour)."""
+
+    n: int
+    unit: str
+    typ: str = "timestamp"  # the other operand's type: "date" gives today − N
+
+    def text(self):
+        return f"{self.n} {self.unit}{'s' if self.n != 1 else ''} ago"
+
+    def value(self, c):
+        return shift(c.world.today if self.typ == "date" else c.world.now, -self.n, self.unit)
+
+
+@dataclass
+class Before(Leaf):
+    """`x before p` / `x after p`: `<` / `>` between points in time."""
+
+    left: object
+    after: bool
+    right: Expr
+    negated: bool = False
+
+    def text(self):
+        return f"{self.left.text()} {'after' if self.after else 'before'} {self.right.text()}"
+
+    def pos(self, v, c):
+        return compare(">" if self.after else "<", v, self.right.value(c))
+
+
+@dataclass
+class Anniversary(Cond):
+    """`anniversary(x)`: x's month and day are today's; a Feb 29 falls on Feb 28 in other years (SPEC §2.5)."""
+
+    left: Expr
+
+    def text(self):
+        return f"anniversary({self.left.text()})"
+
+    def holds(self, c):
+        v, t = self.left.value(c), c.world.today
+        if v is None:
+            return False
+        if (v.month, v.day) == (t.month, t.day):
+            return True
+        return (v.month, v.day) == (2, 29) and (t.month, t.day) == (2, 28) and not calendar.isleap(t.year)
+
+
+@dataclass
+class InList(Cond):
+    """`in list slug` / `not in list slug`: the record's key among the list's member keys (SPEC §2.10).
+    The list table's slug is compared exactly (code points, as `=`); a NULL member is no member."""
+
+    slug: str
+    negated: bool = False
+    via: str | None = None  # a to-one relationship: `org in list partners` (no org: not a member)
+
+    def text(self):
+        return f"{self.via + ' ' if self.via else ''}{'not ' if self.negated else ''}in list {self.slug}"
+
+    def holds(self, c):
+        entity, row = c.entity, c.row
+        if self.via:
+            entity, row = c.world.rels[(c.entity, self.via)].target, c.world.one(c.entity, self.via, c.row)
+            if row is None:
+                return self.negated
+        key = row.get(c.world.entities[entity].key)
+        rows = c.world.entities[LIST_ENTITY].rows
+        p = any(r.get("list_slug") == self.slug and r.get("member_key") is not None and r["member_key"] == key
+                for r in rows)
+        return p != self.negated
+
+
+LIST_ENTITY = "list_members"
+
+
+@dataclass
+class Sequence(Cond):
+    """`performed "A" [where c1] then "B" [where c2] [within N units] [count] [window]` (SPEC §8,
+    docs/language.md "Sequences"): events a ≠ b (by key) of the record, a named A meeting c1, b named B
+    meeting c2, a.time ≤ b.time ≤ a.time + N units (calendar arithmetic), both in the window; an event
+    without a time is never part of one. Counted: the distinct A events some B follows. `did not
+    perform … then …` is the complement of at least once."""
+
+    a: str
+    a_where: Cond | None
+    b: str
+    b_where: Cond | None
+    span: tuple | None = None  # (n, unit)
+    count: tuple | None = None
+    window: tuple | None = None
+    did_not: bool = False
+
+    def text(self):
+        s = f"{'did not perform' if self.did_not else 'performed'} {quote(self.a)}"
+        if self.a_where is not None:
+            s += f" where ({self.a_where.text()})"
+        s += f" then {quote(self.b)}"
+        if self.b_where is not None:
+            s += f" where ({self.b_where.text()})"
+        if self.span is not None:
+            s += f" within {self.span[0]} {self.span[1]}{'s' if self.span[0] != 1 else ''}"
+        if self.count is not None:
+            s += f" {self.count[0]} {self.count[1]} time{'s' if self.count[1] != 1 else ''}"
+        if self.window is not None:
+            s += " " + window_text(self.window)
+        return s
+
+    def holds(self, c):
+        w = c.world
+        target = w.rels[(c.entity, w.event_rel)].target
+        key = w.entities[target].key
+
+        def ok(r, name, where):
+            return (r.get(w.event_name) == name and r.get(w.event_time) is not None
+                    and (where is None or where.holds(Ctx(w, target, r)))
+                    and (self.window is None or _window(r[w.event_time], "timestamp", self.window, w)))
+
+        evs = w.related(c.entity, w.event_rel, c.row)
+        firsts = [r for r in evs if ok(r, self.a, self.a_where)]
+        seconds = [r for r in evs if ok(r, self.b, self.b_where)]
+        n = 0
+        for a in firsts:
+            t = a[w.event_time]
+            end = None if self.span is None else shift(t, self.span[0], self.span[1])
+            if any(b[key] != a[key] and t <= b[w.event_time] and (end is None or b[w.event_time] <= end)
+                   for b in seconds):
+                n += 1
+        ok_ = COUNTS[self.count[0]](n, self.count[1]) if self.count else n >= 1
+        return ok_ != self.did_not

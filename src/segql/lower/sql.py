@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import math
 import operator
 from dataclasses import dataclass, field
 
@@ -219,6 +220,9 @@ class Lowerer:
         """The positive predicate and the operands whose absence makes it unknown."""
         ops = self.ops
         if isinstance(cond, ir.Compare):
+            exact = self._beyond_double(cond)
+            if exact is not None:
+                return exact, [cond.left, cond.right]
             left, right = self.value(cond.left), self.value(cond.right)
             if cond.op == "=" and not (_nonzero(cond.left) or _nonzero(cond.right)):
                 left, right = self._exact(cond.left, left), self._exact(cond.right, right)
@@ -229,6 +233,24 @@ class Lowerer:
                 pred = kind(this=left, expression=right)
             return pred, [cond.left, cond.right]
         if isinstance(cond, ir.InValues):
+            far = [v for v in cond.values if cond.operand.type == "number" and _double_neighbours(v)]
+            if far:  # `x in (…, L)` with L beyond a double's precision: `x in (…) or x = L`, exactly
+                near = tuple(v for v in cond.values if v not in far)
+                parts = [self.leaf(ir.InValues(cond.operand, near))[0]] if near else []
+                parts += [self._beyond_double(ir.Compare("=", cond.operand, v)) for v in far]
+                return self._connect(parts, exp.Or), [cond.operand]
+            maybe = [v for v in cond.values if nullable(v)]
+            if maybe:
+                # `x IN (city, '%')` is NULL, not false, when city is missing and x is not '%', and the
+                # negation's guard only covers a missing x: each value that may be missing is compared
+                # apart, `(x = v AND v IS NOT NULL)`, which is false there
+                sure = tuple(v for v in cond.values if v not in maybe)
+                parts = [self.leaf(ir.InValues(cond.operand, sure))[0]] if sure else []
+                for v in maybe:
+                    eq = self.leaf(ir.Compare("=", cond.operand, v))[0]
+                    present = exp.Not(this=exp.Is(this=self.value(v), expression=exp.Null()))
+                    parts.append(exp.Paren(this=exp.And(this=eq, expression=present)))
+                return self._connect(parts, exp.Or), [cond.operand]
             subject, values = self.value(cond.operand), [self.value(v) for v in cond.values]
             if not all(_nonzero(v) for v in cond.values):
                 subject = self._exact(cond.operand, subject)
@@ -245,24 +267,59 @@ class Lowerer:
                 cond.operand]
         raise TypeError(f"cannot lower {type(cond).__name__}")  # pragma: no cover
 
+    def _beyond_double(self, cond: ir.Compare) -> exp.Expression | None:
+        """`x op L` for a `number` x and an integer literal L that no double equals (|L| > 2**53), by
+        value (SPEC §2.8: `integer` and `number` compare by value). Engines compare a double with a
+        bigint in double precision, which rounds L to a neighbour (`2.0**53 < 2**53 + 1` is false on
+        DuckDB, PostgreSQL, MariaDB). With lo < L < hi the doubles either side of L, a double x is never
+        L and `x < L` is `x <= lo`; a decimal x (a warehouse's NUMERIC column) can lie between lo and hi,
+        where the engine compares it exactly: `x <= lo OR (x > lo AND x < hi AND x < L)`. None when the
+        comparison is not of that shape."""
+        left, op, lit = cond.left, cond.op, cond.right
+        if _double_neighbours(left) is not None:
+            left, lit, op = lit, left, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        bounds = _double_neighbours(lit) if left.type == "number" else None
+        if bounds is None:
+            return None
+        lo, hi = (number(b) for b in bounds)
+        x = self.value(left)
+        kind = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+        between = self._connect([exp.GT(this=x, expression=lo), exp.LT(this=x.copy(), expression=hi),
+                                 kind(this=x.copy(), expression=self.value(lit))], exp.And)
+        if op == "=":
+            return between
+        beyond = exp.LTE(this=x.copy(), expression=lo.copy()) if op in ("<", "<=") else \
+            exp.GTE(this=x.copy(), expression=hi.copy())
+        return self._connect([beyond, between], exp.Or)
+
     def _exact(self, node: ir.Expr, sql: exp.Expression) -> exp.Expression:
         """A `number` operand of `=` / `in`, as the dialect must compare it for value equality."""
         return self.ops.exact_number(sql) if node.type == "number" else sql
 
     def exists(self, cond: ir.Exists, positive: bool) -> exp.Expression:
-        """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never NOT IN: a NULL key
-        would empty it)."""
+        """Positive: a semi-join on the relationship keys. Negative: NOT EXISTS (never `NOT IN` over a
+        nullable column: a NULL key would empty it)."""
         outer = self.frames[-1 - cond.up]
         rel = cond.rel
         if self._mirrors_owner(cond):
             return self._exists_with_owner(cond, outer, positive)
+        # a condition that refers to the outer record (`deals.value > lifetime_value`) is correlated:
+        # EXISTS, not `IN (correlated subquery)`, which ClickHouse cannot run. Where an engine cannot run a
+        # correlated subquery inside an aggregate (ClickHouse: `segql counts` puts each segment in
+        # COUNT(CASE WHEN …)), the complement of an uncorrelated one is `local IS NULL OR NOT local IN (…)`
+        # — exact, the subquery selects no NULL key — rather than a correlated NOT EXISTS
+        uncorrelated = not ir.refers_outside(cond.condition)
+        if not positive and uncorrelated and not self.ops.correlated_in_aggregates:
+            absent = exp.Not(this=self.exists(cond, True))
+            if nullable_key(outer.entity, rel.local):
+                absent = exp.Paren(this=exp.Or(this=exp.Is(this=self.column(outer, rel.local), expression=exp.Null()),
+                                               expression=absent))
+            return absent
         with self.scope(self.schema.entities[rel.target]) as frame:
             inner = self.condition(cond.condition, True) if cond.condition is not None else None
             remote = self.column(frame, rel.remote)
         local = self.column(outer, rel.local)
-        # a condition that refers to the outer record (`deals.value > lifetime_value`) is correlated:
-        # EXISTS, not `IN (correlated subquery)`, which ClickHouse cannot run
-        semi_join = positive and not ir.refers_outside(cond.condition)
+        semi_join = positive and uncorrelated
         if semi_join:
             filters = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
             sub = exp.Select(expressions=[remote])
@@ -730,6 +787,29 @@ def _starts_from_owner(node, depth: int = 0) -> bool:
         return True  # coalesce of the record's values: ClickHouse reads a missing one as present there
     inner = depth + 1 if isinstance(node, ir.SCOPE_NODES) else depth
     return any(_starts_from_owner(child, inner) for child in ir.children(node))
+
+
+def _double_neighbours(node: ir.Expr) -> tuple[int, int] | None:
+    """For an integer literal that no double equals: the doubles just below and above it (as integers,
+    each exact in a double); None otherwise (and for one beyond the doubles' range)."""
+    v = node.value if isinstance(node, ir.Literal) and node.type == "integer" else None
+    if not isinstance(v, int) or isinstance(v, bool) or abs(v) <= 2 ** 53:
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    if f == v:
+        return None
+    near = math.nextafter(f, math.inf if f < v else -math.inf)
+    if math.isinf(near):
+        return None
+    return (int(f), int(near)) if f < v else (int(near), int(f))
+
+
+def nullable_key(entity: Entity, prop: str) -> bool:
+    """Whether a relationship's local column may be NULL (every column but the entity's key)."""
+    return prop != entity.key
 
 
 def _nonzero(node: ir.Expr) -> bool:

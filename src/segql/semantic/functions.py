@@ -147,10 +147,12 @@ class FunctionsMixin:
     def _argument(self, call: Call, kind: str, node, scope):
         """One argument of a call, checked against its kind."""
         if kind == "digits":
+            while isinstance(node, ast.Parens):  # `round(x, (-1))` is `round(x, -1)`
+                node = node.item
             if not (isinstance(node, ast.Literal) and node.kind == "number" and isinstance(node.value, int)):
                 raise _err("E0304", f"{call.name}()'s second argument must be a whole number of digits", node)
-            if node.value > 15:
-                raise _err("E0304", f"{call.name}() keeps at most 15 digits", node)
+            if abs(node.value) > 15:  # 10**-400 is no double: the SQL could not run alike everywhere
+                raise _err("E0304", f"{call.name}() rounds to at most 15 digits either side of the point", node)
             return ir.Literal(node.value, "integer")
         value = self.scalar(node, scope, "an argument")
         if kind in _NEEDS:

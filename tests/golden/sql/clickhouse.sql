@@ -431,12 +431,16 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  NOT EXISTS(
-    SELECT
-      1
-    FROM "deals" AS t2
-    WHERE
-      t2."contact_id" = t1."id" AND t2."stage" = 'Won'
+  NOT (
+    t1."id" IN (
+      SELECT
+        t2."contact_id"
+      FROM "deals" AS t2
+      WHERE
+        NOT (
+          t2."contact_id" IS NULL
+        ) AND t2."stage" = 'Won'
+    )
   );
 
 -- constructs/c_to_many_null
@@ -444,12 +448,16 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  NOT EXISTS(
-    SELECT
-      1
-    FROM "deals" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
+  NOT (
+    t1."id" IN (
+      SELECT
+        t2."contact_id"
+      FROM "deals" AS t2
+      WHERE
+        NOT (
+          t2."contact_id" IS NULL
+        )
+    )
   )
   OR t1."id" IN (
     SELECT
@@ -484,17 +492,21 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  NOT EXISTS(
-    SELECT
-      1
-    FROM "deals" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
-      AND (
+  NOT (
+    t1."id" IN (
+      SELECT
+        t2."contact_id"
+      FROM "deals" AS t2
+      WHERE
         NOT (
-          t2."stage" = 'Won'
-        ) OR t2."stage" IS NULL
-      )
+          t2."contact_id" IS NULL
+        )
+        AND (
+          NOT (
+            t2."stage" = 'Won'
+          ) OR t2."stage" IS NULL
+        )
+    )
   );
 
 -- constructs/c_no
@@ -502,12 +514,16 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  NOT EXISTS(
-    SELECT
-      1
-    FROM "deals" AS t2
-    WHERE
-      t2."contact_id" = t1."id" AND t2."stage" = 'Lost'
+  NOT (
+    t1."id" IN (
+      SELECT
+        t2."contact_id"
+      FROM "deals" AS t2
+      WHERE
+        NOT (
+          t2."contact_id" IS NULL
+        ) AND t2."stage" = 'Lost'
+    )
   )
   AND t1."id" IN (
     SELECT
@@ -709,19 +725,23 @@ SELECT
   t1."id" AS "id"
 FROM "contacts" AS t1
 WHERE
-  NOT EXISTS(
-    SELECT
-      1
-    FROM "events" AS t2
-    WHERE
-      t2."contact_id" = t1."id"
-      AND (
-        t2."name" = 'purchase'
-        AND (
-          t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
-          AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+  NOT (
+    t1."id" IN (
+      SELECT
+        t2."contact_id"
+      FROM "events" AS t2
+      WHERE
+        NOT (
+          t2."contact_id" IS NULL
         )
-      )
+        AND (
+          t2."name" = 'purchase'
+          AND (
+            t2."occurred_at" >= addDays(toDateTime64('2026-11-15 12:00:00', 6, 'UTC'), -90)
+            AND t2."occurred_at" <= toDateTime64('2026-11-15 12:00:00', 6, 'UTC')
+          )
+        )
+    )
   );
 
 -- constructs/c_performed_between
@@ -1421,19 +1441,23 @@ WHERE
     t1."subscription_status" IS NULL
   )
   AND (
-    NOT EXISTS(
-      SELECT
-        1
-      FROM "events" AS t2
-      WHERE
-        t2."contact_id" = t1."id"
-        AND (
-          t2."name" = 'purchase'
-          AND (
-            t2."occurred_at" >= toDateTime64(toDate32(dateTrunc('WEEK', toDate32('2026-11-15'))), 6, 'UTC')
-            AND t2."occurred_at" < toDateTime64(toDate32(addDays(toDate32(dateTrunc('WEEK', toDate32('2026-11-15'))), 7)), 6, 'UTC')
+    NOT (
+      t1."id" IN (
+        SELECT
+          t2."contact_id"
+        FROM "events" AS t2
+        WHERE
+          NOT (
+            t2."contact_id" IS NULL
           )
-        )
+          AND (
+            t2."name" = 'purchase'
+            AND (
+              t2."occurred_at" >= toDateTime64(toDate32(dateTrunc('WEEK', toDate32('2026-11-15'))), 6, 'UTC')
+              AND t2."occurred_at" < toDateTime64(toDate32(addDays(toDate32(dateTrunc('WEEK', toDate32('2026-11-15'))), 7)), 6, 'UTC')
+            )
+          )
+      )
     )
   );
 

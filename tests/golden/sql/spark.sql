@@ -204,17 +204,21 @@ WHERE
     WHEN CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) < 0
     THEN -(
       CAST((
-        FLOOR(
+        (
           ABS(
             CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
-          )
+          ) - ABS(
+            CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+          ) % 1
         ) + CASE
           WHEN ABS(
             CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
-          ) - FLOOR(
+          ) - (
             ABS(
               CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
-            )
+            ) - ABS(
+              CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+            ) % 1
           ) >= 0.5
           THEN 1
           ELSE 0
@@ -222,17 +226,21 @@ WHERE
       ) / 1e1 AS DOUBLE)
     )
     ELSE CAST((
-      FLOOR(
+      (
         ABS(
           CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
-        )
+        ) - ABS(
+          CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+        ) % 1
       ) + CASE
         WHEN ABS(
           CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
-        ) - FLOOR(
+        ) - (
           ABS(
             CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
-          )
+          ) - ABS(
+            CAST(CAST(t1.`total_spent` AS DOUBLE) / NULLIF(CAST(7 AS DOUBLE), 0) AS DOUBLE) * 1e1
+          ) % 1
         ) >= 0.5
         THEN 1
         ELSE 0

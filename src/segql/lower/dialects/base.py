@@ -499,7 +499,7 @@ class Ops:
         v = self.to_double(x)
         scale = exp.Literal.number(f"1e{digits}") if digits else None
         a = exp.Abs(this=exp.Mul(this=v, expression=scale) if scale else v)
-        fl = exp.Floor(this=a.copy())
+        fl = self.floor_double(a.copy())
         frac_ge = exp.GTE(this=exp.Sub(this=a.copy(), expression=fl.copy()), expression=exp.Literal.number(0.5))
         r = exp.Add(this=fl, expression=exp.Case(ifs=[exp.If(this=frac_ge, true=exp.Literal.number(1))],
                                                   default=exp.Literal.number(0)))
@@ -508,6 +508,10 @@ class Ops:
         r = self.to_double(r)
         neg = exp.LT(this=v.copy(), expression=exp.Literal.number(0))
         return exp.Case(ifs=[exp.If(this=neg, true=exp.Neg(this=exp.Paren(this=r.copy())))], default=r)
+
+    def floor_double(self, a) -> exp.Expression:
+        """floor(a) of a double a ≥ 0, as a double for every a (1e150 too)."""
+        return exp.Floor(this=a)
 
     def exact_number(self, x) -> exp.Expression:
         """A `number` operand of `=` or `in (…)`, so that equal values match however the engine compares

@@ -33,6 +33,12 @@ class SparkOps(Ops):
     def timestamp_literal(self, v):
         return self.cast(self._ts_text(v), "TIMESTAMP_NTZ")
 
+    def floor_double(self, a):
+        # Spark's FLOOR of a DOUBLE is a BIGINT: beyond ±9.2e18 (`round(score)` of 1e150) ANSI mode raises
+        # ARITHMETIC_OVERFLOW. a − (a % 1) is floor(a) for a ≥ 0, exactly (the remainder is exact and the
+        # difference representable), and stays a DOUBLE.
+        return self.tpl("__a - __b % 1", a=a, b=a.copy())
+
     def _add_ts(self, ts, n, unit):
         if unit == "month":
             return self.tpl("__x + MAKE_YM_INTERVAL(0, __n)", x=ts, n=n)
