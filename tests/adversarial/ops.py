@@ -79,8 +79,10 @@ def _related(world: o.World, cond, row: dict):
             return (r.get(world.event_name) == cond.name
                     and (cond.where is None or cond.where.holds(o.Ctx(world, t, r)))
                     and (cond.window is None or o._window(r.get(world.event_time), "timestamp", cond.window, world)))
-    elif isinstance(cond, o.Leaf) and isinstance(cond.left, o.ToMany) and not (isinstance(cond, o.In) and not cond.values):
-        # the positive form, per related record (`in ()` is a constant: no related records to show)
+    elif isinstance(cond, o.Leaf) and isinstance(cond.left, o.ToMany) and not (isinstance(cond, o.In) and (
+            not cond.values or any(isinstance(v, o.Lit) and v.v is None for v in cond.values))):
+        # the positive form, per related record (`in ()` is a constant, and `in (null, …)` also holds with no
+        # related record at all: neither is one test per related record, so no related records are shown)
         rel = cond.left.rel
         meets = lambda r, t: cond.pos(world.read(t, cond.left.name, r.get(cond.left.name)), c)
     else:
@@ -120,8 +122,6 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
     assert case.now_arg is not None, "the operations are compared at a pinned clock"
     slugs = list(case.segments if slugs is None else slugs)
     load(eng, case, mysql_collation)
-    if isinstance(case, ListCase):
-        load_lists(eng, case, mysql_collation)
     schema, items, expected = _segments(case, eng, slugs)
     now, world = case.now_arg, case.world
     out: list[OpsDisagreement] = []
@@ -234,69 +234,39 @@ def check_ops_case(eng, case: Case, slugs=None, mysql_collation: str | None = No
     return out
 
 
-# ---- static lists: `list x on contacts`, `in list x` (not in the shared generator) ---------------------
-LIST_TABLE = "adv_list_members"
-LISTS_YAML = f"lists: {{table: {LIST_TABLE}, list: list_slug, member: member_key}}\n"
-
-
-@dataclass
-class InList(o.Cond):
-    """`[not] in list slug`: the record's key is a member of the static list (slugs compare exactly)."""
-
-    slug: str
-    negated: bool = False
-
-    def text(self):
-        return f"{'not ' if self.negated else ''}in list {self.slug}"
-
-    def holds(self, c):
-        rows = c.world.entities["contacts"].list_rows  # (slug, member key)
-        return any(s == self.slug and k is not None and k == c.row["id"] for s, k in rows) != self.negated
-
-
+# ---- static lists beside the generator's own: duplicates, a NULL, a key of no record, look-alike slugs ----
 class StaticList(o.Segment):
     """`list slug on contacts`: its members are the list's keys that are records."""
 
     def __init__(self, slug: str):
-        super().__init__(slug, "contacts", InList(slug))
+        super().__init__(slug, "contacts", o.InList(slug))
 
     def text(self):
         return f"list {self.slug} on contacts"
 
 
-class ListCase(Case):
-    """A case whose schema has a `lists:` table (rows: `world.entities["contacts"].list_rows`)."""
-
-    @property
-    def schema_yaml(self) -> str:
-        return super().schema_yaml + LISTS_YAML
-
-
-def with_lists(case: Case, rng: random.Random) -> ListCase:
-    """The case with two static lists (members: some contacts' keys, duplicates, a key no record has, a
-    NULL, and rows of look-alike slugs `VIPS`, `vips ` that are other lists), both declared, and segments
-    that use them: `in list`, `not in list`, and each beside one of the case's own conditions."""
-    out = ListCase(**{f.name: getattr(case, f.name) for f in fields(case)})
+def with_lists(case: Case, rng: random.Random) -> Case:
+    """The case with two more static lists in the generator's list table (members: some contacts' keys,
+    duplicates, a key no record has, a NULL, and rows of look-alike slugs `OPS_VIPS`, `ops_vips ` that are
+    other lists), both declared, and segments that use them: `in list`, `not in list`, and each beside one
+    of the case's own conditions."""
+    out = Case(**{f.name: getattr(case, f.name) for f in fields(case)})
     keys = [r["id"] for r in case.world.entities["contacts"].rows]
-    rows = [(slug, k) for slug in ("vips", "beta") for k in rng.sample(keys, rng.randint(0, len(keys) // 2))]
-    rows += [("vips", rng.choice(keys)), ("vips", 999), ("vips", None), ("VIPS", rng.choice(keys)),
-             ("vips ", rng.choice(keys)), ("beta", rng.choice(keys))]
-    case.world.entities["contacts"].list_rows = rows
+    pairs = [(slug, k) for slug in ("ops_vips", "ops_beta") for k in rng.sample(keys, rng.randint(0, len(keys) // 2))]
+    pairs += [("ops_vips", rng.choice(keys)), ("ops_vips", 999), ("ops_vips", None), ("OPS_VIPS", rng.choice(keys)),
+              ("ops_vips ", rng.choice(keys)), ("ops_beta", rng.choice(keys))]
+    table = case.world.entities[o.LIST_ENTITY].rows
+    first = max((r["id"] for r in table), default=0) + 1
+    table.extend({"id": first + i, "list_slug": slug, "member_key": k} for i, (slug, k) in enumerate(pairs))
     segs = case.world.segments
-    for slug in ("vips", "beta"):
+    for slug in ("ops_vips", "ops_beta"):
         segs[slug] = StaticList(slug)
     own = [segs[s] for s in case.segments[:2]]
-    extra = {"l_in": (InList("vips"), []), "l_out": (InList("beta", True), []),
-             "l_and": (o.And([InList("vips"), own[0].cond]), own[0].lets) if own else (InList("vips"), []),
-             "l_or": (o.Or([InList("beta", True), own[1].cond]), own[1].lets) if len(own) > 1 else (InList("beta"), [])}
+    extra = {"l_in": (o.InList("ops_vips"), []), "l_out": (o.InList("ops_beta", True), []),
+             "l_and": (o.And([o.InList("ops_vips"), own[0].cond]), own[0].lets) if own else (o.InList("ops_vips"), []),
+             "l_or": (o.Or([o.InList("ops_beta", True), own[1].cond]), own[1].lets) if len(own) > 1
+             else (o.InList("ops_beta"), [])}
     for slug, (cond, lets) in extra.items():  # a condition keeps the `let`s it may use
         segs[slug] = o.Segment(slug, "contacts", cond, list(lets))
-    out.segments = list(case.segments) + ["vips", "beta"] + list(extra)
+    out.segments = list(case.segments) + ["ops_vips", "ops_beta"] + list(extra)
     return out
-
-
-def load_lists(eng, case: ListCase, mysql_collation: str | None = None) -> None:
-    eng.create_table(LIST_TABLE, {"list_slug": "string", "member_key": "integer"},
-                     case.world.entities["contacts"].list_rows)
-    if mysql_collation and eng.dialect == "mysql":
-        eng.execute(f"ALTER TABLE {LIST_TABLE} CONVERT TO CHARACTER SET utf8mb4 COLLATE {mysql_collation}")
