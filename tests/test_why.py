@@ -256,3 +256,33 @@ def test_key_types(schema, demo_engine):
     with pytest.raises(SegqlError) as err:
         why(item.segment, item.definition, schema, demo_engine, 0, now=DEMO_NOW)
     assert err.value.code == "E0710"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb", "mysql", "postgres"])
+def test_related_keys_skip_a_null_key(dialect):
+    """A related record without a key is counted but never takes a place among the keys shown: MySQL and
+    SQLite sort a NULL first, and the sample's `ORDER BY key` must keep it last there (sqlglot writes the
+    NULL ordering out for them), as ClickHouse's `groupArray` skips it."""
+    from segql.engines import connect
+    from segql.semantic.schemas import parse_schema
+
+    schema = parse_schema("entities:\n  people:\n    table: people\n    key: id\n    properties: {id: integer}\n"
+                          "    relationships: {deals: {entity: deals, type: many, local: id, remote: person_id}}\n"
+                          "  deals:\n    table: deals\n    key: id\n    properties: {id: integer, person_id: integer}\n")
+    from conftest_engines import engine_url
+
+    eng = connect(engine_url(dialect))
+    try:
+        for table in ("people", "deals"):
+            eng.execute(f"DROP TABLE IF EXISTS {table}")
+        eng.create_table("people", {"id": "integer"}, [(1,)])
+        eng.create_table("deals", {"id": "integer", "person_id": "integer"}, [(None, 1), (9, 1), (5, 1), (7, 1)])
+        [item] = api.load_segments(["segment s on people where any deals (person_id = 1)"], schema)
+        result = why(item.segment, item.definition, schema, eng, 1)
+    finally:
+        for table in ("people", "deals"):
+            eng.execute(f"DROP TABLE IF EXISTS {table}")
+        eng.close()
+    related = result["tree"]["related"]
+    assert result["member"] and related["count"] == related["of"] == 4
+    assert related["keys"] == [5, 7, 9]
