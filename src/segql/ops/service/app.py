@@ -24,7 +24,8 @@ MAX_BODY = 1_000_000  # bytes; a segment document is far smaller (the text limit
 _bearer = HTTPBearer(auto_error=False, description="an API key from `segql keys create`")
 ERRORS = {400: {"model": models.Error}, 401: {"model": models.Error}, 403: {"model": models.Error},
           404: {"model": models.Error}, 409: {"model": models.Error}, 412: {"model": models.Error},
-          413: {"model": models.Error}, 422: {"model": models.Error}, 503: {"model": models.Error}}
+          413: {"model": models.Error}, 422: {"model": models.Error}, 503: {"model": models.Error},
+          504: {"model": models.Error}}
 
 
 def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | None = None,
