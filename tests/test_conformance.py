@@ -26,6 +26,7 @@ Run with SEGQL_TEST_POSTGRES_URL, SEGQL_TEST_MYSQL_URL and SEGQL_REQUIRE_ENGINES
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -327,6 +328,98 @@ def test_pinned_members_equal_duckdb(dialect):
     got, errors = members(loaded(dialect), trees)
     problems = _diff_report(dialect, trees, got, expected, errors)
     assert not problems, f"{len(problems)} of {len(trees)} segments differ on {dialect}:\n" + "\n".join(problems)
+
+
+# ======================================================================================= Spark, ANSI off
+# Spark 3's default is `spark.sql.ansi.enabled=false` (Spark 4's is true, and so is the suite's session):
+# casts of bad values give NULL, integer overflow wraps around. segql's Spark SQL must have the same members
+# in both modes (docs/dialects.md "Spark: ANSI mode"). The conf is runtime: set on the suite's one session
+# and put back, so the other Spark tests keep running in ANSI mode.
+ANSI = "spark.sql.ansi.enabled"
+
+
+@contextlib.contextmanager
+def spark_ansi(eng, enabled: bool):
+    before = eng.spark.conf.get(ANSI)
+    eng.spark.conf.set(ANSI, "true" if enabled else "false")
+    try:
+        yield
+    finally:
+        eng.spark.conf.set(ANSI, before)
+
+
+def ansi_off_sample(trees: dict) -> list:
+    """CI's share of the corpus with ANSI off (~30 segments, one batch): every segment whose Spark SQL
+    computes in DECIMAL (integer arithmetic, abs, sum: what ANSI off would wrap around), and every 12th of
+    the rest — all of them in a full run."""
+    exact = [n for n, t in trees.items() if "DECIMAL" in t.sql(dialect="spark")]
+    return sorted(set(exact) | set(budget.sample(trees, every=12)))
+
+
+def test_spark_ansi_off_pinned_members_equal_duckdb():
+    """A sample of the corpus on the same Spark session with ANSI off: DuckDB's members."""
+    expected = reference("pinned")
+    trees = executed_trees(CORPUS, "spark", NOW_ISO)
+    trees = {n: trees[n] for n in ansi_off_sample(trees)}
+    eng = loaded("spark")
+    before = eng.spark.conf.get(ANSI)
+    with spark_ansi(eng, False):
+        got, errors = members(eng, trees)
+    assert eng.spark.conf.get(ANSI) == before  # the other Spark tests keep their mode
+    problems = _diff_report("spark", trees, got, expected, errors)
+    assert not problems, f"{len(problems)} of {len(trees)} segments differ with ANSI off:\n" + "\n".join(problems)
+
+
+OVERFLOW_SCHEMA = segql.parse_schema("""
+timezone: UTC
+entities:
+  contacts:
+    table: conf_overflow
+    key: id
+    properties: {n: integer, name: string, since: date}
+    relationships:
+      deals: {entity: deals, type: many, local: id, remote: contact_id}
+  deals:
+    table: conf_overflow_deals
+    key: id
+    properties: {contact_id: integer, qty: integer}
+""")
+_MIN, _MAX, _OLD = -2**63, 2**63 - 1, dt.date(1000, 1, 1)
+OVERFLOW_DATA = {
+    "contacts": [{"id": 1, "n": 2**32, "name": "abc", "since": _OLD}, {"id": 2, "n": 2**62, "name": "x", "since": _OLD},
+                 {"id": 3, "n": _MIN, "name": "", "since": _OLD}, {"id": 4, "n": 5, "name": "abcdefghij", "since": None},
+                 {"id": 5, "n": _MAX, "name": "ab", "since": _OLD}, {"id": 6, "n": None, "name": None, "since": None}],
+    "deals": [{"id": 1, "contact_id": 2, "qty": 2**62}, {"id": 2, "contact_id": 2, "qty": 2**62},
+              {"id": 3, "contact_id": 1, "qty": 3}, {"id": 4, "contact_id": 5, "qty": _MAX}],
+}
+# 64-bit (and Spark's 32-bit YEAR/CHAR_LENGTH/DATEDIFF) overflows: with ANSI off Spark wrapped each around
+# (`n * n > 0` lost 2^32 and 2^62, `sum(deals.qty) > 0` lost contact 2, `-n > 0` lost -2^63 …); with ANSI
+# on it raised where DuckDB answers (sum, length, days). Expected: the evaluator's exact integers.
+OVERFLOW_SEGMENTS = {
+    "mul": "n * n > 0", "add": "n + n > 0", "sub": "n - (0 - n) > 0", "neg": "-n > 0", "abs": "abs(n) > 0",
+    "not_mul": "not (n * 3 < 0)", "sum": "sum(deals.qty) > 0", "sum_where": "sum(deals.qty where qty > 3) > 0",
+    "any_sum": "any deals (qty * 2 > 0)", "length": "length(name) * 1000000000 > 0",
+    "days": "(date \"2024-01-01\" - since) * 10000 > 0", "chain": "n * 2 + n * 2 > n",
+}
+
+
+@pytest.mark.skipif(evaluate_segment is None, reason="segql.evaluate is not available")
+@pytest.mark.parametrize("ansi", [True, False], ids=["ansi_on", "ansi_off"])
+def test_spark_integer_arithmetic_is_exact_in_either_ansi_mode(ansi):
+    """Integer + - * unary minus, abs and sum on Spark compute in DECIMAL(38,0): exact past 64 bits in both
+    modes, never wrapped around (ANSI off) nor an error DuckDB does not raise (ANSI on)."""
+    eng = loaded("spark")
+    for name, ent in OVERFLOW_SCHEMA.entities.items():
+        cols = {p.column: p.type for p in ent.properties.values()}
+        eng.create_table(ent.table, cols, [tuple(r.get(c) for c in cols) for r in OVERFLOW_DATA[name]])
+    segs = {n: api.to_ir(segql.parse(t, on="contacts"), OVERFLOW_SCHEMA) for n, t in OVERFLOW_SEGMENTS.items()}
+    trees = {n: api.to_sql_tree(seg, OVERFLOW_SCHEMA, "spark") for n, seg in segs.items()}
+    dataset = Dataset(OVERFLOW_DATA)
+    expected = {n: sorted(evaluate_segment(seg, OVERFLOW_SCHEMA, dataset, NOW_ISO)) for n, seg in segs.items()}
+    with spark_ansi(eng, ansi):
+        got, errors = members(eng, trees, {n: "id" for n in trees})
+    problems = _diff_report("spark", trees, got, expected, errors)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("dialect", [d for d in ENGINE_TESTED if d != "duckdb"])

@@ -193,7 +193,7 @@ class Scan:
             agg = exp.Count(this=_when(where, value if value is not None else exp.Literal.number(1)))
             return _zero_if_null(pre.column(agg, where, d))
         if func == "sum":
-            return _zero_if_null(pre.column(exp.Sum(this=_when(where, value)), where, d))
+            return _zero_if_null(pre.column(exp.Sum(this=_when(where, lw.summand(node, value))), where, d))
         if func == "avg":
             value = lw.ops.to_double(value)
             agg = exp.Avg(this=_when(where, value))

@@ -533,9 +533,14 @@ class Lowerer:
             if node.op == "/":
                 return ops.divide(left, right)
             kind = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op]
+            if node.type == "integer":
+                return ops.integer_arith(kind, left, right)
             return exp.Paren(this=kind(this=left, expression=right))
         if isinstance(node, ir.Negate):
-            return exp.Neg(this=exp.Paren(this=self.value(node.operand)))
+            operand = self.value(node.operand)
+            if node.type == "integer":
+                operand = ops.exact_integer(operand)
+            return exp.Neg(this=exp.Paren(this=operand))
         if isinstance(node, ir.Func):
             return self.function(node)
         if isinstance(node, ir.ToOne):
@@ -572,6 +577,8 @@ class Lowerer:
                 for kind, a in zip(spec.kinds(len(node.args)), node.args)]
         if spec.result == "common" and node.type == "number":  # coalesce(integer, number): one type
             args = [self.ops.common_number(v) if a.type == "integer" else v for a, v in zip(node.args, args)]
+        if node.name == "abs" and node.type == "integer":
+            args = [self.ops.exact_integer(args[0])]
         if spec.sql.startswith("exp."):
             first, *rest = args
             node_class = getattr(exp, spec.sql[4:])
@@ -626,7 +633,7 @@ class Lowerer:
                 if agg.func == "count":
                     total = exp.Count(this=value if value is not None else exp.Star())
                 else:
-                    total = exp.Coalesce(this=exp.Sum(this=value), expressions=[number(0)])
+                    total = exp.Coalesce(this=exp.Sum(this=self.summand(agg, value)), expressions=[number(0)])
                 check = _COMPARE[op](this=total, expression=self.value(limit))
                 checks.append(check if positive else exp.Not(this=exp.Paren(this=check)))
             where = self.condition(shared_where, True) if shared_where is not None else None
@@ -694,7 +701,7 @@ class Lowerer:
         if func == "count":
             agg = exp.Count(this=value if value is not None else exp.Star())
         elif func == "sum":
-            agg = exp.Coalesce(this=exp.Sum(this=value), expressions=[number(0)])
+            agg = exp.Coalesce(this=exp.Sum(this=self.summand(node, value)), expressions=[number(0)])
         elif func == "avg":
             agg = exp.Avg(this=self.ops.to_double(value))
         else:
@@ -710,6 +717,10 @@ class Lowerer:
             return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[number(0)])
         return exp.Subquery(this=sub)
 
+
+    def summand(self, node: ir.Aggregate, value: exp.Expression) -> exp.Expression:
+        """What `sum` adds up: an integer in the type the engine sums it exactly in (`Ops.exact_integer`)."""
+        return self.ops.exact_integer(value) if node.value.type == "integer" else value
 
     def outer_aggregate(self, node: ir.Aggregate) -> exp.Expression:
         """An aggregate of an outer record used inside a to-many comparison (`deals.value >
@@ -733,7 +744,7 @@ class Lowerer:
             if node.func == "count":
                 agg = exp.Count(this=value if value is not None else exp.Star())
             elif node.func == "sum":
-                agg = exp.Sum(this=value)
+                agg = exp.Sum(this=self.summand(node, value))
             elif node.func == "avg":
                 agg = exp.Avg(this=self.ops.to_double(value))
             else:

@@ -150,9 +150,9 @@ WHERE
   (
     (
       (
-        t1.`opens` * 2
+        CAST(t1.`opens` AS DECIMAL(38, 0)) * 2
       ) + (
-        t1.`clicks` * 5
+        CAST(t1.`clicks` AS DECIMAL(38, 0)) * 5
       )
     ) - t1.`purchases`
   ) > 20
@@ -899,12 +899,12 @@ WHERE
   AND (
     (
       (
-        t1.`opens` * 2
+        CAST(t1.`opens` AS DECIMAL(38, 0)) * 2
       ) + (
-        t1.`clicks` * 5
+        CAST(t1.`clicks` AS DECIMAL(38, 0)) * 5
       )
     ) + (
-      t1.`purchases` * 10
+      CAST(t1.`purchases` AS DECIMAL(38, 0)) * 10
     )
   ) >= 30;
 
@@ -915,12 +915,12 @@ FROM `contacts` AS t1
 WHERE
   (
     t1.`opens` + (
-      t1.`clicks` * 2
+      CAST(t1.`clicks` AS DECIMAL(38, 0)) * 2
     )
   ) > 20
   AND (
     t1.`opens` + (
-      t1.`clicks` * 2
+      CAST(t1.`clicks` AS DECIMAL(38, 0)) * 2
     )
   ) < 50;
 
@@ -1291,12 +1291,12 @@ WHERE
   AND (
     (
       (
-        t1.`opens` * 2
+        CAST(t1.`opens` AS DECIMAL(38, 0)) * 2
       ) + (
-        t1.`clicks` * 5
+        CAST(t1.`clicks` AS DECIMAL(38, 0)) * 5
       )
     ) + (
-      t1.`purchases` * 10
+      CAST(t1.`purchases` AS DECIMAL(38, 0)) * 10
     )
   ) >= 40
   AND DATEDIFF(CAST('2026-11-15' AS DATE), t1.`last_purchase_date`) > 30;

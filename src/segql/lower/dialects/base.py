@@ -518,6 +518,17 @@ class Ops:
         (ClickHouse hashes -0.0 and 0 apart in `IN` and in a join); the engine's own comparison elsewhere."""
         return x
 
+    def exact_integer(self, x) -> exp.Expression:
+        """An `integer` operand of `+ - *`, unary minus, `abs` or `sum`, in the type the engine computes
+        it in. Identity: these engines either raise on a 64-bit overflow (DuckDB, PostgreSQL, MariaDB) or
+        are documented not to (docs/dialects.md); none may wrap around silently where another raises."""
+        return x
+
+    def integer_arith(self, kind, left, right) -> exp.Expression:
+        """`left + - * right` (`kind` the sqlglot node) on two integers, computed so that an overflow is
+        never silent (`exact_integer`)."""
+        return exp.Paren(this=kind(this=left, expression=right))
+
     def common_number(self, x) -> exp.Expression:
         """An `integer` argument of a function whose result is a `number` (`coalesce(n, x)`), so the
         engine computes one numeric type (ClickHouse makes a Variant of Int64 and Float64 otherwise)."""

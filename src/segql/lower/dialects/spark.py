@@ -1,11 +1,25 @@
 """Apache Spark SQL: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
-from segql.lower.dialects.base import Ops, param
+from sqlglot import exp
+
+from segql.lower.dialects.base import Ops, _unparen, param
+
+
+def _decimal(x) -> bool:
+    """Whether `x` is already computed in DECIMAL (built by `SparkOps.exact_integer`)."""
+    x = _unparen(x)
+    if isinstance(x, exp.Cast):
+        return x.to.this == exp.DataType.Type.DECIMAL
+    if isinstance(x, (exp.Add, exp.Sub, exp.Mul)):
+        return _decimal(x.this) or _decimal(x.expression)
+    if isinstance(x, (exp.Neg, exp.Abs)):
+        return _decimal(x.this)
+    return False
 
 
 class SparkOps(Ops):
-    """Spark 3.4+/4 (verified on pyspark 4 local mode, ANSI on). Timestamps are TIMESTAMP_NTZ."""
+    """Spark 3.4+/4 (verified on pyspark 4 local mode, ANSI on and off). Timestamps are TIMESTAMP_NTZ."""
 
     name = "spark"
     order = 5  # position in DIALECTS
@@ -62,6 +76,22 @@ class SparkOps(Ops):
     def _extract(self, part, x):
         return self.tpl({"year": "YEAR(__x)", "month": "MONTH(__x)", "day": "DAYOFMONTH(__x)",
                          "isodow": "(DAYOFWEEK(__x) + 5) % 7 + 1"}[part], x=x)
+
+    def exact_integer(self, x):
+        # Spark 3's default (spark.sql.ansi.enabled=false) wraps a BIGINT/INT overflow around silently
+        # (ANSI mode raises), and YEAR, CHAR_LENGTH, DATEDIFF … are 32-bit INTs. DECIMAL(38,0) holds any
+        # sum, difference or product of two 64-bit integers and the sum of up to 10^19 of them exactly,
+        # in either mode (docs/dialects.md "Spark: ANSI mode"). One DECIMAL operand is enough: Spark
+        # computes `DECIMAL(38,0) * BIGINT` as DECIMAL(38,0)
+        return x if _decimal(x) else self.cast(x, "DECIMAL(38, 0)")
+
+    def integer_arith(self, kind, left, right):
+        if not (_decimal(left) or _decimal(right)):
+            if isinstance(_unparen(left), exp.Literal) and not isinstance(_unparen(right), exp.Literal):
+                right = self.exact_integer(right)
+            else:
+                left = self.exact_integer(left)
+        return super().integer_arith(kind, left, right)
 
     def length(self, s):
         return self.tpl("CHAR_LENGTH(__s)", s=s)
