@@ -155,9 +155,9 @@ WHERE
   (
     (
       (
-        t1."opens" * 2
+        toDecimal128(t1."opens", 0) * 2
       ) + (
-        t1."clicks" * 5
+        toDecimal128(t1."clicks", 0) * 5
       )
     ) - t1."purchases"
   ) > 20
@@ -918,12 +918,12 @@ WHERE
   AND (
     (
       (
-        t1."opens" * 2
+        toDecimal128(t1."opens", 0) * 2
       ) + (
-        t1."clicks" * 5
+        toDecimal128(t1."clicks", 0) * 5
       )
     ) + (
-      t1."purchases" * 10
+      toDecimal128(t1."purchases", 0) * 10
     )
   ) >= 30;
 
@@ -934,12 +934,12 @@ FROM "contacts" AS t1
 WHERE
   (
     t1."opens" + (
-      t1."clicks" * 2
+      toDecimal128(t1."clicks", 0) * 2
     )
   ) > 20
   AND (
     t1."opens" + (
-      t1."clicks" * 2
+      toDecimal128(t1."clicks", 0) * 2
     )
   ) < 50;
 
@@ -1294,12 +1294,12 @@ WHERE
   AND (
     (
       (
-        t1."opens" * 2
+        toDecimal128(t1."opens", 0) * 2
       ) + (
-        t1."clicks" * 5
+        toDecimal128(t1."clicks", 0) * 5
       )
     ) + (
-      t1."purchases" * 10
+      toDecimal128(t1."purchases", 0) * 10
     )
   ) >= 40
   AND DATE_DIFF(DAY, t1."last_purchase_date", toDate32('2026-11-15')) > 30;

@@ -524,9 +524,30 @@ class Ops:
         are documented not to (docs/dialects.md); none may wrap around silently where another raises."""
         return x
 
+    widens_integers = False  # `exact_integer` computes in a wider type than the engine's 64-bit integers
+
+    def is_exact_integer(self, x) -> bool:
+        """Whether `x` is already computed in `exact_integer`'s wider type (where `widens_integers`): made
+        by it, or + - * with such an operand, or its negation or `abs`."""
+        x = _unparen(x)
+        if isinstance(x, (exp.Add, exp.Sub, exp.Mul)):
+            return self.is_exact_integer(x.this) or self.is_exact_integer(x.expression)
+        if isinstance(x, (exp.Neg, exp.Abs)):
+            return self.is_exact_integer(x.this)
+        return self.widens_integers and self.widened(x)
+
+    def widened(self, x) -> bool:
+        """Whether the operand `x` (no + - * around it) is in `exact_integer`'s wider type."""
+        return False
+
     def integer_arith(self, kind, left, right) -> exp.Expression:
         """`left + - * right` (`kind` the sqlglot node) on two integers, computed so that an overflow is
-        never silent (`exact_integer`)."""
+        never silent (`exact_integer`): one operand in the wider type is enough, the other follows."""
+        if self.widens_integers and not (self.is_exact_integer(left) or self.is_exact_integer(right)):
+            if isinstance(_unparen(left), exp.Literal) and not isinstance(_unparen(right), exp.Literal):
+                right = self.exact_integer(right)
+            else:
+                left = self.exact_integer(left)
         return exp.Paren(this=kind(this=left, expression=right))
 
     def common_number(self, x) -> exp.Expression:

@@ -6,6 +6,8 @@ from sqlglot import exp
 from segql.lower.dialects.base import PER_SECOND, Ops, _unparen, param
 from segql.text import simple_lower
 
+_EXACT_META = "segql_exact_integer"  # marks an integer `exact_integer` put in Decimal(38, 0)
+
 
 class ClickHouseOps(Ops):
     """ClickHouse (verified on chDB). Timestamps are DateTime64(6, 'UTC') holding the naive wall clock."""
@@ -23,6 +25,22 @@ class ClickHouseOps(Ops):
     lower_function = "lowerUTF8"
     upper_function = "upperUTF8"
     prefold_lower = True  # lowerUTF8 maps 'İ' -> 'i̇' and a final 'Σ' -> 'ς'
+
+    # Int64 + - * and sum wrap around silently on ClickHouse (`n * n > 0` lost 2^32; DuckDB, PostgreSQL and
+    # MariaDB raise): computed in Decimal(38, 0), which holds any sum, difference or product of two 64-bit
+    # integers exactly and raises past 38 digits. toDecimal128 keeps a NULL (CAST to a non-Nullable type
+    # would refuse it); `/` reads it through toFloat64 like any number.
+    widens_integers = True
+
+    def exact_integer(self, x):
+        if self.is_exact_integer(x):
+            return x
+        node = self.tpl("toDecimal128(__x, 0)", x=x)
+        node.meta[_EXACT_META] = True
+        return node
+
+    def widened(self, x):
+        return bool(x.meta.get(_EXACT_META))
 
     def nth_related_key(self, key, offset):
         # a correlated LIMIT cannot be decorrelated ("'Limit' step is not supported"); an aggregate can.

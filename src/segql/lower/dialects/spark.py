@@ -3,19 +3,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.lower.dialects.base import Ops, _unparen, param
-
-
-def _decimal(x) -> bool:
-    """Whether `x` is already computed in DECIMAL (built by `SparkOps.exact_integer`)."""
-    x = _unparen(x)
-    if isinstance(x, exp.Cast):
-        return x.to.this == exp.DataType.Type.DECIMAL
-    if isinstance(x, (exp.Add, exp.Sub, exp.Mul)):
-        return _decimal(x.this) or _decimal(x.expression)
-    if isinstance(x, (exp.Neg, exp.Abs)):
-        return _decimal(x.this)
-    return False
+from segql.lower.dialects.base import Ops, param
 
 
 class SparkOps(Ops):
@@ -83,15 +71,12 @@ class SparkOps(Ops):
         # sum, difference or product of two 64-bit integers and the sum of up to 10^19 of them exactly,
         # in either mode (docs/dialects.md "Spark: ANSI mode"). One DECIMAL operand is enough: Spark
         # computes `DECIMAL(38,0) * BIGINT` as DECIMAL(38,0)
-        return x if _decimal(x) else self.cast(x, "DECIMAL(38, 0)")
+        return x if self.is_exact_integer(x) else self.cast(x, "DECIMAL(38, 0)")
 
-    def integer_arith(self, kind, left, right):
-        if not (_decimal(left) or _decimal(right)):
-            if isinstance(_unparen(left), exp.Literal) and not isinstance(_unparen(right), exp.Literal):
-                right = self.exact_integer(right)
-            else:
-                left = self.exact_integer(left)
-        return super().integer_arith(kind, left, right)
+    widens_integers = True
+
+    def widened(self, x):
+        return isinstance(x, exp.Cast) and x.to.this == exp.DataType.Type.DECIMAL
 
     def length(self, s):
         return self.tpl("CHAR_LENGTH(__s)", s=s)
