@@ -35,7 +35,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import budget
 import pytest
+from conftest import EXAMPLES, ROOT
+from conftest_engines import SESSION_TZ, engine_url, open_engine, set_session_zone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
@@ -45,10 +48,6 @@ from segql import api
 from segql.errors import UnsupportedError
 from segql.lower.dialects import VERIFIED
 from segql.lower.sql import quoted
-
-import budget
-from conftest import EXAMPLES, ROOT
-from conftest_engines import SESSION_TZ, engine_url, open_engine, set_session_zone
 
 sys.path.insert(0, str(Path(__file__).parent / "conformance"))
 import data as conformance_data  # noqa: E402  (tests/conformance/data.py)
@@ -403,22 +402,28 @@ OVERFLOW_SEGMENTS = {
 }
 
 
+def _overflow_problems(dialect: str, run=contextlib.nullcontext) -> list[str]:
+    """The overflow segments on `dialect`'s engine against the evaluator's exact integers (`run`: a context
+    the statements run in)."""
+    eng = loaded(dialect)
+    for name, ent in OVERFLOW_SCHEMA.entities.items():
+        cols = {p.column: p.type for p in ent.properties.values()}
+        eng.create_table(ent.table, cols, [tuple(r.get(c) for c in cols) for r in OVERFLOW_DATA[name]])
+    segs = {n: api.to_ir(segql.parse(t, on="contacts"), OVERFLOW_SCHEMA) for n, t in OVERFLOW_SEGMENTS.items()}
+    trees = {n: api.to_sql_tree(seg, OVERFLOW_SCHEMA, dialect) for n, seg in segs.items()}
+    dataset = Dataset(OVERFLOW_DATA)
+    expected = {n: sorted(evaluate_segment(seg, OVERFLOW_SCHEMA, dataset, NOW_ISO)) for n, seg in segs.items()}
+    with run(eng):
+        got, errors = members(eng, trees, {n: "id" for n in trees})
+    return _diff_report(dialect, trees, got, expected, errors)
+
+
 @pytest.mark.skipif(evaluate_segment is None, reason="segql.evaluate is not available")
 @pytest.mark.parametrize("ansi", [True, False], ids=["ansi_on", "ansi_off"])
 def test_spark_integer_arithmetic_is_exact_in_either_ansi_mode(ansi):
     """Integer + - * unary minus, abs and sum on Spark compute in DECIMAL(38,0): exact past 64 bits in both
     modes, never wrapped around (ANSI off) nor an error DuckDB does not raise (ANSI on)."""
-    eng = loaded("spark")
-    for name, ent in OVERFLOW_SCHEMA.entities.items():
-        cols = {p.column: p.type for p in ent.properties.values()}
-        eng.create_table(ent.table, cols, [tuple(r.get(c) for c in cols) for r in OVERFLOW_DATA[name]])
-    segs = {n: api.to_ir(segql.parse(t, on="contacts"), OVERFLOW_SCHEMA) for n, t in OVERFLOW_SEGMENTS.items()}
-    trees = {n: api.to_sql_tree(seg, OVERFLOW_SCHEMA, "spark") for n, seg in segs.items()}
-    dataset = Dataset(OVERFLOW_DATA)
-    expected = {n: sorted(evaluate_segment(seg, OVERFLOW_SCHEMA, dataset, NOW_ISO)) for n, seg in segs.items()}
-    with spark_ansi(eng, ansi):
-        got, errors = members(eng, trees, {n: "id" for n in trees})
-    problems = _diff_report("spark", trees, got, expected, errors)
+    problems = _overflow_problems("spark", lambda eng: spark_ansi(eng, ansi))
     assert not problems, "\n".join(problems)
 
 
@@ -426,16 +431,7 @@ def test_spark_integer_arithmetic_is_exact_in_either_ansi_mode(ansi):
 def test_clickhouse_integer_arithmetic_is_exact():
     """ClickHouse wraps Int64 + - * and sum around silently (`n * n > 0` lost 2^32, 2^62 and -2^63;
     `sum(deals.qty) > 0` lost two deals of 2^62): computed in Decimal(38, 0), the members are exact."""
-    eng = loaded("clickhouse")
-    for name, ent in OVERFLOW_SCHEMA.entities.items():
-        cols = {p.column: p.type for p in ent.properties.values()}
-        eng.create_table(ent.table, cols, [tuple(r.get(c) for c in cols) for r in OVERFLOW_DATA[name]])
-    segs = {n: api.to_ir(segql.parse(t, on="contacts"), OVERFLOW_SCHEMA) for n, t in OVERFLOW_SEGMENTS.items()}
-    trees = {n: api.to_sql_tree(seg, OVERFLOW_SCHEMA, "clickhouse") for n, seg in segs.items()}
-    dataset = Dataset(OVERFLOW_DATA)
-    expected = {n: sorted(evaluate_segment(seg, OVERFLOW_SCHEMA, dataset, NOW_ISO)) for n, seg in segs.items()}
-    got, errors = members(eng, trees, {n: "id" for n in trees})
-    problems = _diff_report("clickhouse", trees, got, expected, errors)
+    problems = _overflow_problems("clickhouse")
     assert not problems, "\n".join(problems)
 
 
