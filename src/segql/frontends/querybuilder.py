@@ -17,7 +17,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from segql import limits
-from segql.frontends.mongo import Ctx, MongoReader, _conj, everything
+from segql.frontends.mongo import Ctx, MongoReader, _conj
 from segql.schema import did_you_mean
 from segql.syntax import ast
 
@@ -68,8 +68,8 @@ class QueryBuilderReader:
         negate = group.get("not", False)
         if not isinstance(negate, bool):
             raise ctx.error("E0152", "\"not\" must be true or false", tokens + ("not",))
-        if negate:
-            node = ast.Not(node if node is not None else everything(entity.key if entity else "id", span), span=span)
+        if negate and node is not None:  # a group without enabled rules is dropped, "not" or not (docs/json.md)
+            node = ast.Not(node, span=span)
         return node
 
     def item(self, r, tokens, entity, depth):
