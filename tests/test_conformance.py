@@ -399,17 +399,20 @@ OVERFLOW_SEGMENTS = {
     "not_mul": "not (n * 3 < 0)", "sum": "sum(deals.qty) > 0", "sum_where": "sum(deals.qty where qty > 3) > 0",
     "any_sum": "any deals (qty * 2 > 0)", "length": "length(name) * 1000000000 > 0",
     "days": "(date \"2024-01-01\" - since) * 10000 > 0", "chain": "n * 2 + n * 2 > n",
+    "year": "year(since) * 10000000 > 0",
 }
+# 32-bit results only (PostgreSQL raises on a 64-bit overflow, as DuckDB and MariaDB do)
+OVERFLOW_32 = ("length", "days", "year")
 
 
-def _overflow_problems(dialect: str, run=contextlib.nullcontext) -> list[str]:
-    """The overflow segments on `dialect`'s engine against the evaluator's exact integers (`run`: a context
-    the statements run in)."""
+def _overflow_problems(dialect: str, run=contextlib.nullcontext, names=tuple(OVERFLOW_SEGMENTS)) -> list[str]:
+    """The overflow segments (`names`) on `dialect`'s engine against the evaluator's exact integers (`run`:
+    a context the statements run in)."""
     eng = loaded(dialect)
     for name, ent in OVERFLOW_SCHEMA.entities.items():
         cols = {p.column: p.type for p in ent.properties.values()}
         eng.create_table(ent.table, cols, [tuple(r.get(c) for c in cols) for r in OVERFLOW_DATA[name]])
-    segs = {n: api.to_ir(segql.parse(t, on="contacts"), OVERFLOW_SCHEMA) for n, t in OVERFLOW_SEGMENTS.items()}
+    segs = {n: api.to_ir(segql.parse(OVERFLOW_SEGMENTS[n], on="contacts"), OVERFLOW_SCHEMA) for n in names}
     trees = {n: api.to_sql_tree(seg, OVERFLOW_SCHEMA, dialect) for n, seg in segs.items()}
     dataset = Dataset(OVERFLOW_DATA)
     expected = {n: sorted(evaluate_segment(seg, OVERFLOW_SCHEMA, dataset, NOW_ISO)) for n, seg in segs.items()}
@@ -432,6 +435,16 @@ def test_clickhouse_integer_arithmetic_is_exact():
     """ClickHouse wraps Int64 + - * and sum around silently (`n * n > 0` lost 2^32, 2^62 and -2^63;
     `sum(deals.qty) > 0` lost two deals of 2^62): computed in Decimal(38, 0), the members are exact."""
     problems = _overflow_problems("clickhouse")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.skipif(evaluate_segment is None, reason="segql.evaluate is not available")
+@pytest.mark.parametrize("dialect", ["postgres", "duckdb", "mysql", "sqlite"])
+def test_32_bit_results_are_64_bit_integers(dialect):
+    """`year(d)`, `length(s)` and date − date are `integer`s (64-bit): PostgreSQL's EXTRACT … AS INTEGER,
+    LENGTH and date subtraction are 32-bit, so `year(since) * 10000000 > 0` raised "integer out of range"
+    where DuckDB and MariaDB answer."""
+    problems = _overflow_problems(dialect, names=OVERFLOW_32)
     assert not problems, "\n".join(problems)
 
 

@@ -19,6 +19,17 @@ class PostgresOps(Ops):
         escaped: sqlglot's postgres escape-string node), which reads the same under either setting."""
         return respell_strings(tree, lambda v: "\\" in v, lambda v: exp.ByteString(this=v))
 
+    # `integer` is 64-bit (SPEC §2.8): PostgreSQL's EXTRACT cast to INTEGER, LENGTH and date - date are
+    # 32-bit, so `year(d) * 10000000` raised "integer out of range" where DuckDB and MariaDB answer
+    def _extract(self, part, x):
+        return self.tpl(f"CAST(EXTRACT({part.upper()} FROM __x) AS BIGINT)", x=x)
+
+    def days_between(self, a, b):
+        return self.tpl("CAST(__a - __b AS BIGINT)", a=a, b=b)
+
+    def length(self, s):
+        return self.tpl("CAST(LENGTH(__s) AS BIGINT)", s=s)
+
     def regex_search(self, s, pattern):
         import segql.semantic.regex as regex
         if regex.max_bound(pattern) > 255:
