@@ -477,8 +477,9 @@ def test_redshift_isodow_from_dow():
 
 
 def test_redshift_length_is_plain_length():
-    """Redshift's LENGTH counts trailing blanks of VARCHAR (its documentation): no sentinel needed."""
-    assert get_ops("redshift").length(c("x")).sql(dialect="redshift") == 'LENGTH("x")'
+    """Redshift's LENGTH counts trailing blanks of VARCHAR (its documentation): no sentinel needed (64-bit,
+    as PostgreSQL's)."""
+    assert get_ops("redshift").length(c("x")).sql(dialect="redshift") == 'CAST(LENGTH("x") AS BIGINT)'
 
 
 def test_tsql_string_literals_are_national():
