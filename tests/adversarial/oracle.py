@@ -662,6 +662,12 @@ def _window(v, typ: str, w, world: World) -> bool:
     raise ValueError(w)
 
 
+def count_window_text(count: tuple | None, window: tuple | None) -> str:
+    """` at least 2 times in last 30 days`: what follows an event test (`performed`, a sequence)."""
+    s = f" {count[0]} {count[1]} time{'s' if count[1] != 1 else ''}" if count is not None else ""
+    return s + (" " + window_text(window) if window is not None else "")
+
+
 def window_text(w) -> str:
     if w[0] == "last":
         return f"in last {w[1]} {w[2]}{'s' if w[1] != 1 else ''}"
@@ -771,11 +777,7 @@ class Performed(Cond):
         s = f"{'did not perform' if self.did_not else 'performed'} {quote(self.name)}"
         if self.where is not None:
             s += f" where ({self.where.text()})"
-        if self.count is not None:
-            s += f" {self.count[0]} {self.count[1]} time{'s' if self.count[1] != 1 else ''}"
-        if self.window is not None:
-            s += " " + window_text(self.window)
-        return s
+        return s + count_window_text(self.count, self.window)
 
     def holds(self, c):
         w = c.world
@@ -952,11 +954,7 @@ class Sequence(Cond):
             s += f" where ({self.b_where.text()})"
         if self.span is not None:
             s += f" within {self.span[0]} {self.span[1]}{'s' if self.span[0] != 1 else ''}"
-        if self.count is not None:
-            s += f" {self.count[0]} {self.count[1]} time{'s' if self.count[1] != 1 else ''}"
-        if self.window is not None:
-            s += " " + window_text(self.window)
-        return s
+        return s + count_window_text(self.count, self.window)
 
     def holds(self, c):
         w = c.world

@@ -6,7 +6,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 
-from segql.ir.nodes import OUTER_NODES, SCOPE_NODES, Aggregate, Column, Exists, Expr
+from segql.ir.nodes import OUTER_NODES, SCOPE_NODES, Column, Expr
 
 
 @functools.cache
@@ -84,17 +84,6 @@ def refers_outside(node, depth: int = 0) -> bool:
         return True
     inner = depth + 1 if isinstance(node, SCOPE_NODES) else depth
     return any(refers_outside(child, inner) for child in children(node))
-
-
-def correlated_to_many(cond) -> bool:
-    """Whether something evaluated on related records anywhere in `cond` (an `any`/`all`/`no` condition,
-    an aggregate's value or filter) uses a record further out: lowered, a correlated subquery."""
-    for node in walk(cond):
-        if isinstance(node, Exists) and refers_outside(node.condition):
-            return True
-        if isinstance(node, Aggregate) and (refers_outside(node.value) or refers_outside(node.where)):
-            return True
-    return False
 
 
 def expanded_size(node, limit: int) -> int:
