@@ -145,3 +145,42 @@ def test_serve_refuses_a_bad_query_timeout(tmp_path, capsys):
                      "--query-timeout", "0.5s"])
     assert code == 2 and "under one second" in capsys.readouterr().err
     assert os.environ.get("SEGQL_SERVE_QUERY_TIMEOUT") is None
+
+
+def test_cli_commands_stop_at_the_query_timeout(tmp_path, capsys):
+    """`--query-timeout` on the commands that read the warehouse (run, counts, refresh, …): E0606 and exit
+    1, not a command that hangs for as long as the warehouse takes; a refresh it stops changes nothing."""
+    from segql import cli
+
+    schema = tmp_path / "schema.yml"
+    schema.write_text("entities:\n  things:\n    table: things\n    key: id\n    properties: {id: integer}\n")
+    seg = tmp_path / "all.segql"
+    seg.write_text("segment all_things on things where id >= 1\n")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    common = ["--db", url, "--schema", str(schema)]
+    eng = connect(url)
+    eng.execute("CREATE TABLE things (id INTEGER)")
+    eng.execute("INSERT INTO things VALUES (1), (2)")
+    eng.close()
+    assert cli.main(["refresh", str(seg), *common, "--now", "2026-11-15T12:00:00Z", "--query-timeout", "1m"]) == 0
+    eng = connect(url)
+    eng.execute("DROP TABLE things")
+    eng.execute("CREATE VIEW things AS SELECT i AS id FROM range(1, 100000000000) t(i)")
+    eng.close()
+    capsys.readouterr()
+    for argv in (["run", str(seg)], ["counts", str(seg)], ["refresh", str(seg), "--now", "2026-11-16T12:00:00Z"]):
+        code = cli.main([*argv, *common, "--query-timeout", "1s"])
+        err = capsys.readouterr().err
+        assert code == 1 and "E0606" in err and "after the query timeout of 1 s" in err, (argv, err)
+        assert "Traceback" not in err
+    eng = connect(url)
+    try:
+        assert sorted(eng.execute("SELECT member_key FROM segql_membership")) == [("1",), ("2",)]
+        assert eng.execute("SELECT COUNT(*) FROM segql_refreshes") == [(1,)]
+    finally:
+        eng.close()
+    assert cli.main(["run", str(seg), *common, "--query-timeout", "soon"]) == 2  # a usage error
+    assert "E0004" in capsys.readouterr().err
+    # refused before connecting (Spark would start a JVM first)
+    assert cli.main(["run", str(seg), "--db", "spark://local", "--schema", str(schema), "--query-timeout", "5s"]) == 1
+    assert "E0600" in capsys.readouterr().err

@@ -49,6 +49,23 @@ def add_engine(p, *, now: bool = True) -> None:
                    "(default: embedded DuckDB over the schema's source files)")
     if now:
         p.add_argument("--now", help="pin relative times to this ISO time (default: when the SQL runs)")
+    add_query_timeout(p)
+
+
+def add_query_timeout(p) -> None:
+    p.add_argument("--query-timeout", metavar="PERIOD",
+                   help="stop any warehouse statement running longer than this (30s, 10m, 1h): error E0606, "
+                        "and a refresh it stops changes nothing; default: no limit")
+
+
+def query_timeout(args) -> float | None:
+    """`--query-timeout` in seconds (None: no limit); a bad period is a usage error (E0004, exit 2)."""
+    text = getattr(args, "query_timeout", None)
+    if not text:
+        return None
+    from segql.ops.service.scheduler import parse_period  # lazy: start-up time
+
+    return parse_period(text, "--query-timeout")
 
 
 def add_input(p) -> None:

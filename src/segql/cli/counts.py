@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from segql.cli.common import add_common, add_engine, find_schema, paths
+from segql.cli.common import add_common, add_engine, find_schema, paths, query_timeout
 from segql.cli.output import dump_json, table
 
 
@@ -50,7 +50,7 @@ def run(args) -> int:
         for entity, sql in counts_sql(loaded, schema, dialect_for_url(args.db), args.now).items():
             print(f"-- {entity}\n{sql};")
         return 0
-    with open_engine(args.db, schema) as engine:
+    with open_engine(args.db, schema, timeout=query_timeout(args)) as engine:
         rows = counts(loaded, schema, engine, args.now, memory_limit=args.memory_limit)
     if args.format == "json":
         dump_json(rows, indent=None)

@@ -1,7 +1,7 @@
 """`segql explain FILE --segment S [--db URL] [--now ISO]`: records passing each condition (a funnel)."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, add_engine, find_schema
+from segql.cli.common import add_common, add_engine, find_schema, query_timeout
 from segql.cli.output import dump_json
 
 
@@ -23,7 +23,7 @@ def run(args) -> int:
 
     schema = find_schema(args.schema, [args.file])
     item = load_one(args.file, schema, args.segment)
-    with open_engine(args.db, schema) as engine:
+    with open_engine(args.db, schema, timeout=query_timeout(args)) as engine:
         result = explain(item.segment, item.definition, schema, engine, now=args.now)
     if args.format == "json":
         dump_json(result)

@@ -1,7 +1,7 @@
 """`segql overlap FILE... [--db URL] [--now ISO]`: sizes and the pairwise overlap matrix."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, add_engine, find_schema, paths
+from segql.cli.common import add_common, add_engine, find_schema, paths, query_timeout
 from segql.cli.output import dump_json, plural, table
 
 
@@ -22,7 +22,7 @@ def run(args) -> int:
 
     schema = find_schema(args.schema, args.files)
     loaded = load_segments(paths(args.files), schema)
-    with open_engine(args.db, schema) as engine:
+    with open_engine(args.db, schema, timeout=query_timeout(args)) as engine:
         result = overlap(loaded, schema, engine, args.now)
     if args.format == "json":
         dump_json(result)

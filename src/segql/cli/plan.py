@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from segql.cli.common import add_common, add_store, find_schema
+from segql.cli.common import add_common, add_query_timeout, add_store, find_schema, query_timeout
 from segql.cli.output import plain
 
 MARK = {"create": "+", "change": "~", "delete": "-", "unchanged": "="}
@@ -27,13 +27,14 @@ def add_arguments(p) -> None:
     p.add_argument("--db", help="the warehouse the members are computed on (default: embedded DuckDB over the "
                    "schema's source files)")
     p.add_argument("--now", help="evaluate old and new segments at this ISO time (default: now)")
+    add_query_timeout(p)
 
 
 def open_for(args):
     from segql.ops.store import open_store  # lazy: start-up time
 
     schema = find_schema(args.schema, args.files)
-    return open_store(args.store, schema=schema, db=args.db)
+    return open_store(args.store, schema=schema, db=args.db, query_timeout=query_timeout(args))
 
 
 def run(args) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import tempfile
 
-from segql.cli.common import UsageError, add_common, find_schema
+from segql.cli.common import UsageError, add_common, add_query_timeout, find_schema, query_timeout
 
 
 def add(sub) -> None:
@@ -18,6 +18,7 @@ def add(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--no-open", action="store_true", help="do not open a web browser")
+    add_query_timeout(p)
     add_common(p, formats=("text",))
     p.set_defaults(handler=run)
 
@@ -37,7 +38,7 @@ def run(args) -> int:
         raise UsageError("--port must be between 1 and 65535")
     schema = find_schema(args.schema, [])
     store = args.store or f"sqlite:///{tempfile.mkdtemp(prefix='segql-playground-')}/store.db"
-    segments = open_store(store, schema=schema, db=args.db)
+    segments = open_store(store, schema=schema, db=args.db, query_timeout=query_timeout(args))
     raw, _ = KeyStore(segments).create("playground", ["read:segments", "write:segments"])
     from segql.ops.service.app import create_app
 

@@ -1,7 +1,7 @@
 """`segql refresh FILE... --db URL [--now ISO]`: recompute membership and record who entered and left."""
 from __future__ import annotations
 
-from segql.cli.common import add_common, find_schema, paths
+from segql.cli.common import add_common, add_query_timeout, find_schema, paths, query_timeout
 from segql.cli.output import dump_json, plural, table
 from segql.errors import SegqlError
 
@@ -16,6 +16,7 @@ def add(sub) -> None:
                    "postgresql://…, mysql://…, sqlite:///…)")
     p.add_argument("--now", help="the refresh time (ISO; default: the current time); relative times in the "
                    "segments are evaluated at it")
+    add_query_timeout(p)
     add_common(p)
     p.set_defaults(handler=run)
 
@@ -30,7 +31,7 @@ def run(args) -> int:
     if args.db is None:
         raise SegqlError("E0702", "refresh writes membership tables, so it needs a database: pass --db",
                          hints=["e.g. --db duckdb:///segments.duckdb or --db postgresql://host/db"])
-    with open_engine(args.db, schema) as engine:
+    with open_engine(args.db, schema, timeout=query_timeout(args)) as engine:
         results = refresh([i.segment for i in loaded], schema, engine, args.now)
     lists = [i.slug for i in loaded if i.segment.kind == "list"]
     if args.format == "json":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from segql.cli.common import add_common, add_engine, add_input, input_schema, load_input
+from segql.cli.common import add_common, add_engine, add_input, input_schema, load_input, query_timeout
 from segql.cli.output import write_rows
 
 
@@ -29,7 +29,7 @@ def run(args) -> int:
     segment = to_ir(load_input(args, schema), schema, segment=args.segment)
     entity = schema.entities[segment.entity]
     columns = resolve_columns(entity, args.columns)
-    with open_engine(args.db, schema) as engine:
+    with open_engine(args.db, schema, timeout=query_timeout(args)) as engine:
         if args.count:
             count = count_members(segment, schema, engine, now=args.now)
             if args.format == "json":

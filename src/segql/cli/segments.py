@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from segql.cli.common import UsageError, add_common, add_store, find_schema
+from segql.cli.common import UsageError, add_common, add_query_timeout, add_store, find_schema, query_timeout
 from segql.cli.output import dump_json, plural, table
 from segql.errors import SegqlError
 
@@ -22,6 +22,7 @@ def add(sub) -> None:
     add_store(p)
     p.add_argument("--db", help="the warehouse (default: embedded DuckDB over the schema's source files; "
                    "membership then lives in the store)")
+    add_query_timeout(p)
     p.add_argument("--name", help="create/update: the name (1–100 characters)")
     p.add_argument("--description", help="create/update: the description (at most 500 characters)")
     p.add_argument("--slug", help="create/update: the slug (default: from the name)")
@@ -73,7 +74,7 @@ def run(args) -> int:
     if not needs_ids and args.ids:
         raise UsageError(f"`segql segments {args.action}` takes no ID")
     schema = find_schema(args.schema, [])
-    segments = open_store(args.store, schema=schema, db=args.db)
+    segments = open_store(args.store, schema=schema, db=args.db, query_timeout=query_timeout(args))
     org = args.organization
     try:
         return _run(segments, args, org)

@@ -27,7 +27,7 @@ from segql.engines.spark import SparkEngine
 from segql.engines.sqlite import SqliteEngine, register_sqlite_functions
 from segql.errors import SegqlError
 
-__all__ = ["connect", "dialect_for_url", "engine_for_url", "Engine", "SCHEMES", "SEGQL_TYPES", "DuckDBEngine",
+__all__ = ["check_timeout", "connect", "dialect_for_url", "engine_for_url", "Engine", "SCHEMES", "SEGQL_TYPES", "DuckDBEngine",
            "SqliteEngine", "PostgresEngine", "MySQLEngine", "ClickHouseEngine", "SparkEngine",
            "register_sqlite_functions"]
 
@@ -43,6 +43,15 @@ def engine_for_url(url: str | None) -> type[Engine] | None:
     if not url:
         return DEFAULT
     return SCHEMES.get(_scheme(url))
+
+
+def check_timeout(url: str | None, seconds: float | None) -> None:
+    """Refuse a query timeout the engine for `url` cannot keep (E0600) — before connecting: Spark would
+    start its JVM first."""
+    cls = engine_for_url(url)
+    if seconds and cls is not None and cls.set_timeout is Engine.set_timeout:
+        raise SegqlError("E0600", f"the warehouse {url} has no query timeout segql can set",
+                         hints=["leave out the query timeout for this warehouse"])
 
 
 def connect(url: str | None = None, *, schema=None) -> Engine:

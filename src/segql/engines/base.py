@@ -35,7 +35,7 @@ def _query_error(label: str, exc: Exception):
 def _timed_out(label: str, seconds: float):
     return SegqlError("E0606", f"{label} stopped the statement after the query timeout of {seconds:g} s",
                       hints=["narrow the segment or refresh it outside the request (segql refresh)",
-                             "or raise the timeout (segql serve --query-timeout, open_store(query_timeout=…))"])
+                             "or raise the timeout (--query-timeout, open_store(query_timeout=…))"])
 
 
 class _Interrupter:

@@ -18,6 +18,7 @@ def open_engine(db: str | None, schema, *, timeout: float | None = None):
     """The engine for `--db` (an existing database: a typo must not create an empty one), or embedded
     DuckDB with views over the schema's source files; `timeout`: seconds any statement may then run."""
     engines.require_existing_file(db)
+    engines.check_timeout(db, timeout)
     engine = engines.connect(db, schema=schema)
     try:
         if db is None:

@@ -52,12 +52,6 @@ def poolable(db: str | None) -> bool:
     return cls is not None and getattr(cls, "poolable", False)
 
 
-def supports_timeout(db: str | None) -> bool:
-    """Whether engines for `db` can stop a statement at a query timeout (`Engine.set_timeout`)."""
-    cls = engines.engine_for_url(db)
-    return cls is None or cls.set_timeout is not engines.Engine.set_timeout
-
-
 def _sources(schema) -> tuple:
     tables = [(e.table, e.source) for e in schema.entities.values()]
     if schema.lists is not None:

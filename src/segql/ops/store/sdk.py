@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
+from segql import engines
 from segql.errors import SegqlError, Span
 from segql.frontends.source import is_json_text, parse_source
 from segql.ops.counts import counts as batch_counts
@@ -42,7 +43,7 @@ from segql.ops.refresh import refresh as warehouse_refresh
 from segql.ops.run import list_rows, resolve_columns
 from segql.ops.store.db import StoreDb
 from segql.ops.store.migrations import migrate
-from segql.ops.store.pool import DEFAULT_SIZE, EnginePool, supports_timeout
+from segql.ops.store.pool import DEFAULT_SIZE, EnginePool
 from segql.ops.store.seeds import export_items, import_items, raise_all
 from segql.ops.store.webhooks import enqueue as enqueue_webhooks
 from segql.ops.why import record_key
@@ -175,9 +176,7 @@ class Segments:
         if query_timeout is not None and not query_timeout > 0:
             raise SegqlError("E0004", f"query_timeout must be a number of seconds above 0, not {query_timeout!r}",
                              hints=["None: no timeout"])
-        if query_timeout is not None and not supports_timeout(db):  # said now, not at the first query
-            raise SegqlError("E0600", f"the warehouse {db} has no query timeout segql can set",
-                             hints=["leave out the query timeout for this warehouse"])
+        engines.check_timeout(db, query_timeout)  # said now, not at the first query
         self.url = store
         self.schema = as_schema(schema)
         self.db_url = db
