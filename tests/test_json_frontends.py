@@ -384,6 +384,20 @@ def test_querybuilder_errors(rule, pointer):
     assert err.span.pointer == pointer and err.code.startswith("E015")
 
 
+@pytest.mark.parametrize("value", ["1_000", "\uff15", "\u0661\u0662", "0x10", "1 000", "1,5", "e3", "+-1", "--1"])
+def test_querybuilder_numbers_are_ascii_decimal_notation(value):
+    """A form's number string is decimal notation in ASCII digits, as a number input sends it; Python's
+    int()/Decimal() also read `1_000`, full-width and Arabic-Indic digits, which no form means as a number."""
+    err = error_of(qb([{"field": "opens", "operator": ">", "value": value}]))
+    assert err.code == "E0151" and err.span.pointer == "/rules/0/value"
+
+
+@pytest.mark.parametrize("value, text", [("1e3", "opens > 1000.0"), ("2.5E-1", "opens > 0.25"), ("-5", "opens > -5"), ("+5", "opens > 5"),
+                                         (".5", "opens > 0.5"), ("5.", "opens > 5.0"), ("007", "opens > 7")])
+def test_querybuilder_number_notation(value, text):
+    assert ir_of(qb([{"field": "opens", "operator": ">", "value": value}])) == ir_of(text)
+
+
 # ---- error locations ----------------------------------------------------------------------------
 LOCATED = """{
   "type": "contacts",

@@ -14,7 +14,7 @@ groups left without enabled rules, are dropped, as react-querybuilder's `formatQ
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from segql import limits
 from segql.frontends.mongo import Ctx, MongoReader, _conj
@@ -28,7 +28,10 @@ TEXT = {"contains": ("contains", False), "beginsWith": ("starts", False), "endsW
 OPERATORS = (*COMPARE, *TEXT, "null", "notNull", "in", "notIn", "between", "notBetween")
 RULE_KEYS = ("field", "operator", "value", "valueSource", "id", "disabled", "path")
 GROUP_KEYS = ("combinator", "not", "rules", "id", "disabled", "path")
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"[+-]?[0-9]+")
+# decimal notation in ASCII digits, as a number input sends it (Python's int()/Decimal() also take `1_000`,
+# full-width and other scripts' digits)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class QueryBuilderReader:
@@ -181,17 +184,14 @@ class QueryBuilderReader:
             text = v.strip()
             if len(text) > 2 * limits.MAX_NUMBER_DIGITS:  # int() of 5,000 digits is itself an error
                 raise ctx.error("E0114", f"numbers may have at most {limits.MAX_NUMBER_DIGITS} digits", tokens)
-            try:
-                if not text:
-                    raise InvalidOperation
-                value = int(text) if _INT.match(text) else Decimal(text)
-                if isinstance(value, Decimal) and not value.is_finite():
-                    raise InvalidOperation
-            except (InvalidOperation, ValueError):
-                raise ctx.error("E0151", f"{v!r} is not a number", tokens, ["the property is a " + ptype]) from None
+            if not _NUMBER.fullmatch(text):
+                raise ctx.error("E0151", f"{v!r} is not a number", tokens, ["the property is a " + ptype])
+            value = int(text) if _INT.fullmatch(text) else Decimal(text)
             problem = limits.number_problem(value)  # "1e400": a number, but not one an engine holds
             if problem:
                 raise ctx.error("E0114", problem, tokens, ["compare with a smaller number"])
+            if isinstance(value, Decimal) and value.as_tuple().exponent > 0:
+                value = Decimal(format(value, "f"))  # "1e3": 1000, not the literal 1E+3 (a double in SQL)
             return ast.Literal("number", value, span=span)
         if isinstance(v, str) and ptype == "boolean":
             text = v.strip().lower()
