@@ -21,6 +21,7 @@ from segql.cli import (
     fmt,
     keys,
     lists,
+    match,
     overlap,
     plan,
     playground,
@@ -36,7 +37,7 @@ from segql.cli.common import UsageError, apply_config
 from segql.cli.output import emit_errors
 from segql.errors import SegqlError
 
-COMMANDS = (check, fmt, compile, run, counts, explain, why, overlap, refresh, lists, schema, segments, plan, apply,
+COMMANDS = (check, fmt, compile, run, counts, explain, why, match, overlap, refresh, lists, schema, segments, plan, apply,
             serve, keys, webhooks, playground)  # in `--help` order
 USAGE_CODES = {"E0003", "E0004", "E0500"}  # choices a user makes on the command line (E0500: --dialect): exit 2
 

@@ -74,6 +74,28 @@ def json_document_from_text(text: str, *, path: str | None = None, on: str | Non
     column and JSON pointer of where it came from."""
     from segql.frontends.mongo import Ctx
 
+    value, body = decode_json(text, path=path)
+    ctx = Ctx(schema, text=body, path=path)
+    ctx.text = text
+    return _checked_document(value, ctx, on)
+
+
+def read_json(text: str, *, path: str | None = None):
+    """JSON text that is data, not a segment (`segql match --record`) → (value, ctx): decoded as
+    `decode_json`, strings checked as in documents, and `ctx.error(code, message, pointer tokens)` for
+    diagnostics at the value's line and column."""
+    from segql.frontends.mongo import Ctx
+
+    value, body = decode_json(text, path=path)
+    ctx = Ctx(None, text=body, path=path)
+    ctx.text = text
+    _check_value(value, ctx)
+    return value, ctx
+
+
+def decode_json(text: str, *, path: str | None = None):
+    """JSON text → (value, the text as parsed): numbers as int and Decimal, bounded in size, depth and
+    digits; every failure a diagnostic at its line and column (E0150, E0114, E0155)."""
     if len(text) > limits.MAX_INPUT_CHARS:
         raise SegqlError("E0155", f"the input is over the size limit of {limits.MAX_INPUT_CHARS:,} characters",
                          Span(1, 1, 1, 2), path=path)
@@ -96,9 +118,7 @@ def json_document_from_text(text: str, *, path: str | None = None, on: str | Non
     except RecursionError:
         raise SegqlError("E0155", f"the JSON is nested more than {limits.MAX_JSON_DEPTH} levels deep",
                          Span(1, 1, 1, 2), path=path, source=text) from None
-    ctx = Ctx(schema, text=body, path=path)
-    ctx.text = text
-    return _checked_document(value, ctx, on)
+    return value, body
 
 
 def json_document(value, *, path: str | None = None, on: str | None = None, schema=None) -> ast.Document:
