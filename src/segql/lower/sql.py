@@ -168,9 +168,8 @@ class Lowerer:
         if isinstance(cond, (ir.And, ir.Or)):
             conjunction = isinstance(cond, ir.And) == positive
             items = merge_equalities(cond.items) if isinstance(cond, ir.Or) else cond.items
-            if conjunction:
-                return self._connect(self._conjunction(items, positive), exp.And)
-            return self._connect([self.condition(c, positive) for c in items], exp.Or)
+            kind = exp.And if conjunction else exp.Or
+            return self._connect(self._conjunction(items, positive, kind), kind)
         if isinstance(cond, ir.Const):
             holds = cond.value == positive
             return exp.EQ(this=number(1), expression=number(1 if holds else 0))
@@ -612,12 +611,14 @@ class Lowerer:
         finally:
             self.frames.pop()
 
-    def counted(self, tests: list) -> exp.Expression:
-        """Count/sum tests `(aggregate, op, N, positive)` over ONE relationship, all required, as one
-        grouped semi-join instead of a correlated subquery per record and test:
+    def counted(self, tests: list, kind=exp.And) -> exp.Expression:
+        """Count/sum tests `(aggregate, op, N, positive)` over ONE relationship, all required (`kind` And)
+        or any one (Or), as one grouped semi-join instead of a correlated subquery per record and test:
         `local IN (SELECT fk … GROUP BY fk HAVING t1 AND t2 …)`. Records without related rows have counts
-        and sums 0; when the tests all hold for 0, members are those NOT among the groups failing them."""
-        holds_on_empty = all(_OPS[op](0, limit.value) == positive for _, op, limit, positive in tests)
+        and sums 0; when the tests (together) hold for 0, members are those NOT among the groups failing
+        them."""
+        held = [_OPS[op](0, limit.value) == positive for _, op, limit, positive in tests]
+        holds_on_empty = all(held) if kind is exp.And else any(held)
         outer = self.frames[-1]
         rel = tests[0][0].rel
         wheres = {agg.where for agg, *_ in tests}
@@ -638,7 +639,7 @@ class Lowerer:
                 checks.append(check if positive else exp.Not(this=exp.Paren(this=check)))
             where = self.condition(shared_where, True) if shared_where is not None else None
             remote = self.column(frame, rel.remote)
-        both = self._connect(checks, exp.And)
+        both = self._connect(checks, kind)
         # the groups to keep (tests hold) or to exclude (some test fails)
         having = exp.Not(this=exp.Paren(this=both)) if holds_on_empty else both
         conditions = [exp.Not(this=exp.Is(this=remote.copy(), expression=exp.Null()))]
@@ -671,9 +672,9 @@ class Lowerer:
             return None
         return (*found, positive)
 
-    def _conjunction(self, items, positive) -> list:
-        """The parts of an AND (after negation: of an OR): count/sum tests over one relationship merge
-        into one grouped semi-join, in the place of the first of them."""
+    def _conjunction(self, items, positive, kind=exp.And) -> list:
+        """The parts of an AND or an OR (`kind`, after negation): count/sum tests over one relationship
+        merge into one grouped semi-join, in the place of the first of them."""
         tests = [self._count_tests(c, positive) for c in items]
         groups: dict = {}
         for test in tests:
@@ -685,7 +686,7 @@ class Lowerer:
                 parts.append(self.condition(item, positive))
             elif test[0].rel not in done:
                 done.add(test[0].rel)
-                parts.append(self.counted(groups[test[0].rel]))
+                parts.append(self.counted(groups[test[0].rel], kind))
         return parts
 
     def aggregate(self, node: ir.Aggregate) -> exp.Expression:

@@ -539,6 +539,49 @@ WHERE
       COUNT(*) >= 2 AND COUNT(CASE WHEN t2."stage" = 'Won' THEN 1 END) = 0
   );
 
+-- constructs/c_count_or
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL AND (
+        t2."stage" = 'Won' OR t2."stage" = 'Lost'
+      )
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      COUNT(CASE WHEN t2."stage" = 'Won' THEN 1 END) >= 1
+      OR COALESCE(SUM(CASE WHEN t2."stage" = 'Lost' THEN t2."value" END), 0) > 10000
+  );
+
+-- constructs/c_count_or_empty
+SELECT
+  t1."id" AS "id"
+FROM "contacts" AS t1
+WHERE
+  NOT t1."id" IN (
+    SELECT
+      t2."contact_id"
+    FROM "deals" AS t2
+    WHERE
+      NOT t2."contact_id" IS NULL
+    GROUP BY
+      t2."contact_id"
+    HAVING
+      NOT (
+        COUNT(CASE WHEN t2."stage" = 'Won' THEN 1 END) >= 2
+        OR COALESCE(SUM(t2."value"), 0) > 50000
+        OR NOT (
+          COUNT(*) > 0
+        )
+      )
+  );
+
 -- constructs/c_sum_avg
 SELECT
   t1."id" AS "id"

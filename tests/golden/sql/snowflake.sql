@@ -525,6 +525,49 @@ WHERE
       COUNT(*) >= 2 AND COUNT(CASE WHEN t2."STAGE" = 'Won' THEN 1 END) = 0
   );
 
+-- constructs/c_count_or
+SELECT
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
+WHERE
+  t1."ID" IN (
+    SELECT
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
+    WHERE
+      NOT t2."CONTACT_ID" IS NULL AND (
+        t2."STAGE" = 'Won' OR t2."STAGE" = 'Lost'
+      )
+    GROUP BY
+      t2."CONTACT_ID"
+    HAVING
+      COUNT(CASE WHEN t2."STAGE" = 'Won' THEN 1 END) >= 1
+      OR COALESCE(SUM(CASE WHEN t2."STAGE" = 'Lost' THEN t2."VALUE" END), 0) > 10000
+  );
+
+-- constructs/c_count_or_empty
+SELECT
+  t1."ID" AS "id"
+FROM "CONTACTS" AS t1
+WHERE
+  NOT t1."ID" IN (
+    SELECT
+      t2."CONTACT_ID"
+    FROM "DEALS" AS t2
+    WHERE
+      NOT t2."CONTACT_ID" IS NULL
+    GROUP BY
+      t2."CONTACT_ID"
+    HAVING
+      NOT (
+        COUNT(CASE WHEN t2."STAGE" = 'Won' THEN 1 END) >= 2
+        OR COALESCE(SUM(t2."VALUE"), 0) > 50000
+        OR NOT (
+          COUNT(*) > 0
+        )
+      )
+  );
+
 -- constructs/c_sum_avg
 SELECT
   t1."ID" AS "id"
