@@ -384,3 +384,32 @@ def test_mariadb_refresh_lock_is_per_database(monkeypatch):
         eng.close()
         admin.execute(f"DROP DATABASE IF EXISTS {other}")
         admin.close()
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite", "postgres", "mysql"])
+def test_number_keys_stay_distinct_as_text(dialect):
+    """An entity keyed by a `number`: each key is stored as a text that reads back as that key, one member
+    per key. SQLite's CAST(real AS TEXT) keeps 15 significant digits, so 0.3 and 0.1 + 0.2 (and 2^53 and
+    2^53 − 2) were stored as one member_key: two records, one member, the count off by one (found by
+    tests/test_refresh_random.py)."""
+    from conftest_engines import engine_url
+
+    from segql.semantic.schemas import parse_schema
+
+    keys = [0.3, 0.1 + 0.2, 2.0 ** 53, 2.0 ** 53 - 2, 1 / 3, 1e15 + 0.25, 1.0, 1e20, -2.5]
+    schema = parse_schema("entities:\n  things:\n    table: segql_t_numkey\n    key: {name: id, type: number}\n"
+                          "    properties: {n: integer}\n")
+    eng = connect(engine_url(dialect))
+    try:
+        for t in TABLES:
+            eng.execute(f"DROP TABLE IF EXISTS {t}")
+        eng.create_table("segql_t_numkey", {"id": "number", "n": "integer"}, [(k, 1) for k in keys])
+        [seg] = api.load_segments([{"type": "things", "slug": "numkey", "filter": {"n": {"$gte": 1}}}], schema)
+        [done] = refresh.refresh([seg.segment], schema, eng, NOW1)
+        stored = [r[0] for r in eng.execute("SELECT member_key FROM segql_membership WHERE segment = 'numkey'")]
+        [again] = refresh.refresh([seg.segment], schema, eng, NOW2)
+    finally:
+        eng.close()
+    assert done["members"] == len(stored) == len(keys)
+    assert sorted(float(t) for t in stored) == sorted(keys)
+    assert (again["entered"], again["left"]) == (0, 0)

@@ -117,10 +117,19 @@ class Db:
         """The DDL type of a state-table column: kind is text, timestamp or int."""
         return self.engine.state_types[kind]
 
-    def key_text(self, key: exp.Expression) -> exp.Expression:
+    def key_text(self, key: exp.Expression, key_type: str = "integer") -> exp.Expression:
         """A member key as state-table text, compared exactly (engines whose default collation folds case,
-        accents or trailing spaces name an exact one: `exact_collation`)."""
+        accents or trailing spaces name an exact one: `exact_collation`), one text per key value.
+
+        SQLite's CAST(real AS TEXT) keeps 15 significant digits: 0.3 and 0.1 + 0.2, or 2^53 and 2^53 − 2,
+        would be one member_key. A `number` key there is its CAST text when that reads back as the key (the
+        text every earlier refresh stored), else printf's 17 digits, which always do; texts reading back
+        as their keys are distinct for distinct keys."""
         text = exp.cast(key, "text")
+        if key_type == "number" and self.dialect == "sqlite":
+            exact = exp.Anonymous(this="printf", expressions=[exp.Literal.string("%!.17g"), key.copy()])
+            reads_back = exp.EQ(this=exp.cast(text.copy(), "real"), expression=key.copy())
+            text = exp.Case(ifs=[exp.If(this=reads_back, true=text)], default=exact)
         collation = getattr(self.engine, "exact_collation", None)
         return exp.Collate(this=text, expression=exp.Var(this=collation)) if collation else text
 
@@ -272,7 +281,8 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
                 entity = schema.entities[seg.entity]
                 tree = to_sql_tree(seg, schema, db.dialect, now=at, select="keys")
                 key = exp.column(exp.to_identifier(entity.key, quoted=True), table=exp.Identifier(this="m"))
-                select = exp.select(exp.alias_(db.key_text(key), "member_key")).from_(
+                key_type = entity.properties[entity.key].type
+                select = exp.select(exp.alias_(db.key_text(key, key_type), "member_key")).from_(
                     tree.subquery("m", copy=False)).where(
                     exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
                 # the keys once each (DISTINCT), and as they come for the FULL JOIN, which removes the
