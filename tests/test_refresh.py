@@ -413,3 +413,46 @@ def test_number_keys_stay_distinct_as_text(dialect):
     assert done["members"] == len(stored) == len(keys)
     assert sorted(float(t) for t in stored) == sorted(keys)
     assert (again["entered"], again["left"]) == (0, 0)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite", "postgres", "mysql"])
+@pytest.mark.parametrize("at", ["DROP", "COMMIT"])
+def test_refresh_failing_at_its_end_leaves_the_previous_state(dialect, at, monkeypatch):
+    """A refresh whose last statements fail (dropping its temporary tables, or the COMMIT itself) leaves
+    the state tables as they were. On MariaDB `DROP TABLE` of a temporary table without the TEMPORARY
+    keyword commits the transaction implicitly: the refresh was committed before its COMMIT, and a failure
+    there left the new state behind (found by tests/test_refresh_random.py's failure injection)."""
+    from conftest_engines import engine_url
+
+    from segql.semantic.schemas import parse_schema
+
+    schema = parse_schema("entities:\n  things:\n    table: segql_t_end\n    key: id\n    properties: {n: integer}\n")
+    [seg] = api.load_segments([{"type": "things", "slug": "end", "filter": {"n": {"$gte": 1}}}], schema)
+    eng = connect(engine_url(dialect))
+    try:
+        for t in TABLES:
+            eng.execute(f"DROP TABLE IF EXISTS {t}")
+        eng.create_table("segql_t_end", {"id": "integer", "n": "integer"}, [(1, 1), (2, 1), (3, 0)])
+        refresh.refresh([seg.segment], schema, eng, NOW1)
+        eng.create_table("segql_t_end", {"id": "integer", "n": "integer"}, [(1, 0), (2, 1), (3, 1)])
+
+        def snapshot():
+            return {t: sorted(tuple(str(v) for v in r) for r in eng.execute(f"SELECT * FROM {t}")) for t in TABLES}
+
+        before = snapshot()
+        real = refresh.Db.run
+
+        def failing(self, sql):
+            if sql.startswith(at) and (at == "COMMIT" or "segql_refresh" in sql):
+                raise SegqlError("E0604", f"injected: {sql}")
+            return real(self, sql)
+
+        monkeypatch.setattr(refresh.Db, "run", failing)
+        with pytest.raises(SegqlError, match="injected"):
+            refresh.refresh([seg.segment], schema, eng, NOW2)
+        monkeypatch.setattr(refresh.Db, "run", real)
+        assert snapshot() == before
+        [done] = refresh.refresh([seg.segment], schema, eng, NOW2)  # and the next one works
+        assert (done["entered"], done["left"]) == (1, 1)
+    finally:
+        eng.close()

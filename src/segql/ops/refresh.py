@@ -303,9 +303,12 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
                     print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
                           file=sys.stderr, flush=True)
                     time.sleep(sleep)
+            # (MariaDB: DROP TEMPORARY TABLE; its plain DROP TABLE commits, which made the refresh final
+            # before its COMMIT: a failure there left the new state)
+            drop = db.engine.drop_temporary_sql
             if db.dialect not in FULL_JOIN:
-                db.run(f"DROP TABLE {STAGING}")
-            db.run(f"DROP TABLE {DIFF}")
+                db.run(f"{drop} {STAGING}")
+            db.run(f"{drop} {DIFF}")
             db.commit()
         except BaseException:
             db.rollback()
