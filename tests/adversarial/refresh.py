@@ -352,6 +352,7 @@ def check_refresh_run(eng, seed: int, *, steps: int = STEPS, mysql_collation=Non
             results = _refresh(eng, segs, schema, case.now_arg, mode, rng)
         except SegqlError as e:
             stats[f"failed: {mode}"] += 1
+            out += _left_behind(eng, where)
             if mode is None:
                 out.append(f"{where}: refresh failed: {e}")
                 return out
@@ -364,6 +365,7 @@ def check_refresh_run(eng, seed: int, *, steps: int = STEPS, mysql_collation=Non
         if mode == "broken":
             out.append(f"{where}: a refresh including a segment on a missing table did not fail")
             return out
+        out += _left_behind(eng, where)
         stats["refreshes"] += 1
         stats["no change"] += what == "nothing"
         members, events, refreshes = _state(eng)
@@ -431,15 +433,27 @@ def _members_events_refreshes(dump):
     return None, ev, rf
 
 
+def _left_behind(eng, where) -> list[str]:
+    """A refresh, finished or failed, leaves no transaction open and (MariaDB) no named lock held."""
+    out = []
+    if not eng.reusable() or (eng.dialect == "sqlite" and eng.conn.in_transaction):
+        out.append(f"{where}: the refresh left a transaction open")
+    if eng.dialect == "mysql" and eng.execute(f"SELECT IS_USED_LOCK({refresh_mod.LOCK_KEY})")[0][0] is not None:
+        out.append(f"{where}: the refresh left its named lock held")
+    return out
+
+
 def _refresh(eng, segs, schema, now, mode, rng):
     """refresh, with a failure of `mode`: raise at a random statement, or a query timeout so low that some
     statement is stopped (if none is, the refresh simply succeeds)."""
-    if mode == "raise":
+    if mode == "raise":  # at the n-th statement, or at the last ones (dropping the temporary tables, COMMIT)
         real, calls, at = refresh_mod.Db.run, [0], rng.randint(1, 6 + 8 * len(segs))
+        end = rng.choice((None, None, "DROP", "COMMIT"))
 
         def run(self, sql):
             calls[0] += 1
-            if calls[0] == at and not sql.startswith(("ROLLBACK", "SELECT RELEASE_LOCK")):
+            hit = sql.startswith(end) if end else calls[0] == at
+            if hit and not sql.startswith(("ROLLBACK", "SELECT RELEASE_LOCK")):
                 raise SegqlError("E0604", f"injected failure at statement {at}: {sql[:60]}")
             return real(self, sql)
 
