@@ -433,10 +433,31 @@ def _members_events_refreshes(dump):
     return None, ev, rf
 
 
+def _open_transaction(eng) -> bool:
+    """Whether the database holds a transaction open on the connection (its own word, not segql's flag:
+    SQLite rolls an interrupted transaction back itself, and refresh's ROLLBACK then fails, keeping
+    `engine.in_transaction` set — which only keeps a pool from reusing the engine)."""
+    if eng.dialect == "sqlite":
+        return eng.conn.in_transaction
+    if eng.dialect == "postgres":
+        from psycopg.pq import TransactionStatus
+
+        return eng.conn.info.transaction_status != TransactionStatus.IDLE
+    if eng.dialect == "mysql":
+        from pymysql.constants.SERVER_STATUS import SERVER_STATUS_IN_TRANS
+
+        return bool(eng.conn.server_status & SERVER_STATUS_IN_TRANS)
+    try:  # DuckDB refuses a ROLLBACK without a transaction
+        eng.conn.execute("ROLLBACK")
+    except Exception:  # noqa: BLE001 - no transaction
+        return False
+    return True
+
+
 def _left_behind(eng, where) -> list[str]:
     """A refresh, finished or failed, leaves no transaction open and (MariaDB) no named lock held."""
     out = []
-    if not eng.reusable() or (eng.dialect == "sqlite" and eng.conn.in_transaction):
+    if _open_transaction(eng):
         out.append(f"{where}: the refresh left a transaction open")
     if eng.dialect == "mysql" and eng.execute(f"SELECT IS_USED_LOCK({refresh_mod.LOCK_KEY})")[0][0] is not None:
         out.append(f"{where}: the refresh left its named lock held")
