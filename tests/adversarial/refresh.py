@@ -395,6 +395,8 @@ def check_refresh_run(eng, seed: int, *, steps: int = STEPS, mysql_collation=Non
                 stored[s] = set(got)
                 continue
             r = by_slug.get(s)
+            if r is not None and r["refreshed_at"] != at.isoformat():
+                out.append(f"{w}: reported refreshed_at {r['refreshed_at']}, expected {at.isoformat()}")
             if r is None or (r["members"], r["entered"], r["left"]) != (len(want), len(entered), len(left)):
                 out.append(f"{w}: reported {r and (r['members'], r['entered'], r['left'])}, expected "
                            f"{(len(want), len(entered), len(left))}")
