@@ -9,7 +9,9 @@ strings with spaces, quotes, case and accent look-alikes, unicode, or `number` k
 alike at 15 digits — rewriting every reference (deals, events, list members) to match. Then, `STEPS` times:
 mutate the data (rows deleted, values moved between rows, newcomers under fresh keys or under keys that
 left earlier, exact duplicates of a key, rows with a NULL key), sometimes move the clock, sometimes change
-nothing, and refresh a random subset of the segments. After each refresh:
+nothing, and refresh a random subset of the segments (one seed in four without --now: the refresh reads the
+clock, and the oracle judges at the time it recorded, which must lie between the clock before and after).
+After each refresh:
 
 - the stored members of each refreshed segment are the oracle's members (keys as the engine's text of the
   key, which must be one text per key, reading back as the key);
@@ -304,9 +306,11 @@ def check_refresh_run(eng, seed: int, *, steps: int = STEPS, mysql_collation=Non
     stats = Counter() if stats is None else stats
     rng = random.Random(f"refresh run {seed}")
     kind = KINDS[seed % len(KINDS)]
-    case = rekey(make_case(seed, n_segments=n_segments), kind, rng, tagged=eng.dialect == "mysql")
+    evergreen = seed % 4 == 3  # no --now: the refresh reads the clock, the oracle judges at the time it recorded
+    case = rekey(make_case(seed, n_segments=n_segments, evergreen=evergreen), kind, rng,
+                 tagged=eng.dialect == "mysql")
     tag = f"[seed {seed} {kind}] {eng.dialect}{' ' + mysql_collation if mysql_collation else ''}"
-    from adversarial.run import refusal_expected
+    from adversarial.run import _wall_now, refusal_expected
 
     schema = segql.parse_schema(case.schema_yaml.replace("\nlists:", "\n  ghosts:\n    table: adv_no_such_table\n"
                                                          "    key: id\n    properties: {n: integer}\n"
@@ -349,6 +353,7 @@ def check_refresh_run(eng, seed: int, *, steps: int = STEPS, mysql_collation=Non
                 _slow_table(eng)
                 slow_table = True
             segs.insert(rng.randrange(len(segs) + 1), checked[SLOW])
+        clock = _wall_now(case.tz).replace(microsecond=0)
         try:
             results = _refresh(eng, segs, schema, case.now_arg, mode, rng)
         except SegqlError as e:
@@ -373,6 +378,12 @@ def check_refresh_run(eng, seed: int, *, steps: int = STEPS, mysql_collation=Non
         prev_events, prev_refreshes = _events_refreshes(before)
         new_events = events - prev_events
         new_refreshes = refreshes - prev_refreshes
+        if case.now_arg is None:  # the time the refresh recorded (the same everywhere: checked below)
+            at = min((x[1] for x in new_refreshes), default=None)
+            if at is None or not clock <= at <= _wall_now(case.tz):
+                out.append(f"{where}: refresh recorded at {at}, not the clock in {case.tz} ({clock} …)")
+                return out
+            case.now = case.world.now = at
         at = case.now
         by_slug = {r["segment"]: r for r in results}
         if [r["segment"] for r in results] != [x.slug for x in refresh_mod.dependency_order(segs)]:
