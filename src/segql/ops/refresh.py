@@ -93,10 +93,16 @@ class Db:
         self.engine.in_transaction = False
 
     def rollback(self):
+        """ROLLBACK, with the query timeout off: on DuckDB and SQLite the timeout is a timer interrupting the
+        connection, which also stopped the ROLLBACK of a refresh it had stopped, leaving the transaction
+        open with the refresh's writes in it (servers apply their own timeouts; their ROLLBACK is quick)."""
+        timeout, self.engine.timeout = self.engine.timeout, None
         try:
             self.run("ROLLBACK")
         except Exception:  # noqa: BLE001 - the connection may be gone; the database rolls back anyway
             return
+        finally:
+            self.engine.timeout = timeout
         self.engine.in_transaction = False
 
     @property
