@@ -124,6 +124,7 @@ class Engine:
     paramstyle = "qmark"
     transactional = False  # explicit transactions: `segql refresh` / `segql list` need them (else E0701)
     begin_sql = "BEGIN"  # the statement that starts a transaction
+    drop_temporary_sql = "DROP TABLE"  # drops a temporary table inside a transaction without ending it
     # DDL types of segql's state tables (ops/refresh.py): text keys, timestamps, counts
     state_types = {"text": "TEXT", "timestamp": "TIMESTAMP", "int": "BIGINT"}
     # the membership table's PRIMARY KEY (segment, member_key): refresh keeps rows unique by itself (one

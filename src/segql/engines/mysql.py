@@ -18,6 +18,7 @@ class MySQLEngine(_DBAPIEngine):
     placeholder = "%s"
     transactional = True  # InnoDB; DDL commits implicitly, so state tables are created before BEGIN
     begin_sql = "START TRANSACTION"
+    drop_temporary_sql = "DROP TEMPORARY TABLE"  # a plain DROP TABLE, even of a temporary table, commits
     poolable = True  # a server: a connection held between operations sees what a new one would
     state_types = {"text": "VARCHAR(255)", "timestamp": "DATETIME(6)", "int": "BIGINT"}  # keys: no TEXT
     fold_columns = True  # column names never depend on case; table names do (on Linux)

@@ -93,10 +93,16 @@ class Db:
         self.engine.in_transaction = False
 
     def rollback(self):
+        """ROLLBACK, with the query timeout off: on DuckDB and SQLite the timeout is a timer interrupting the
+        connection, which also stopped the ROLLBACK of a refresh it had stopped, leaving the transaction
+        open with the refresh's writes in it (servers apply their own timeouts; their ROLLBACK is quick)."""
+        timeout, self.engine.timeout = self.engine.timeout, None
         try:
             self.run("ROLLBACK")
         except Exception:  # noqa: BLE001 - the connection may be gone; the database rolls back anyway
             return
+        finally:
+            self.engine.timeout = timeout
         self.engine.in_transaction = False
 
     @property
@@ -117,10 +123,19 @@ class Db:
         """The DDL type of a state-table column: kind is text, timestamp or int."""
         return self.engine.state_types[kind]
 
-    def key_text(self, key: exp.Expression) -> exp.Expression:
+    def key_text(self, key: exp.Expression, key_type: str = "integer") -> exp.Expression:
         """A member key as state-table text, compared exactly (engines whose default collation folds case,
-        accents or trailing spaces name an exact one: `exact_collation`)."""
+        accents or trailing spaces name an exact one: `exact_collation`), one text per key value.
+
+        SQLite's CAST(real AS TEXT) keeps 15 significant digits: 0.3 and 0.1 + 0.2, or 2^53 and 2^53 − 2,
+        would be one member_key. A `number` key there is its CAST text when that reads back as the key (the
+        text every earlier refresh stored), else printf's 17 digits, which always do; texts reading back
+        as their keys are distinct for distinct keys."""
         text = exp.cast(key, "text")
+        if key_type == "number" and self.dialect == "sqlite":
+            exact = exp.Anonymous(this="printf", expressions=[exp.Literal.string("%!.17g"), key.copy()])
+            reads_back = exp.EQ(this=exp.cast(text.copy(), "real"), expression=key.copy())
+            text = exp.Case(ifs=[exp.If(this=reads_back, true=text)], default=exact)
         collation = getattr(self.engine, "exact_collation", None)
         return exp.Collate(this=text, expression=exp.Var(this=collation)) if collation else text
 
@@ -272,7 +287,8 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
                 entity = schema.entities[seg.entity]
                 tree = to_sql_tree(seg, schema, db.dialect, now=at, select="keys")
                 key = exp.column(exp.to_identifier(entity.key, quoted=True), table=exp.Identifier(this="m"))
-                select = exp.select(exp.alias_(db.key_text(key), "member_key")).from_(
+                key_type = entity.properties[entity.key].type
+                select = exp.select(exp.alias_(db.key_text(key, key_type), "member_key")).from_(
                     tree.subquery("m", copy=False)).where(
                     exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())))
                 # the keys once each (DISTINCT), and as they come for the FULL JOIN, which removes the
@@ -293,9 +309,12 @@ def refresh(segments: list, schema, engine, now=None, *, progress=None) -> list[
                     print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
                           file=sys.stderr, flush=True)
                     time.sleep(sleep)
+            # (MariaDB: DROP TEMPORARY TABLE; its plain DROP TABLE commits, which made the refresh final
+            # before its COMMIT: a failure there left the new state)
+            drop = db.engine.drop_temporary_sql
             if db.dialect not in FULL_JOIN:
-                db.run(f"DROP TABLE {STAGING}")
-            db.run(f"DROP TABLE {DIFF}")
+                db.run(f"{drop} {STAGING}")
+            db.run(f"{drop} {DIFF}")
             db.commit()
         except BaseException:
             db.rollback()
