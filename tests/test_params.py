@@ -2,6 +2,8 @@
 keeps its name, and the parameterized SQL gives the inline SQL's members on the engines' own drivers."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import sqlglot
 
@@ -79,3 +81,42 @@ def test_clickhouse_positional_styles_are_refused():
 def test_sqlite_numbers_are_floats():
     compiled = _compile("sqlite", "qmark")
     assert 1.5 in compiled.params and all(type(v) in (str, int, float) for v in compiled.params)
+
+
+EDGE_ROWS = [(1, -2 ** 63), (2, 2 ** 63 - 1), (3, -1), (4, 0), (5, 2 ** 53 + 1), (6, None)]
+# integer literals at and beyond BIGINT's ends: a negative one is one bound value (DuckDB read `-(?)` with
+# ? = 2**63 as a UBIGINT and overflowed negating it; SQLite's driver cannot bind 2**63), and one beyond the
+# range binds as the engine reads the literal (ClickHouse's {p:Int64} wrapped 2**63 to -2**63: wrong members)
+EDGE_CONDITIONS = {
+    "n = -9223372036854775808": [1],
+    "n in (-9223372036854775808, 9223372036854775807)": [1, 2],
+    "n between -9223372036854775808 and -1": [1, 3],
+    "n < 9223372036854775808": [1, 2, 3, 4, 5],
+    "n != 9223372036854775808": [1, 2, 3, 4, 5, 6],
+    "n < 99999999999999999999999999999999999999999": [1, 2, 3, 4, 5],
+    "n > -99999999999999999999999999999999999999999": [1, 2, 3, 4, 5],
+    "n = 9007199254740993": [5],
+    "n > -1 and n != 9223372036854775807": [4, 5],
+}
+
+
+@pytest.mark.parametrize("dialect,style", [("duckdb", "qmark"), ("duckdb", "named"), ("sqlite", "qmark"),
+                                           ("postgres", "pyformat"), ("mysql", "pyformat"), ("clickhouse", "named")])
+def test_integers_at_and_beyond_bigint_bind_as_their_literals_read(dialect, style):
+    engine_url(dialect)
+    eng = open_engine(dialect)
+    try:
+        eng.create_table("param_things", {"id": "integer", "n": "integer"}, EDGE_ROWS)
+        for condition, want in EDGE_CONDITIONS.items():
+            assert sorted(r[0] for r in eng.execute(segql.compile(condition, SCHEMA, dialect, on="things"))) == want
+            compiled = segql.compile(condition, SCHEMA, dialect, on="things", params=style, pretty=False)
+            got = sorted(r[0] for r in eng.execute(compiled.sql, compiled.params))
+            assert got == want, (condition, compiled.sql, compiled.params)
+    finally:
+        eng.close()
+
+
+def test_a_negative_literal_is_one_bound_value():
+    compiled = segql.compile("n between -3 and -1 or segqlparam1 > -0.5", SCHEMA, "duckdb", on="things",
+                             params="qmark", pretty=False)
+    assert compiled.params == [-3, -1, Decimal("-0.5")] and "-?" not in compiled.sql.replace(" ", ""), compiled.sql

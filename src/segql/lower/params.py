@@ -40,15 +40,17 @@ def parameterize(tree: exp.Expression, dialect: str, style: str, *, pretty: bool
     values = []
 
     def swap(node):
+        sign = 1
+        if isinstance(node, exp.Neg) and PARAM_META in node.this.meta:  # `-5`: one value, -5
+            node, sign = node.this, -1
         if PARAM_META not in node.meta:
             return node
         kind = node.meta[PARAM_META]
         text = node.meta.get(VALUE_META, node.this)  # a literal, or one Ops.finish respelled
-        value = text if kind == "string" else (int(text) if kind == "integer" else Decimal(text))
-        if dialect == "sqlite" and isinstance(value, Decimal):
-            value = float(value)  # sqlite3 cannot bind Decimal; SQLite numbers are REAL anyway
+        value = text if kind == "string" else sign * (int(text) if kind == "integer" else Decimal(text))
+        value, kind = _bindable(value, kind, dialect)
         values.append(value)
-        return _placeholder(style, dialect, len(values), kind)
+        return _placeholder(style, dialect, len(values), _clickhouse_type(value, kind) if dialect == "clickhouse" else kind)
 
     tree = tree.transform(swap, copy=True)
     if style == "pyformat":  # psycopg / pymysql read `%` as a placeholder: a literal one is written `%%`
@@ -59,9 +61,35 @@ def parameterize(tree: exp.Expression, dialect: str, style: str, *, pretty: bool
     return sql, values
 
 
+# the integers each driver binds as an integer the engine compares exactly (DuckDB: HUGEINT; SQLite and
+# ClickHouse's Int64: BIGINT); an integer beyond them binds as the engine reads such a literal itself
+_INTEGER_RANGE = {"duckdb": 2 ** 127, "sqlite": 2 ** 63}
+_CLICKHOUSE_INTEGERS = ((2 ** 63, "Int64"), (2 ** 127, "Int128"), (2 ** 255, "Int256"))
+
+
+def _bindable(value, kind: str, dialect: str):
+    """(value, kind) as `dialect`'s driver binds it with the literal's meaning: SQLite's driver cannot bind
+    `Decimal` (SQLite numbers are REAL anyway) nor an integer beyond BIGINT (SQLite reads such a literal
+    as REAL); DuckDB's none beyond HUGEINT (read as DOUBLE)."""
+    if kind == "integer" and dialect in _INTEGER_RANGE and not -_INTEGER_RANGE[dialect] <= value < _INTEGER_RANGE[dialect]:
+        return float(value), kind
+    if dialect == "sqlite" and isinstance(value, Decimal):
+        return float(value), kind
+    return value, kind
+
+
+def _clickhouse_type(value, kind: str) -> str:
+    """ClickHouse's type for a parameter: Int64, else the narrowest wider integer that holds the value (a
+    {p:Int64} wraps 2**63 to -2**63 silently), else Float64, as ClickHouse reads a wider literal."""
+    if kind == "integer":
+        return next((t for bound, t in _CLICKHOUSE_INTEGERS if -bound <= value < bound), "Float64")
+    return _CLICKHOUSE_TYPES[kind]
+
+
 def _placeholder(style: str, dialect: str, n: int, kind: str) -> exp.Expression:
+    """`kind`: ClickHouse's type of the parameter there, the value's kind elsewhere (unused)."""
     if style == "named" and dialect == "clickhouse":
-        return exp.Placeholder(this=exp.var(f"p{n}"), kind=exp.DataType.build(_CLICKHOUSE_TYPES[kind], dialect="clickhouse"))
+        return exp.Placeholder(this=exp.var(f"p{n}"), kind=exp.DataType.build(kind, dialect="clickhouse"))
     return _node(style, dialect, n).copy()
 
 
