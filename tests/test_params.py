@@ -2,6 +2,7 @@
 keeps its name, and the parameterized SQL gives the inline SQL's members on the engines' own drivers."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -120,3 +121,46 @@ def test_a_negative_literal_is_one_bound_value():
     compiled = segql.compile("n between -3 and -1 or segqlparam1 > -0.5", SCHEMA, "duckdb", on="things",
                              params="qmark", pretty=False)
     assert compiled.params == [-3, -1, Decimal("-0.5")] and "-?" not in compiled.sql.replace(" ", ""), compiled.sql
+
+
+# ---- dates and timestamps at the edges (inline literals: segql does not bind them) ----------------------
+
+EARLY = parse_schema("""
+timezone: UTC
+entities:
+  things:
+    table: param_times
+    key: id
+    properties: {ts: timestamp, d: date}
+""")
+EARLY_ROWS = [(1, datetime(1, 1, 1), date(1, 1, 1)), (2, datetime(99, 1, 1), date(99, 1, 1)),
+              (3, datetime(999, 12, 31, 23, 59, 59), date(999, 12, 31)), (4, datetime(2001, 1, 1), date(2001, 1, 1)),
+              (5, datetime(2028, 2, 29, 12), date(2028, 2, 29)), (6, datetime(9999, 12, 31, 23, 59, 59), date(9999, 12, 31))]
+# a timestamp literal before year 1000 was written with strftime's unpadded year ('1-01-01 00:00:00'):
+# PostgreSQL read it as 2001 (`ts <= timestamp "0001-01-01T00:00:00"` had members 1-4), SQLite's STRFTIME
+# as NULL (and its engine stored such timestamps as that text: no members at all); ClickHouse refused the
+# literal before year 100 and its engine stored NULL
+EARLY_CONDITIONS = {
+    'ts <= timestamp "0001-01-01T00:00:00"': [1],
+    'ts < timestamp "0100-01-01T00:00:00"': [1, 2],
+    'ts = timestamp "0999-12-31T23:59:59"': [3],
+    'ts < date "1000-01-01"': [1, 2, 3],
+    'year(ts) < 1000 and year(d) < 1000': [1, 2, 3],
+    'd < date "0100-01-01"': [1, 2],
+    'ts = timestamp "2028-02-29T12:00:00" or d = date "9999-12-31"': [5, 6],
+    'ts >= timestamp "9999-12-31T23:59:59"': [6],
+}
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite", "postgres", "mysql", "clickhouse"])
+def test_timestamps_before_year_1000(dialect):
+    """(ClickHouse's engine stored such timestamps as NULL: its text had the unpadded year too.)"""
+    engine_url(dialect)
+    eng = open_engine(dialect)
+    try:
+        eng.create_table("param_times", {"id": "integer", "ts": "timestamp", "d": "date"}, EARLY_ROWS)
+        for condition, want in EARLY_CONDITIONS.items():
+            sql = segql.compile(condition, EARLY, dialect, on="things")
+            assert sorted(r[0] for r in eng.execute(sql)) == want, (condition, sql)
+    finally:
+        eng.close()

@@ -356,7 +356,8 @@ class Ops:
     def _ts_text(v: _dt.datetime) -> str:
         if v.tzinfo is not None:
             raise ValueError("timestamp_literal takes a naive datetime (convert to the schema zone first)")
-        return v.strftime("%Y-%m-%d %H:%M:%S") + (f".{v.microsecond:06d}" if v.microsecond else "")
+        # isoformat, not strftime: strftime writes year 1 as '1' (PostgreSQL reads '1-01-01' as 2001)
+        return v.isoformat(sep=" ", timespec="microseconds" if v.microsecond else "seconds")
 
     # -- time: arithmetic ----------------------------------------------------------------------------
     @staticmethod
