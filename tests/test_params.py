@@ -164,3 +164,20 @@ def test_timestamps_before_year_1000(dialect):
             assert sorted(r[0] for r in eng.execute(sql)) == want, (condition, sql)
     finally:
         eng.close()
+
+
+@pytest.mark.parametrize("dialect,style", [("postgres", "pyformat"), ("duckdb", "named")])
+def test_a_literal_is_empty_binds_no_untyped_parameter(dialect, style):
+    """`"" is empty` was `$1 IS NULL OR $2 = $3`: PostgreSQL cannot type a parameter that is only tested
+    for NULL ("could not determine data type of parameter $1"). A literal is or is not empty at compile
+    time, as a literal `is null` already was."""
+    engine_url(dialect)
+    eng = open_engine(dialect)
+    try:
+        eng.create_table("param_things", {"id": "integer", "segqlparam0": "string"}, [(1, "a"), (2, None)])
+        for condition, want in (('"" is empty', [1, 2]), ('"x" is empty or segqlparam0 = "a"', [1]),
+                                ('"x" is not empty and segqlparam0 is null', [2])):
+            compiled = segql.compile(condition, SCHEMA, dialect, on="things", params=style, pretty=False)
+            assert sorted(r[0] for r in eng.execute(compiled.sql, compiled.params)) == want, compiled.sql
+    finally:
+        eng.close()

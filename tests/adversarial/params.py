@@ -248,6 +248,8 @@ def hostile_case():
         "bool": o.Or([o.BoolProp(vip),
                       o.Cmp(vip, "=", o.Lit(False, "boolean"))]),
         "str_len": o.Cmp(o.Func("length", [name]), "=", o.Lit(1)),
+        "literal_empty": o.Or([o.IsEmpty(s("")), o.Cmp(name, "=", s("'"))]),  # PostgreSQL: `$1 IS NULL` has no type
+        "literal_not_empty": o.And([o.IsEmpty(s("'"), negated=True), o.IsEmpty(o.Func("lower", [s("")]))]),
         "lower_eq": o.Cmp(o.Func("lower", [name]), "=", s("é")),
     })
     return case_from(segs, contacts=contacts)
