@@ -189,3 +189,45 @@ def test_a_literal_is_empty_binds_no_untyped_parameter(dialect, style):
             assert sorted(r[0] for r in eng.execute(compiled.sql, compiled.params)) == want, compiled.sql
     finally:
         eng.close()
+
+
+# ---- integer constants in arithmetic ---------------------------------------------------------------------
+
+ARITH = parse_schema("""
+timezone: UTC
+entities:
+  things:
+    table: param_arith
+    key: id
+    properties: {n: integer, d: date}
+""")
+# `integer` is 64-bit (SPEC §2.8), but PostgreSQL and DuckDB type a literal that fits as a 32-bit INTEGER
+# (40000 * 40000 * 40000 raised "integer out of range"; DuckDB's year(d) was CAST … AS INTEGER too), and
+# psycopg binds a small int as a 16-bit smallint (300 * 300 raised "smallint out of range" with --params)
+ARITH_CONDITIONS = {
+    "40000 * 40000 * 40000 > n": [1, 2],
+    "year(d) * 10000000 > n": [1],
+    "300 * 300 > n": [1, 2],
+    "abs(-32768) > n and -32768 - 1 < n": [1, 2],
+    "-(-32768) * 2 > n": [1, 2],
+    "n + 2147483647 + 1 > 2147483648": [1],
+    "(1 + 2) * 1000000000 * 1000 > n": [1, 2],
+}
+
+
+@pytest.mark.parametrize("dialect,style", [("duckdb", "qmark"), ("sqlite", "qmark"), ("postgres", "pyformat"),
+                                           ("mysql", "pyformat"), ("clickhouse", "named")])
+def test_integer_constants_compute_in_64_bits(dialect, style):
+    engine_url(dialect)
+    eng = open_engine(dialect)
+    try:
+        eng.create_table("param_arith", {"id": "integer", "n": "integer", "d": "date"},
+                         [(1, 5, date(2024, 1, 1)), (2, -3, None), (3, None, None)])
+        for condition, want in ARITH_CONDITIONS.items():
+            inline = segql.compile(condition, ARITH, dialect, on="things")
+            assert sorted(r[0] for r in eng.execute(inline)) == want, (condition, inline)
+            compiled = segql.compile(condition, ARITH, dialect, on="things", params=style, pretty=False)
+            got = sorted(r[0] for r in eng.execute(compiled.sql, compiled.params))
+            assert got == want, (condition, compiled.sql, compiled.params)
+    finally:
+        eng.close()

@@ -535,6 +535,8 @@ class Lowerer:
                 return ops.divide(left, right)
             kind = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op]
             if node.type == "integer":
+                if isinstance(node.left, ir.Literal) and isinstance(node.right, ir.Literal):
+                    left = ops.integer_constant(left)
                 return ops.integer_arith(kind, left, right)
             return exp.Paren(this=kind(this=left, expression=right))
         if isinstance(node, ir.Negate):
@@ -579,7 +581,8 @@ class Lowerer:
         if spec.result == "common" and node.type == "number":  # coalesce(integer, number): one type
             args = [self.ops.common_number(v) if a.type == "integer" else v for a, v in zip(node.args, args)]
         if node.name == "abs" and node.type == "integer":
-            args = [self.ops.exact_integer(args[0])]
+            constant = isinstance(node.args[0], ir.Literal)
+            args = [self.ops.exact_integer(self.ops.integer_constant(args[0]) if constant else args[0])]
         if spec.sql.startswith("exp."):
             first, *rest = args
             node_class = getattr(exp, spec.sql[4:])

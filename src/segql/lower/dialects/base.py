@@ -527,6 +527,12 @@ class Ops:
 
     widens_integers = False  # `exact_integer` computes in a wider type than the engine's 64-bit integers
 
+    def integer_constant(self, x) -> exp.Expression:
+        """An integer literal operand of `+ - *` beside another literal, or of `abs`: 64-bit (SPEC §2.8)
+        where the engine types a literal narrower (`40000 * 40000 * 40000` would raise "integer out of
+        range"; psycopg binds a small int as a 16-bit smallint). Identity where literals are 64-bit."""
+        return x
+
     def is_exact_integer(self, x) -> bool:
         """Whether `x` is already computed in `exact_integer`'s wider type (where `widens_integers`): made
         by it, or + - * with such an operand, or its negation or `abs`."""
