@@ -46,7 +46,8 @@ def test_a_column_named_like_a_marker_keeps_its_name(dialect, style):
     try:
         compiled = _compile(dialect, style)
     except UnsupportedError as err:
-        assert dialect == "clickhouse" and style in ("qmark", "numeric"), err
+        assert (dialect == "clickhouse" and style == "qmark") or (style == "numeric" and dialect in (
+            "clickhouse", "tsql", "bigquery", "spark", "databricks", "trino", "mysql")), err
         return
     name = "SEGQLPARAM0" if dialect == "snowflake" else "segqlparam0"  # Snowflake: a plain name upper-cased
     quoted = sqlglot.exp.to_identifier(name, quoted=True).sql(dialect=dialect)
@@ -231,3 +232,20 @@ def test_integer_constants_compute_in_64_bits(dialect, style):
             assert got == want, (condition, compiled.sql, compiled.params)
     finally:
         eng.close()
+
+
+# ---- a style the dialect has no placeholder for ------------------------------------------------------------
+
+def test_numeric_placeholders_are_the_dialects_own_or_refused():
+    """`$1` is a MONEY constant in T-SQL and a positional column reference in Snowflake (whose numeric
+    binds are `:1`): `n = $1` compared with 1.00 or with the table's first column, silently. Where the
+    dialect has no numeric placeholder, the style is refused (E0501) naming both."""
+    compiled = segql.compile("n = 7 or segqlparam0 = 'x'", SCHEMA, "snowflake", on="things", params="numeric",
+                             pretty=False)
+    assert ":1" in compiled.sql and ":2" in compiled.sql and "$" not in compiled.sql, compiled.sql
+    for dialect in ("tsql", "bigquery", "spark", "databricks", "trino", "mysql", "clickhouse"):
+        with pytest.raises(UnsupportedError) as ei:
+            segql.compile("n = 7", SCHEMA, dialect, on="things", params="numeric")
+        assert ei.value.code == "E0501" and "numeric" in str(ei.value) and dialect in str(ei.value), ei.value
+    for dialect in ("postgres", "redshift", "duckdb", "sqlite"):
+        assert "$1" in segql.compile("n = 7", SCHEMA, dialect, on="things", params="numeric").sql

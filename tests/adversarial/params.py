@@ -43,7 +43,8 @@ def placeholders(sql: str, dialect: str, style: str) -> list[str]:
                 or (tok.token_type == TokenType.IDENTIFIER):
             text[tok.start:tok.end + 1] = " " * (tok.end + 1 - tok.start)
     blank = "".join(text)
-    pattern = _TOKEN.get(style) or _NAMED.get(dialect, r":(p\d+)")
+    pattern = r":(\d+)" if (style, dialect) == ("numeric", "snowflake") else \
+        _TOKEN.get(style) or _NAMED.get(dialect, r":(p\d+)")
     if style == "pyformat":
         blank = blank.replace("%%", "  ")
     return [m.group(1) if m.groups() else "?" for m in re.finditer(pattern, blank)]

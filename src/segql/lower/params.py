@@ -5,13 +5,13 @@ the SQL text, which also rewrote an identifier that happened to look like a mark
 | style    | placeholder                                   | params |
 |----------|-----------------------------------------------|--------|
 | qmark    | `?`                                           | list   |
-| numeric  | `$1`, `$2` …                                  | list   |
+| numeric  | `$1`, `$2` … (`:1` Snowflake)                 | list   |
 | named    | `:p1` (`@p1` BigQuery/T-SQL, `$p1` DuckDB, `{p1:Type}` ClickHouse) | dict |
 | pyformat | `%(p1)s`; every other `%` is written `%%`     | dict   |
 
 The node is sqlglot's own (`exp.Placeholder`, `exp.Parameter`) where sqlglot renders that token for the
 dialect, else an `exp.Var` holding the token. ClickHouse has no positional parameters (qmark/numeric are
-E0501). SQLite's driver cannot bind `Decimal`: numbers are passed as floats there.
+E0501); numeric is E0501 where the dialect has no numbered placeholder (`$1` is a MONEY constant in T-SQL). SQLite's driver cannot bind `Decimal`: numbers are passed as floats there.
 """
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ from segql.lower.dialects import PARAM_META, VALUE_META, get_ops
 STYLES = ("qmark", "numeric", "named", "pyformat")
 # how each dialect's driver spells a named parameter (`:p1` elsewhere): DuckDB reads `:p1` as a syntax error
 _NAMED_PREFIX = {"bigquery": "@", "tsql": "@", "duckdb": "$"}
+# dialects without a numbered placeholder: `$1` is a MONEY constant in T-SQL, an identifier in MySQL, a
+# syntax error elsewhere; their drivers bind `?` (BigQuery, Spark, Databricks, Trino, MySQL, T-SQL's ODBC)
+_NO_NUMERIC = {"bigquery": "qmark or named (@p1)", "spark": "qmark or named (:p1)", "databricks": "qmark or named (:p1)",
+               "trino": "qmark", "mysql": "qmark or pyformat", "tsql": "qmark, named (@p1) or pyformat"}
+_NUMERIC_PREFIX = {"snowflake": ":"}  # Snowflake's numeric binds are `:1`; its `$1` is a positional column
 _CLICKHOUSE_TYPES = {"string": "String", "integer": "Int64", "number": "Float64"}
 
 
@@ -37,6 +42,9 @@ def parameterize(tree: exp.Expression, dialect: str, style: str, *, pretty: bool
     if dialect == "clickhouse" and style in ("qmark", "numeric"):
         raise UnsupportedError(f"--params {style} (positional parameters)", dialect,
                                "ClickHouse binds only named, typed parameters: use --params named ({p1:Type})")
+    if style == "numeric" and dialect in _NO_NUMERIC:
+        raise UnsupportedError("--params numeric (numbered placeholders $1)", dialect,
+                               f"{dialect} has no numbered placeholder: use --params {_NO_NUMERIC[dialect]}")
     values = []
 
     def swap(node):
@@ -100,7 +108,8 @@ def _node(style: str, dialect: str, n: int) -> exp.Expression:
     if style == "qmark":
         token, candidates = "?", [exp.Placeholder(), exp.Placeholder(jdbc=True)]
     elif style == "numeric":
-        token, candidates = f"${n}", [exp.Parameter(this=exp.Literal.number(n))]
+        token = f"{_NUMERIC_PREFIX.get(dialect, '$')}{n}"
+        candidates = [exp.Parameter(this=exp.Literal.number(n)), exp.Placeholder(this=exp.Literal.number(n))]
     elif style == "named":
         prefix = _NAMED_PREFIX.get(dialect, ":")
         token = f"{prefix}{name}"
