@@ -253,4 +253,14 @@ def hostile_case():
         "literal_not_empty": o.And([o.IsEmpty(s("'"), negated=True), o.IsEmpty(o.Func("lower", [s("")]))]),
         "lower_eq": o.Cmp(o.Func("lower", [name]), "=", s("é")),
     })
-    return case_from(segs, contacts=contacts)
+    # events named by hostile strings (the name is a value too), one of them twice for a count
+    events = [{"id": i, "contact_id": i, "name": v, "at": datetime(2026, 3, 30, 12), "amount": 2.0 ** 53 + 2}
+              for i, v in enumerate(HOSTILE_STRINGS, 1)]
+    events.append({"id": len(events) + 1, "contact_id": 3, "name": "'", "at": datetime(2026, 3, 1), "amount": -0.5})
+    for i, v in enumerate(("'", "%", "\\", "a_b", "", "😀", "e\u0301", "%(p1)s", "?")):
+        segs[f"performed{i}"] = o.Performed(v, o.Cmp(o.Prop("amount", "number"), ">", o.Lit(2 ** 53 + 1))
+                                            if i % 2 else None, ("at least", 1) if i % 3 else None,
+                                            ("last", 7, "day") if i % 4 == 1 else None)
+    segs["performed_twice"] = o.Performed("'", None, ("exactly", 2), None)
+    segs["did_not"] = o.Performed("'", o.Cmp(o.Prop("amount", "number"), "<", o.Lit(-0.25)), None, None, did_not=True)
+    return case_from(segs, contacts=contacts, events=events)
