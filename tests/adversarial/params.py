@@ -24,10 +24,10 @@ from segql.errors import SegqlError
 
 # the styles each engine's driver binds (segql's own engines: DuckDB/SQLite qmark, psycopg/pymysql
 # pyformat, chDB named); DuckDB also binds `$1` and `$name`, SQLite `$1` and `:name`, PostgreSQL `$1`
-# (server-side, through psycopg's RawCursor)
+# (server-side, through psycopg's RawCursor), MariaDB `?` (server-side: PREPARE … EXECUTE USING)
 STYLES = {"duckdb": ("qmark", "numeric", "named"), "sqlite": ("qmark", "numeric", "named"),
           "postgres": ("pyformat", "numeric"),
-          "mysql": ("pyformat",), "clickhouse": ("named",), "spark": ("qmark",)}
+          "mysql": ("pyformat", "qmark"), "clickhouse": ("named",), "spark": ("qmark",)}
 
 _TOKEN = {"qmark": r"\?", "numeric": r"\$(\d+)", "pyformat": r"%\((p\d+)\)s"}
 _NAMED = {"duckdb": r"\$(p\d+)", "clickhouse": r"\{(p\d+):[^}]*\}", "bigquery": r"@(p\d+)", "tsql": r"@(p\d+)"}
@@ -92,6 +92,15 @@ def execute(eng, style: str, sql: str, params):
         except psycopg.Error as e:
             eng.conn.rollback()
             raise SegqlError("E0604", f"PostgreSQL error: {e}") from e
+    if eng.dialect == "mysql" and style == "qmark":  # server-side: PREPARE … EXECUTE USING @variables
+        names = [f"@segql_p{i}" for i in range(1, len(params) + 1)]
+        for name, value in zip(names, params):
+            eng.execute(f"SET {name} = %s", (value,))
+        eng.execute("PREPARE segql_q FROM %s", (sql,))
+        try:
+            return eng.execute("EXECUTE segql_q" + (" USING " + ", ".join(names) if names else ""))
+        finally:
+            eng.execute("DEALLOCATE PREPARE segql_q")
     return eng.execute(sql, params)
 
 
