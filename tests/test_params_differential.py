@@ -54,8 +54,10 @@ def _form(eng) -> tuple:
 
 
 def test_hostile_values_bind_as_they_read_inline(far_engine):
-    """MariaDB: in its default collation (utf8mb4_general_ci) too, in long runs."""
-    found = check_params_case(far_engine, hostile_case(), form=_form(far_engine))
+    """In two of the engine's styles (all in long runs; the random case runs all of them). MariaDB: in its
+    default collation (utf8mb4_general_ci) too, in long runs."""
+    styles = STYLES[far_engine.dialect] if CASES > 1 else STYLES[far_engine.dialect][:2]
+    found = check_params_case(far_engine, hostile_case(), styles=styles, form=_form(far_engine))
     if far_engine.dialect == "mysql" and CASES > 1:
         found += check_params_case(far_engine, hostile_case(), mysql_collation="utf8mb4_general_ci")
     assert not found, _report(found)
@@ -74,8 +76,7 @@ def test_random_segments_bind_as_they_read_inline(far_engine):
 
 # ---- the form of the parameterized SQL -------------------------------------------------------------------
 
-PAIRS = [["duckdb", "numeric"], ["postgres", "pyformat"], ["mysql", "qmark"], ["clickhouse", "named"],
-         ["sqlite", "named"], ["bigquery", "named"]]
+PAIRS = [["duckdb", "numeric"], ["postgres", "pyformat"], ["clickhouse", "named"], ["bigquery", "named"]]
 _PROGRAM = """
 import json, sys
 sys.path.insert(0, "tests")
@@ -105,7 +106,7 @@ def test_parameterized_sql_is_byte_identical_across_processes():
     namespace = {"__name__": "here", "PAIRS": PAIRS}
     exec(_PROGRAM.replace("print(json.dumps(out, sort_keys=True))", ""), namespace)  # the same, here
     mine = namespace["out"]
-    assert len(mine) > 500 and set(mine) == set(other)
+    assert len(mine) > 400 and set(mine) == set(other)
     assert mine == other, [k for k in mine if mine[k] != other[k]][:5]
 
 
