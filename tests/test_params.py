@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 import sqlglot
+from conftest_engines import engine_url, open_engine
 
 import segql
-from conftest_engines import engine_url, open_engine
 from segql.errors import UnsupportedError
 from segql.lower.dialects import DIALECTS
 from segql.lower.params import STYLES

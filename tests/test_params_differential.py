@@ -19,7 +19,13 @@ import sys
 
 import pytest
 from adversarial.generate import make_case
-from adversarial.params import STYLES, check_params_case, hostile_case, placeholders
+from adversarial.params import (
+    STYLES,
+    check_params_case,
+    compiled_texts,
+    hostile_case,
+    placeholders,
+)
 from adversarial.run import far_session
 from conftest_engines import engine_url
 
@@ -80,18 +86,8 @@ PAIRS = [["duckdb", "numeric"], ["postgres", "pyformat"], ["clickhouse", "named"
 _PROGRAM = """
 import json, sys
 sys.path.insert(0, "tests")
-from adversarial.params import hostile_case
-from adversarial.run import compile_all
-import segql
-from segql.errors import SegqlError
-case = hostile_case()
-out = {}
-for dialect, style in (json.loads(sys.argv[1]) if __name__ == "__main__" else PAIRS):
-    for slug, tree in compile_all(case, dialect, case.segments).items():
-        if not isinstance(tree, SegqlError):
-            c = segql.render(tree, dialect, params=style)
-            out[f"{dialect} {style} {slug}"] = [c.sql, [repr(v) for v in (c.params.values() if isinstance(c.params, dict) else c.params)]]
-print(json.dumps(out, sort_keys=True))
+from adversarial.params import compiled_texts
+print(json.dumps(compiled_texts(json.loads(sys.argv[1]))))
 """
 
 
@@ -103,9 +99,7 @@ def test_parameterized_sql_is_byte_identical_across_processes():
     done = subprocess.run([sys.executable, "-c", _PROGRAM, json.dumps(PAIRS)], capture_output=True, text=True,
                           env=env, cwd=root, check=True)
     other = json.loads(done.stdout)
-    namespace = {"__name__": "here", "PAIRS": PAIRS}
-    exec(_PROGRAM.replace("print(json.dumps(out, sort_keys=True))", ""), namespace)  # the same, here
-    mine = namespace["out"]
+    mine = compiled_texts(PAIRS)
     assert len(mine) > 400 and set(mine) == set(other)
     assert mine == other, [k for k in mine if mine[k] != other[k]][:5]
 

@@ -200,7 +200,7 @@ DECIMALS = ["0.1", "0.30000000000000004", "123456789.125", "0.000000000000000000
 def hostile_case():
     """A case whose values are the hostile ones (each string also in the data, each integer a row's
     visits), over one segment per value and construct."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import UTC, date, datetime, timedelta, timezone
 
     from adversarial.generate import case_from
 
@@ -209,7 +209,10 @@ def hostile_case():
     visits, score = o.Prop("visits", "integer"), o.Prop("score", "number")
     signup, seen, vip, last = (o.Prop("signup", "date"), o.Prop("seen", "timestamp"), o.Prop("vip", "boolean"),
                                o.Prop("last_at", "timestamp"))
-    s = lambda v: o.Lit(v, "string")  # noqa: E731
+
+    def s(v):
+        return o.Lit(v, "string")
+
     strings = HOSTILE_STRINGS + [x.upper() for x in HOSTILE_STRINGS if x.upper() != x]
     contacts = [{"id": i, "name": v, "city": strings[(i * 7) % len(strings)]} for i, v in enumerate(strings, 1)]
     n = len(contacts)
@@ -223,7 +226,7 @@ def hostile_case():
     for i, v in enumerate([datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59), datetime(2028, 2, 29, 12)]):
         contacts[i]["seen"] = v
     zone = timezone(timedelta(hours=5, minutes=30))
-    for i, v in enumerate([datetime(2026, 3, 8, 7, 0, tzinfo=timezone.utc), datetime(2026, 3, 8, 12, 30, 1, tzinfo=zone)]):
+    for i, v in enumerate([datetime(2026, 3, 8, 7, 0, tzinfo=UTC), datetime(2026, 3, 8, 12, 30, 1, tzinfo=zone)]):
         contacts[i]["last_at"] = v
     for i in range(n):
         contacts[i]["vip"] = (None, True, False)[i % 3]
@@ -273,3 +276,17 @@ def hostile_case():
     segs["performed_twice"] = o.Performed("'", None, ("exactly", 2), None)
     segs["did_not"] = o.Performed("'", o.Cmp(o.Prop("amount", "number"), "<", o.Lit(-0.25)), None, None, did_not=True)
     return case_from(segs, contacts=contacts, events=events)
+
+
+def compiled_texts(pairs) -> dict:
+    """`"dialect style slug"` -> [SQL, repr of each value] for the hostile case in each (dialect, style):
+    what must be byte-identical across processes."""
+    case = hostile_case()
+    out = {}
+    for dialect, style in pairs:
+        for slug, tree in compile_all(case, dialect, case.segments).items():
+            if not isinstance(tree, SegqlError):
+                c = segql.render(tree, dialect, params=style)
+                values = c.params.values() if isinstance(c.params, dict) else c.params
+                out[f"{dialect} {style} {slug}"] = [c.sql, [repr(v) for v in values]]
+    return out
