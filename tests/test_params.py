@@ -249,3 +249,11 @@ def test_numeric_placeholders_are_the_dialects_own_or_refused():
         assert ei.value.code == "E0501" and "numeric" in str(ei.value) and dialect in str(ei.value), ei.value
     for dialect in ("postgres", "redshift", "duckdb", "sqlite"):
         assert "$1" in segql.compile("n = 7", SCHEMA, dialect, on="things", params="numeric").sql
+
+
+@pytest.mark.parametrize("dialect", ["spark", "databricks", "trino", "tsql", "redshift"])
+def test_integer_constants_are_64_bit_where_literals_are_int(dialect):
+    """Generated dialects whose integer literal is a 32-bit INT (Spark with ANSI off wraps an overflow
+    silently; Trino and T-SQL raise): constant arithmetic is cast to BIGINT, as on DuckDB/PostgreSQL."""
+    sql = segql.compile("40000 * 40000 * 40000 > n", ARITH, dialect, on="things")
+    assert "AS BIGINT)" in sql, sql

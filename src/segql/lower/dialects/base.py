@@ -527,11 +527,15 @@ class Ops:
 
     widens_integers = False  # `exact_integer` computes in a wider type than the engine's 64-bit integers
 
+    # a literal that fits is a 32-bit INTEGER (DuckDB, PostgreSQL, Spark — where non-ANSI arithmetic wraps
+    # silently —, Trino, T-SQL): constant arithmetic is made 64-bit (`integer_constant`)
+    narrow_integer_literals = False
+
     def integer_constant(self, x) -> exp.Expression:
         """An integer literal operand of `+ - *` beside another literal, or of `abs`: 64-bit (SPEC §2.8)
         where the engine types a literal narrower (`40000 * 40000 * 40000` would raise "integer out of
         range"; psycopg binds a small int as a 16-bit smallint). Identity where literals are 64-bit."""
-        return x
+        return self.cast(x, "BIGINT") if self.narrow_integer_literals else x
 
     def is_exact_integer(self, x) -> bool:
         """Whether `x` is already computed in `exact_integer`'s wider type (where `widens_integers`): made

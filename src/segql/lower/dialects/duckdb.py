@@ -41,8 +41,7 @@ class DuckDBOps(Ops):
 
     # `integer` is 64-bit (SPEC §2.8): a literal that fits is an INTEGER and EXTRACT cast to INTEGER is
     # 32-bit, so `40000 * 40000 * 40000` and `year(d) * 10000000` raised "Overflow in multiplication of INT32"
-    def integer_constant(self, x):
-        return self.cast(x, "BIGINT")
+    narrow_integer_literals = True
 
     def _extract(self, part, x):
         return self.tpl(f"CAST(EXTRACT({part.upper()} FROM __x) AS BIGINT)", x=x)

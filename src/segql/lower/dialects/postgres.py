@@ -21,8 +21,7 @@ class PostgresOps(Ops):
 
     # `integer` is 64-bit (SPEC §2.8): PostgreSQL's EXTRACT cast to INTEGER, LENGTH and date - date are
     # 32-bit, so `year(d) * 10000000` raised "integer out of range" where DuckDB and MariaDB answer
-    def integer_constant(self, x):  # an INTEGER literal, a smallint parameter (psycopg)
-        return self.cast(x, "BIGINT")
+    narrow_integer_literals = True  # an INTEGER literal, a smallint parameter (psycopg)
 
     def _extract(self, part, x):
         return self.tpl(f"CAST(EXTRACT({part.upper()} FROM __x) AS BIGINT)", x=x)
