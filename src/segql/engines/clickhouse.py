@@ -116,7 +116,7 @@ def _ch_param(t, v):
     if t == "instant" and isinstance(v, _dt.datetime) and v.tzinfo is not None:  # stored as UTC
         v = v.astimezone(_dt.UTC).replace(tzinfo=None)
     if t in ("timestamp", "instant") and isinstance(v, _dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return v.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")  # a 4-digit year
     if isinstance(v, _dt.date):
         return v.isoformat()
     if t == "number":

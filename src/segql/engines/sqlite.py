@@ -49,7 +49,7 @@ class SqliteEngine(_DBAPIEngine):
         if v is None:
             return None
         if t == "timestamp" and isinstance(v, _dt.datetime):
-            return v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}"
+            return v.replace(tzinfo=None).isoformat(sep=" ", timespec="milliseconds")  # 4-digit year, as STRFTIME
         if t == "instant" and isinstance(v, _dt.datetime):  # ISO text with its offset (SQLite applies it)
             return v.isoformat(timespec="milliseconds")
         if t == "date" and isinstance(v, _dt.date):

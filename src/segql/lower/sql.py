@@ -232,7 +232,7 @@ class Lowerer:
                 pred = kind(this=left, expression=right)
             return pred, [cond.left, cond.right]
         if isinstance(cond, ir.InValues):
-            far = [v for v in cond.values if cond.operand.type == "number" and _double_neighbours(v)]
+            far = [v for v in cond.values if _read_as_double(cond.operand, v)]
             if far:  # `x in (…, L)` with L beyond a double's precision: `x in (…) or x = L`, exactly
                 near = tuple(v for v in cond.values if v not in far)
                 parts = [self.leaf(ir.InValues(cond.operand, near))[0]] if near else []
@@ -267,7 +267,8 @@ class Lowerer:
         raise TypeError(f"cannot lower {type(cond).__name__}")  # pragma: no cover
 
     def _beyond_double(self, cond: ir.Compare) -> exp.Expression | None:
-        """`x op L` for a `number` x and an integer literal L that no double equals (|L| > 2**53), by
+        """`x op L` for a `number` x (or an integer x and an L beyond BIGINT, `_read_as_double`) and an
+        integer literal L that no double equals (|L| > 2**53), by
         value (SPEC §2.8: `integer` and `number` compare by value). Engines compare a double with a
         bigint in double precision, which rounds L to a neighbour (`2.0**53 < 2**53 + 1` is false on
         DuckDB, PostgreSQL, MariaDB). With lo < L < hi the doubles either side of L, a double x is never
@@ -277,7 +278,7 @@ class Lowerer:
         left, op, lit = cond.left, cond.op, cond.right
         if _double_neighbours(left) is not None:
             left, lit, op = lit, left, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
-        bounds = _double_neighbours(lit) if left.type == "number" else None
+        bounds = _double_neighbours(lit) if _read_as_double(left, lit) else None
         if bounds is None:
             return None
         lo, hi = (number(b) for b in bounds)
@@ -533,6 +534,8 @@ class Lowerer:
                 return ops.divide(left, right)
             kind = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[node.op]
             if node.type == "integer":
+                if isinstance(node.left, ir.Literal) and isinstance(node.right, ir.Literal):
+                    left = ops.integer_constant(left)
                 return ops.integer_arith(kind, left, right)
             return exp.Paren(this=kind(this=left, expression=right))
         if isinstance(node, ir.Negate):
@@ -577,7 +580,8 @@ class Lowerer:
         if spec.result == "common" and node.type == "number":  # coalesce(integer, number): one type
             args = [self.ops.common_number(v) if a.type == "integer" else v for a, v in zip(node.args, args)]
         if node.name == "abs" and node.type == "integer":
-            args = [self.ops.exact_integer(args[0])]
+            constant = isinstance(node.args[0], ir.Literal)
+            args = [self.ops.exact_integer(self.ops.integer_constant(args[0]) if constant else args[0])]
         if spec.sql.startswith("exp."):
             first, *rest = args
             node_class = getattr(exp, spec.sql[4:])
@@ -799,6 +803,17 @@ def _starts_from_owner(node, depth: int = 0) -> bool:
         return True  # coalesce of the record's values: ClickHouse reads a missing one as present there
     inner = depth + 1 if isinstance(node, ir.SCOPE_NODES) else depth
     return any(_starts_from_owner(child, inner) for child in ir.children(node))
+
+
+def _read_as_double(operand: ir.Expr, lit: ir.Expr) -> bool:
+    """Whether `operand op lit` is compared in double precision somewhere: a `number` operand, or an
+    integer one and an integer literal beyond BIGINT, which SQLite and ClickHouse read as a double
+    (`n > -9223372036854775809` missed n = -2**63 there). With the doubles either side of the literal
+    (`_beyond_double`) the comparison is exact on every engine: a BIGINT rounded to a double still lies
+    between -2**63 and 2**63, on the same side of both."""
+    if _double_neighbours(lit) is None:
+        return False
+    return operand.type == "number" or (operand.type == "integer" and not -(2 ** 63) <= lit.value < 2 ** 63)
 
 
 def _double_neighbours(node: ir.Expr) -> tuple[int, int] | None:

@@ -165,6 +165,8 @@ class PredicatesMixin:
             cond = ir.Or((ir.Not(self._exists_chain(value.steps, None)),
                           self._exists_chain(value.steps, ir.Or((ir.IsNull(value.value),
                                                                  ir.Compare("=", value.value, ir.Literal("", "string")))))))
+        elif isinstance(value, ir.Literal):  # known now, as a literal `is null` (a bound `$1 IS NULL` has no type)
+            cond = ir.Const(value.value in (None, ""))
         else:
             cond = ir.Or((ir.IsNull(value), ir.Compare("=", value, ir.Literal("", "string"))))
         return ir.Not(cond) if node.negated else cond

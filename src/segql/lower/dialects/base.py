@@ -356,7 +356,8 @@ class Ops:
     def _ts_text(v: _dt.datetime) -> str:
         if v.tzinfo is not None:
             raise ValueError("timestamp_literal takes a naive datetime (convert to the schema zone first)")
-        return v.strftime("%Y-%m-%d %H:%M:%S") + (f".{v.microsecond:06d}" if v.microsecond else "")
+        # isoformat, not strftime: strftime writes year 1 as '1' (PostgreSQL reads '1-01-01' as 2001)
+        return v.isoformat(sep=" ", timespec="microseconds" if v.microsecond else "seconds")
 
     # -- time: arithmetic ----------------------------------------------------------------------------
     @staticmethod
@@ -525,6 +526,16 @@ class Ops:
         return x
 
     widens_integers = False  # `exact_integer` computes in a wider type than the engine's 64-bit integers
+
+    # a literal that fits is a 32-bit INTEGER (DuckDB, PostgreSQL, Spark — where non-ANSI arithmetic wraps
+    # silently —, Trino, T-SQL): constant arithmetic is made 64-bit (`integer_constant`)
+    narrow_integer_literals = False
+
+    def integer_constant(self, x) -> exp.Expression:
+        """An integer literal operand of `+ - *` beside another literal, or of `abs`: 64-bit (SPEC §2.8)
+        where the engine types a literal narrower (`40000 * 40000 * 40000` would raise "integer out of
+        range"; psycopg binds a small int as a 16-bit smallint). Identity where literals are 64-bit."""
+        return self.cast(x, "BIGINT") if self.narrow_integer_literals else x
 
     def is_exact_integer(self, x) -> bool:
         """Whether `x` is already computed in `exact_integer`'s wider type (where `widens_integers`): made

@@ -39,5 +39,12 @@ class DuckDBOps(Ops):
     def days_between(self, a, b):
         return self.tpl("DATE_DIFF('day', __b, __a)", a=a, b=b)
 
+    # `integer` is 64-bit (SPEC §2.8): a literal that fits is an INTEGER and EXTRACT cast to INTEGER is
+    # 32-bit, so `40000 * 40000 * 40000` and `year(d) * 10000000` raised "Overflow in multiplication of INT32"
+    narrow_integer_literals = True
+
+    def _extract(self, part, x):
+        return self.tpl(f"CAST(EXTRACT({part.upper()} FROM __x) AS BIGINT)", x=x)
+
     def _regex(self, s, pattern):
         return self.tpl("REGEXP_MATCHES(__s, __p)", s=s, p=param(pattern))

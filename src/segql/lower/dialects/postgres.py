@@ -21,6 +21,8 @@ class PostgresOps(Ops):
 
     # `integer` is 64-bit (SPEC §2.8): PostgreSQL's EXTRACT cast to INTEGER, LENGTH and date - date are
     # 32-bit, so `year(d) * 10000000` raised "integer out of range" where DuckDB and MariaDB answer
+    narrow_integer_literals = True  # an INTEGER literal, a smallint parameter (psycopg)
+
     def _extract(self, part, x):
         return self.tpl(f"CAST(EXTRACT({part.upper()} FROM __x) AS BIGINT)", x=x)
 

@@ -8,6 +8,7 @@ from segql.lower.dialects.base import Ops, param
 
 class SparkOps(Ops):
     """Spark 3.4+/4 (verified on pyspark 4 local mode, ANSI on and off). Timestamps are TIMESTAMP_NTZ."""
+    narrow_integer_literals = True  # INT literals: constant arithmetic in BIGINT (`integer_constant`)
 
     name = "spark"
     order = 5  # position in DIALECTS

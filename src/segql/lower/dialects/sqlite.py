@@ -61,7 +61,7 @@ class SqliteOps(Ops):
         if v.microsecond % 1000:
             self.unsupported("a timestamp with sub-millisecond precision",
                              "SQLite stores timestamps with millisecond precision")
-        return exp.Literal.string(v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}")
+        return exp.Literal.string(v.isoformat(sep=" ", timespec="milliseconds"))  # year 1: '0001', as STRFTIME
 
     def date_literal(self, v):
         return exp.Literal.string(v.isoformat())

@@ -6,6 +6,7 @@ from segql.lower.dialects.base import PER_SECOND, Ops, param
 
 class TrinoOps(Ops):
     """Trino (generated)."""
+    narrow_integer_literals = True  # INT literals: constant arithmetic in BIGINT (`integer_constant`)
 
     name = "trino"
     order = 7  # position in DIALECTS

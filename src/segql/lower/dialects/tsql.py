@@ -8,6 +8,7 @@ from segql.lower.dialects.base import PER_SECOND, Ops, respell_strings
 
 class TSQLOps(Ops):
     """SQL Server / T-SQL (generated). No regex; IANA zones unsupported; collations handled explicitly."""
+    narrow_integer_literals = True  # INT literals: constant arithmetic in BIGINT (`integer_constant`)
 
     name = "tsql"
     order = 11  # position in DIALECTS
