@@ -117,3 +117,32 @@ def test_error_in_a_referenced_segment_names_its_own_file_line_and_source(tmp_pa
         assert "used by `in segment other` at main.segql:4:9" in err, (args, err)
         assert err.count("error[E0301]") == 1, (args, err)
         assert "Traceback" not in err
+
+
+def test_decimals_are_written_exactly_in_json_and_csv(tmp_path, capsys):
+    """A NUMERIC value or a bound decimal is printed with all its digits: `json` writes only floats, so
+    0.1000000000000000000000001 came out as 0.1 and 12345678901234567.89 as 1.2345678901234568e+16."""
+    import duckdb
+
+    from segql import cli
+
+    schema = tmp_path / "schema.yml"
+    schema.write_text("entities:\n  things:\n    table: things\n    key: id\n"
+                      "    properties: {id: integer, amount: number, label: string}\n")
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE things (id INTEGER, amount DECIMAL(38, 20), label VARCHAR)")
+    con.execute("INSERT INTO things VALUES (1, 12345678901234567.89, 'a'), (2, 0.1, 'x:0')")
+    con.close()
+    common = ["--schema", str(schema), "--db", f"duckdb:///{db}", "-e", "amount > 0", "--on", "things",
+              "--columns", "amount,label"]
+    assert cli.main(["run", *common, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '"amount": 12345678901234567.89000000000000000000' in out and '"amount": 0.10000000000000000000' in out
+    rows = json.loads(out, parse_float=__import__("decimal").Decimal)
+    assert [r["label"] for r in rows] == ["a", "x:0"]
+    assert cli.main(["run", *common, "--format", "csv"]) == 0
+    assert "1,12345678901234567.89000000000000000000,a" in capsys.readouterr().out
+    assert cli.main(["compile", "-e", "amount = 0.1000000000000000000000001", "--on", "things", "--schema",
+                     str(schema), "--dialect", "postgres", "--params", "named", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out, parse_float=str)["params"] == {"p1": "0.1000000000000000000000001"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from segql.cli.common import add_common, add_input, input_schema, load_input
-from segql.cli.output import dump_json, jsonable
+from segql.cli.output import dump_json, jsonable, to_json
 
 
 def add(sub) -> None:
@@ -57,7 +57,7 @@ def run(args) -> int:
         return 0
     if isinstance(result, Compiled):
         print(result.sql)
-        print(f"-- params: {json.dumps(jsonable(result.params), ensure_ascii=False)}")
+        print(f"-- params: {to_json(jsonable(result.params), indent=None)}")
     else:
         print(result)
     return 0

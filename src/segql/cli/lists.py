@@ -5,7 +5,7 @@ import json
 import sys
 
 from segql.cli.common import add_common, find_schema
-from segql.cli.output import plain, plural
+from segql.cli.output import plain, plural, to_json
 from segql.errors import SegqlError
 
 
@@ -40,7 +40,7 @@ def run(args) -> int:
         with open_engine(args.db, schema) as engine:
             members = list_members(engine, schema, args.list)
         if args.format == "json":
-            print(json.dumps({"list": args.list, "members": [plain(m) for m in members]}, ensure_ascii=False))
+            print(to_json({"list": args.list, "members": [plain(m) for m in members]}, indent=None))
         else:
             for m in members:
                 print(m)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import secrets
 import sys
 from decimal import Decimal
 
@@ -23,25 +25,43 @@ def emit_errors(errors, fmt: str, *, warnings=()) -> None:
 
 
 def plain(v):
-    """A database value as JSON/CSV can hold it."""
+    """A database value as JSON/CSV can hold it (a Decimal stays one: `to_json` writes it exactly)."""
     if hasattr(v, "isoformat"):
         return v.isoformat()
     if isinstance(v, (bytes, bytearray)):
         return v.decode("utf-8", "replace")
-    if isinstance(v, Decimal):
-        return float(v)
     return v
 
 
 def jsonable(params):
-    """Bind parameters as JSON (Decimal → float)."""
+    """Bind parameters as JSON values (for `to_json`)."""
     if isinstance(params, dict):
         return {k: plain(v) for k, v in params.items()}
     return [plain(v) for v in params]
 
 
+def to_json(value, *, indent: int | None = 2) -> str:
+    """JSON text in which a Decimal is the number it is: `json` writes only floats, so a NUMERIC value or
+    a bound `0.1000000000000000000000001` came out as 0.1. Each Decimal goes through as a marked string
+    (a random tag per call, so no real string can look like one) and is put back as its digits."""
+    tag, numbers = secrets.token_hex(8), []
+
+    def default(o):
+        if isinstance(o, Decimal):
+            if not o.is_finite():
+                return None
+            numbers.append(str(o))  # `1E+3`, `-0.50`: JSON numbers as Decimal writes them
+            return f"{tag}:{len(numbers) - 1}"
+        raise TypeError(f"{type(o).__name__} is not JSON")
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=default)
+    if not numbers:
+        return text
+    return re.sub(f'"{tag}:(\\d+)"', lambda m: numbers[int(m.group(1))], text)
+
+
 def dump_json(value, *, indent: int | None = 2) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=indent))
+    print(to_json(value, indent=indent))
 
 
 def table(header, rows, right=(), out=None) -> None:
@@ -63,7 +83,7 @@ def write_rows(header, rows, fmt, out=None) -> None:
     """Member rows as a table (with a count), JSON objects or CSV."""
     out = out or sys.stdout
     if fmt == "json":
-        out.write(json.dumps([dict(zip(header, map(plain, r))) for r in rows], ensure_ascii=False, indent=2) + "\n")
+        out.write(to_json([dict(zip(header, map(plain, r))) for r in rows]) + "\n")
         return
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
