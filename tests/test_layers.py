@@ -10,7 +10,7 @@ RANK = {  # docs/architecture.md, top to bottom
     "cli": 7, "__main__": 7, "api": 6, "__init__": 6, "ops": 5,
     "lower": 4, "targets": 4, "engines": 4,
     "semantic": 3, "syntax": 2, "frontends": 2,
-    "schema": 1, "ir": 1, "errors": 0, "clock": 0, "limits": 0, "text": 0, "files": 0,
+    "schema": 1, "ir": 1, "errors": 0, "clock": 0, "limits": 0, "text": 0, "files": 0, "jsontext": 0,
     "codecache": 0,
 }
 

@@ -195,6 +195,11 @@ def test_compile_and_validate(service):
                                           "dialect": "bigquery", "params": "named"}, headers=auth(service, "ro"))
     assert r.status_code == 200, r.text
     assert "@p1" in r.json()["sql"] and r.json()["params"] == {"p1": "USA"}
+    r = service.post("/v1/compile", json={"criteria": 'lifetime_value = 0.1000000000000000000000001 or country = "5"',
+                                          "object_type": "contacts", "dialect": "postgres", "params": "qmark"},
+                     headers=auth(service, "ro"))  # a decimal keeps its digits (it was a float: 0.1); a string stays one
+    assert json.loads(r.text, parse_float=str)["params"] == ["0.1000000000000000000000001", "5"]
+    assert '"params": [0.1000000000000000000000001, "5"]' in r.text
     assert_error(service.post("/v1/compile", json={"criteria": "x = 1", "object_type": "contacts", "dialect": "nope"},
                               headers=auth(service)), 422)
     v = service.post("/v1/validate", json={"criteria": "last_purchse < 30 days ago", "object_type": "contacts"},

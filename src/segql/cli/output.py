@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import csv
 import json
-import re
-import secrets
 import sys
-from decimal import Decimal
 
 from segql.errors import render as diagnostics
+from segql.jsontext import to_json
 
 
 def emit_errors(errors, fmt: str, *, warnings=()) -> None:
@@ -38,26 +36,6 @@ def jsonable(params):
     if isinstance(params, dict):
         return {k: plain(v) for k, v in params.items()}
     return [plain(v) for v in params]
-
-
-def to_json(value, *, indent: int | None = 2) -> str:
-    """JSON text in which a Decimal is the number it is: `json` writes only floats, so a NUMERIC value or
-    a bound `0.1000000000000000000000001` came out as 0.1. Each Decimal goes through as a marked string
-    (a random tag per call, so no real string can look like one) and is put back as its digits."""
-    tag, numbers = secrets.token_hex(8), []
-
-    def default(o):
-        if isinstance(o, Decimal):
-            if not o.is_finite():
-                return None
-            numbers.append(str(o))  # `1E+3`, `-0.50`: JSON numbers as Decimal writes them
-            return f"{tag}:{len(numbers) - 1}"
-        raise TypeError(f"{type(o).__name__} is not JSON")
-
-    text = json.dumps(value, ensure_ascii=False, indent=indent, default=default)
-    if not numbers:
-        return text
-    return re.sub(f'"{tag}:(\\d+)"', lambda m: numbers[int(m.group(1))], text)
 
 
 def dump_json(value, *, indent: int | None = 2) -> None:

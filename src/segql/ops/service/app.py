@@ -12,11 +12,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from segql.errors import SegqlError
+from segql.jsontext import to_json
 from segql.ops.service import errors, models
 from segql.ops.service.auth import Principal, authenticate
 from segql.ops.store import workbench
 from segql.ops.store.keys import KeyStore
 from segql.ops.store.webhooks import DEFAULT_RETRY, Retry, Webhooks
+
+class _ExactJSON(JSONResponse):
+    """A JSON answer whose decimals keep every digit (FastAPI's encoder writes them as floats)."""
+
+    def render(self, content) -> bytes:
+        return to_json(content, indent=None).encode("utf-8")
+
 
 READ, WRITE = "read:segments", "write:segments"
 WRITE_HOOKS, READ_HOOKS = "write:webhooks", ("read:webhooks", "write:webhooks")
@@ -167,9 +175,11 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
     # ---- stateless ------------------------------------------------------------------------------
     @app.post("/v1/compile", response_model=models.CompileOut, responses=ERRORS, tags=["segments"])
     def compile_segment(body: models.CompileIn, p: Principal = scoped(READ)):
-        """SQL for a dialect (with bind parameters when `params` is given); stores nothing."""
-        return workbench.compile_source(segments, **_source(body), dialect=body.dialect, params=body.params,
-                                        select=body.select, now=body.now, organization=p.organization)
+        """SQL for a dialect (with bind parameters when `params` is given); stores nothing. A decimal
+        parameter is a JSON number with all its digits."""
+        return _ExactJSON(workbench.compile_source(segments, **_source(body), dialect=body.dialect,
+                                                   params=body.params, select=body.select, now=body.now,
+                                                   organization=p.organization))
 
     @app.post("/v1/validate", response_model=models.ValidateOut, responses=ERRORS, tags=["segments"])
     def validate(body: models.SourceIn, p: Principal = scoped(READ)):

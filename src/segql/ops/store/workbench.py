@@ -90,10 +90,8 @@ def compile_source(segments, *, criteria=None, conditions=None, object_type=None
                     params=params)
     if isinstance(result, str):
         return {"dialect": dialect, "sql": result, "params": None}
-    values = result.params
-    plain = (lambda v: float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, (int, float)) else v)
-    values = {k: plain(v) for k, v in values.items()} if isinstance(values, dict) else [plain(v) for v in values]
-    return {"dialect": dialect, "sql": result.sql, "params": values}
+    # a decimal stays a Decimal: the service writes it with all its digits (segql.jsontext)
+    return {"dialect": dialect, "sql": result.sql, "params": result.params}
 
 
 def preview(segments, *, criteria=None, conditions=None, object_type=None, name=None, description=None,
