@@ -3,6 +3,7 @@ segments for its type"): which segments a record belongs to, without a database.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -121,24 +122,22 @@ def _typed(v, prop, schema, ctx, where):
         return v
     if kind == "date":
         try:
-            return dt.date.fromisoformat(v) if type(v) is str and len(v) == 10 else _no()
+            if type(v) is str and len(v) == 10:
+                return dt.date.fromisoformat(v)
         except ValueError:
-            raise wrong('a date ("YYYY-MM-DD")') from None
+            pass
+        raise wrong('a date ("YYYY-MM-DD")')
     try:  # timestamp
-        moment = parse_iso(v) if type(v) is str else _no()
+        moment = parse_iso(v) if type(v) is str else None
     except ValueError:
-        raise wrong('a timestamp ("YYYY-MM-DDTHH:MM:SS", an offset optional)') from None
+        moment = None
+    if moment is None:
+        raise wrong('a timestamp ("YYYY-MM-DDTHH:MM:SS", an offset optional)')
     if moment.tzinfo is not None:  # as a segment's timestamp literal with an offset: the schema's wall clock
         moment = moment.astimezone(ZoneInfo(schema.timezone)).replace(tzinfo=None)
     return moment
 
 
-def _no():
-    raise ValueError
-
-
 def _shown(v) -> str:
-    import json
-
     text = json.dumps(v, default=str, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "…"
