@@ -14,13 +14,17 @@ Secrets are stored as given out (they sign, so they cannot be hashed); see docs/
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import random
 import secrets
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -250,13 +254,15 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def verify(secret: str, timestamp: str, body: bytes, signature: str, *, tolerance: float | None = 300) -> bool:
     """What a receiver does (docs/webhooks.md): a constant-time comparison, and a fresh timestamp."""
+    if not isinstance(timestamp, str) or not isinstance(signature, str) or not signature.isascii():
+        return False  # a missing or non-ASCII header is a bad signature (compare_digest would raise on it)
     if tolerance is not None:
         try:
             if abs(time.time() - int(timestamp)) > tolerance:
                 return False
         except ValueError:
             return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature or "")
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -264,26 +270,94 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _Deadline:
+    """The whole attempt's time limit. A socket timeout bounds each read, not the answer: a receiver that
+    drips its answer a byte at a time would hold the worker (and outlive its lease, so another worker
+    re-sends the row meanwhile). At the deadline the attempt's sockets are shut down, which ends any read."""
+
+    def __init__(self, seconds: float):
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.expired = False
+        self.timer = threading.Timer(seconds, self.expire)
+        self.timer.daemon = True
+
+    def watch(self, sock):
+        with self.lock:
+            self.sockets.append(sock)
+            if self.expired:
+                self._shut(sock)
+        return sock
+
+    def expire(self):
+        with self.lock:
+            self.expired = True
+            for sock in self.sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _handlers(deadline: _Deadline):
+    """urllib's HTTP(S) handlers (proxies from the environment still apply) with connections whose sockets
+    the deadline watches."""
+
+    def connection(base):
+        class Connection(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                create = self._create_connection
+                self._create_connection = lambda *a, **k: deadline.watch(create(*a, **k))
+        return Connection
+
+    http_conn, https_conn = connection(http.client.HTTPConnection), connection(http.client.HTTPSConnection)
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(http_conn, req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(https_conn, req, context=self._context)
+
+    return HTTP(), HTTPS()
 
 
 def post(url: str, secret: str, event: str, delivery: str, body: str, timeout: float) -> tuple[int | None, str | None]:
-    """POST one signed event: (HTTP status or None, error text or None)."""
+    """POST one signed event: (HTTP status or None, error text or None). The attempt ends after `timeout`
+    seconds whatever the receiver does; a 2xx counts once its status line arrived (the body is not read
+    to the end: a receiver that dies after answering 2xx has the event)."""
     data = body.encode("utf-8")
     timestamp = str(int(time.time()))
     request = urllib.request.Request(url, data=data, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "segql-webhooks/1",
         "X-Segql-Event": event, "X-Segql-Delivery": delivery, "X-Segql-Timestamp": timestamp,
         "X-Segql-Signature": sign(secret, timestamp, data)})
+    deadline = _Deadline(timeout)
+    deadline.timer.start()
+    status = None
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(65536)
-            return response.status, None
+        with urllib.request.build_opener(_NoRedirect, *_handlers(deadline)).open(request, timeout=timeout) as response:
+            status = response.status
+            with contextlib.suppress(Exception):  # the answer is the status; the body only drains the socket
+                response.read(65536)
+            return status, None
     except urllib.error.HTTPError as err:
+        with contextlib.suppress(Exception):
+            err.close()
         return err.code, f"HTTP {err.code}"
     except Exception as err:  # noqa: BLE001 - refused, timed out, DNS, TLS: all mean "try again later"
+        if status is not None:  # the 2xx arrived; closing the connection failed
+            return status, None
+        if deadline.expired:
+            return None, f"TimeoutError: no answer within {timeout:g}s"
         reason = getattr(err, "reason", None) or err
         return None, f"{type(reason).__name__}: {reason}"[:300]
+    finally:
+        deadline.timer.cancel()
 
 
 def claim(db: StoreDb, *, limit: int, lease: float, worker: str) -> list[tuple]:

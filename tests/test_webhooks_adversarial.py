@@ -1,0 +1,469 @@
+"""Webhook delivery under attack (SPEC §8, docs/webhooks.md): a real receiver on 127.0.0.1 that answers
+2xx/3xx/4xx/5xx, answers late, drips its answer a byte at a time, closes or resets the connection, or
+answers 200 and dies before the body; several delivery passes at once (threads, and processes on the same
+SQLite and PostgreSQL store). Every signature is checked with docs/webhooks.md's own `verify` snippet.
+
+What must hold: every event arrives (at least once, with one idempotency key and one body across
+retries), no two sends of one event overlap, a quick 2xx is never followed by another send, attempts
+follow the documented back-off and give up as documented, a worker that dies after the POST loses nothing,
+a deleted webhook stops receiving, and neither another organization nor an unsubscribed segment leaks in.
+
+SEGQL_WEBHOOK_STRESS=N runs the randomized concurrent delivery N rounds (default 1, a few seconds)."""
+from __future__ import annotations
+
+import collections
+import itertools
+import json
+import os
+import random
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from test_store import SCHEMA, make_data, write_csv
+
+import segql
+from segql.ops.store import webhooks as wh
+from segql.ops.store.db import StoreDb
+from segql.ops.store.webhooks import Retry, Webhooks, deliver_due, sign
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUNDS = int(os.environ.get("SEGQL_WEBHOOK_STRESS", "1"))
+
+
+def docs_verify():
+    """The `verify` function exactly as docs/webhooks.md prints it."""
+    text = (ROOT / "docs" / "webhooks.md").read_text()
+    (code,) = [c for c in re.findall(r"```python\n(.*?)```", text, re.S) if "def verify" in c]
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - the documentation's own snippet, the point of the test
+    return scope["verify"]
+
+
+VERIFY = docs_verify()
+OK = {"200": 200, "201": 201, "202": 202, "204": 204, "299": 299}
+
+
+class Receiver:
+    """Records every request; `policy(delivery, n)` (n: how many times this id arrived before) names what
+    to do: a status ("200", "302", "404", "500" …), "slow" (answer 200 after `slow` s), "drip" (the status
+    line a byte every `drip` s), "close" (no answer), "reset" (TCP RST), "headers" (200 with headers and
+    a promised body, then close)."""
+
+    def __init__(self, policy=lambda delivery, n: "200"):
+        self.policy = policy
+        self.secrets: dict[str, str] = {}
+        self.requests: list[dict] = []
+        self.in_flight: collections.Counter = collections.Counter()
+        self.overlaps: list[str] = []
+        self.slow, self.drip, self.timeout = 1.0, 0.2, 0.5  # timeout: the sender's
+        self.lock = threading.Lock()
+        self.arrived = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # a followed redirect would come back as a GET: recorded, and wrong
+                with receiver.lock:
+                    receiver.requests.append({"method": "GET", "delivery": None, "action": None})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                delivery = self.headers.get("X-Segql-Delivery")
+                with receiver.lock:
+                    n = sum(1 for r in receiver.requests if r["delivery"] == delivery)
+                    action = receiver.policy(delivery, n)
+                    receiver.in_flight[delivery] += 1
+                    if receiver.in_flight[delivery] > 1:
+                        receiver.overlaps.append(delivery)
+                    payload = json.loads(body)
+                    secret = receiver.secrets.get(payload.get("webhook"), "")
+                    headers = {k: self.headers[k] for k in ("X-Segql-Event", "X-Segql-Delivery", "X-Segql-Timestamp",
+                                                            "X-Segql-Signature")}
+                    receiver.requests.append({
+                        "method": "POST", "path": self.path, "delivery": delivery, "action": action, "body": body,
+                        "payload": payload, "headers": headers, "at": time.monotonic(), "n": n,
+                        "valid": VERIFY(secret, headers, body), "pid_header": self.headers.get("X-Test-Pid")})
+                receiver.arrived.set()
+                self.done = False
+                try:
+                    self.act(action, delivery)
+                except OSError:
+                    pass  # the sender gave up on us
+                finally:
+                    self.release(delivery)
+
+            def release(self, delivery):
+                """The sender is no longer waiting for this request (it answered, or the sender timed out)."""
+                if not self.done:
+                    self.done = True
+                    with receiver.lock:
+                        receiver.in_flight[delivery] -= 1
+
+            def act(self, action, delivery):
+                self.close_connection = True
+                if action == "slow":  # past the sender's timeout (`timeout`), it is no longer in flight
+                    time.sleep(receiver.timeout)
+                    self.release(delivery)
+                    time.sleep(max(0.0, receiver.slow - receiver.timeout))
+                    action = "200"
+                if action == "drip":
+                    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(receiver.drip)
+                    return
+                if action == "close":
+                    return
+                if action == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
+                if action == "headers":  # 200, then the body never comes (the receiver hangs, then dies)
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{")
+                    self.wfile.flush()
+                    time.sleep(receiver.slow)
+                    return
+                self.send_response(int(action))
+                if action.startswith("3"):
+                    self.send_header("Location", receiver.url)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def posts(self, delivery=None):
+        return [r for r in self.requests if r["method"] == "POST" and (delivery is None or r["delivery"] == delivery)]
+
+
+@pytest.fixture
+def project(tmp_path):
+    contacts, deals = make_data(n=60)
+    write_csv(tmp_path, contacts, deals)
+    (tmp_path / "schema.yml").write_text(SCHEMA)
+    return tmp_path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, project):
+    if request.param == "sqlite":
+        yield f"sqlite:///{project / 'store.db'}"
+        return
+    from test_operations import drop_postgres_schema, postgres_url_in_schema
+
+    name = f"segql_webhooks_adv_{os.getpid()}"
+    yield postgres_url_in_schema(name)  # skips with a reason when SEGQL_TEST_POSTGRES_URL is unset
+    drop_postgres_schema(name)
+
+
+def open_store(project, url=None):
+    return segql.open_store(url or f"sqlite:///{project / 'store.db'}", schema=str(project / "schema.yml"))
+
+
+def register(segments, receiver, organization="default", **kw):
+    hook, secret = Webhooks(segments).create(receiver.url, organization=organization, **kw)
+    receiver.secrets[hook.id] = secret
+    return hook
+
+
+def rows(db, where="1 = 1", params=()):
+    got = db.execute("SELECT id, webhook_id, organization, segment_id, event, status, attempts, body "
+                     f"FROM segql_webhook_outbox WHERE {where}", params)
+    return {r[0]: dict(zip(("id", "webhook", "organization", "segment", "event", "status", "attempts", "body"), r))
+            for r in got}
+
+
+def pending(db):
+    return db.one("SELECT COUNT(*) FROM segql_webhook_outbox WHERE status = 'pending'")[0]
+
+
+def drain(db, *, retry, timeout=1.0, deadline=30.0, limit=5, worker=None):
+    end = time.monotonic() + deadline
+    while pending(db):
+        assert time.monotonic() < end, "the outbox did not drain"
+        if not deliver_due(db, timeout=timeout, retry=retry, limit=limit, worker=worker)["claimed"]:
+            time.sleep(0.01)
+
+
+# ---- the signature, with the documentation's recipe ---------------------------------------------------
+def test_the_documented_verify_accepts_what_is_sent_and_refuses_tampering(project):
+    receiver = Receiver()
+    try:
+        segments = open_store(project)
+        s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+        hook = register(segments, receiver)
+        segments.refresh(s.id)
+        drain(segments.db, retry=Retry(base=0.01, attempts=3))
+        posts = receiver.posts()
+        assert len(posts) == 2 and all(r["valid"] for r in posts)
+        secret = receiver.secrets[hook.id]
+        for r in posts:
+            h, body = r["headers"], r["body"]
+            assert h["X-Segql-Delivery"] == r["payload"]["id"] and h["X-Segql-Event"] == r["payload"]["type"]
+            assert abs(time.time() - int(h["X-Segql-Timestamp"])) < 60
+            assert not VERIFY(secret, h, body + b" ")  # a tampered body
+            assert not VERIFY(secret, h, body.replace(b'"default"', b'"org_evil"'))
+            assert not VERIFY("whsec_other", h, body)  # another webhook's secret
+            old = str(int(h["X-Segql-Timestamp"]) - 301)  # a replay, correctly signed, but old
+            assert not VERIFY(secret, {**h, "X-Segql-Timestamp": old, "X-Segql-Signature": sign(secret, old, body)},
+                              body)
+            assert not VERIFY(secret, {**h, "X-Segql-Timestamp": old}, body)  # an old timestamp, old signature
+            # the library's verify agrees with the documented one, and refuses rather than crashes
+            assert wh.verify(secret, h["X-Segql-Timestamp"], body, h["X-Segql-Signature"])
+            for bad_sig in ("", "v1=", "v1=é" + "0" * 60, h["X-Segql-Signature"].upper(), None):
+                assert not wh.verify(secret, h["X-Segql-Timestamp"], body, bad_sig)
+            for bad_ts in (None, "", "abc", "1e9", "9" * 5000):
+                assert not wh.verify(secret, bad_ts, body, h["X-Segql-Signature"])
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+# ---- every kind of bad answer -------------------------------------------------------------------------
+BAD = ["301", "302", "303", "304", "307", "308", "400", "401", "404", "410", "429", "500", "502", "503",
+       "close", "reset", "slow", "100"]
+
+
+def test_every_non_2xx_answer_is_retried_with_the_same_key_and_body(project):
+    """Each event is answered badly in its own way first, then with some 2xx: each arrives exactly once
+    with a 2xx, after exactly the bad attempts, with one id and one body; redirects are not followed."""
+    plans: dict[str, list[str]] = {}
+    bad = iter(BAD)
+    good = itertools.cycle(OK)
+
+    def policy(delivery, n):
+        if delivery not in plans:
+            plans[delivery] = [next(bad, "500"), next(good)]
+        return plans[delivery][min(n, 1)]
+
+    receiver = Receiver(policy)
+    receiver.slow, receiver.timeout = 1.0, 0.4
+    try:
+        segments = open_store(project)
+        s = segments.create(name="Rich", criteria="lifetime_value > 100", type="contacts")
+        for _ in range(6):
+            register(segments, receiver)
+        wh_batch, wh.BATCH = wh.BATCH, 10
+        try:
+            segments.refresh(s.id)
+        finally:
+            wh.BATCH = wh_batch
+        events = rows(segments.db)
+        assert len(events) >= len(BAD)
+        retry = Retry(base=0.01, cap=0.02, attempts=3)
+        drain(segments.db, retry=retry, timeout=0.4, limit=len(events))
+        assert [r for r in receiver.requests if r["method"] != "POST"] == []  # no redirect was followed
+        assert receiver.overlaps == []
+        for row in rows(segments.db).values():
+            reqs = receiver.posts(row["id"])
+            assert [r["action"] for r in reqs] == plans[row["id"]], (row, [r["action"] for r in reqs])
+            assert row["status"] == "delivered" and row["attempts"] == 2
+            assert len({r["body"] for r in reqs}) == 1 and reqs[0]["body"].decode() == row["body"]
+            assert all(r["valid"] and r["headers"]["X-Segql-Delivery"] == row["id"] for r in reqs)
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+def test_a_2xx_whose_body_never_comes_is_delivered(project):
+    """The receiver answered 200 and died before its (promised) body: it said 2xx, so the event is
+    delivered — resending it would be a duplicate for nothing."""
+    receiver = Receiver(lambda delivery, n: "headers")
+    try:
+        segments = open_store(project)
+        s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+        register(segments, receiver, events=["segment.refreshed"])
+        segments.refresh(s.id)
+        done = deliver_due(segments.db, timeout=0.5, retry=Retry(base=0.01, attempts=3))
+        assert done == {"claimed": 1, "delivered": 1, "retrying": 0, "failed": 0}
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+def test_no_answer_within_the_timeout_is_a_timeout_even_when_it_drips(project):
+    """docs: "no answer within 5 s" schedules a retry. A receiver that sends its status line a byte at a
+    time (each byte within the socket timeout) must not hold the worker past the timeout: the worker's
+    lease assumes every send ends within it, or another worker re-sends the row meanwhile."""
+    receiver = Receiver(lambda delivery, n: "drip" if n == 0 else "200")
+    receiver.drip = 0.1  # the whole answer takes ~4 s; each byte comes well within the timeout
+    try:
+        segments = open_store(project)
+        s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+        register(segments, receiver, events=["segment.refreshed"])
+        segments.refresh(s.id)
+        start = time.monotonic()
+        done = deliver_due(segments.db, timeout=0.5, retry=Retry(base=0.01, attempts=3))
+        took = time.monotonic() - start
+        assert took < 1.5 and done["retrying"] == 1, (took, done)
+        (row,) = rows(segments.db).values()
+        err = segments.db.one("SELECT last_error FROM segql_webhook_outbox")[0]
+        assert row["attempts"] == 1 and "imeout" in err, err
+        time.sleep(0.05)
+        assert deliver_due(segments.db, timeout=0.5)["delivered"] == 1
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+def test_back_off_follows_the_documented_schedule_and_gives_up():
+    """1 s, 2 s, 4 s … capped at an hour, plus at most 25% jitter; 15 attempts span about 3 to 4 hours."""
+    retry = wh.DEFAULT_RETRY
+    assert retry.attempts == 15
+    random.seed(7)
+    for attempt in range(1, 40):
+        base = min(3600.0, 2.0 ** (attempt - 1))
+        for _ in range(20):
+            assert base <= retry.delay(attempt) <= base * 1.25
+    low = sum(min(3600.0, 2.0 ** (n - 1)) for n in range(1, 15))  # 14 waits between 15 attempts
+    assert 3 * 3600 <= low and low * 1.25 <= 4 * 3600
+
+
+def test_a_receiver_that_always_fails_gets_exactly_n_attempts_then_never_again(project):
+    receiver = Receiver(lambda delivery, n: random.choice(["500", "close", "404", "302"]))
+    try:
+        segments = open_store(project)
+        s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+        hook = register(segments, receiver)
+        segments.refresh(s.id)
+        retry = Retry(base=0.02, cap=0.08, attempts=4, jitter=0.25)
+        drain(segments.db, retry=retry, timeout=0.5)
+        for row in rows(segments.db).values():
+            reqs = receiver.posts(row["id"])
+            assert len(reqs) == 4 and row["status"] == "failed" and row["attempts"] == 4
+            gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(reqs)]
+            for n, gap in enumerate(gaps, start=1):
+                assert gap >= min(0.08, 0.02 * 2 ** (n - 1)) * 0.95, gaps
+        assert {d["status"] for d in Webhooks(segments).deliveries(hook.id)} == {"failed"}
+        before = len(receiver.requests)
+        assert deliver_due(segments.db, retry=retry)["claimed"] == 0
+        assert len(receiver.requests) == before
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+# ---- workers that die ---------------------------------------------------------------------------------
+def expire_leases(db):
+    """What time does to a dead worker's claim (the lease is minutes long; the test does not wait)."""
+    db.execute("UPDATE segql_webhook_outbox SET claimed_until = ? WHERE claimed_until IS NOT NULL",
+               ("2000-01-01T00:00:00.000Z",))
+
+
+def test_a_worker_that_dies_after_the_post_loses_nothing(project):
+    receiver = Receiver()
+    try:
+        segments = open_store(project)
+        s = segments.create(name="Rich", criteria="lifetime_value > 100", type="contacts")
+        register(segments, receiver)
+        segments.refresh(s.id)
+        ids = set(rows(segments.db))
+        sent = []
+
+        def dies_after_the_second_post(url, secret, event, delivery, body, timeout):
+            answer = wh.post(url, secret, event, delivery, body, timeout)
+            sent.append(delivery)
+            if len(sent) == 2:
+                raise KeyboardInterrupt("killed after the POST, before recording it")
+            return answer
+
+        with pytest.raises(KeyboardInterrupt):
+            deliver_due(segments.db, limit=10, send=dies_after_the_second_post)
+        assert len(sent) == 2 and len(receiver.posts()) == 2
+        assert deliver_due(segments.db, limit=10)["claimed"] == 0  # still leased to the dead worker
+        expire_leases(segments.db)
+        drain(segments.db, retry=Retry(base=0.01, attempts=3), limit=10)
+        assert {r["delivery"] for r in receiver.posts()} == ids  # nothing lost …
+        counts = collections.Counter(r["delivery"] for r in receiver.posts())
+        assert {d for d, n in counts.items() if n > 1} <= set(sent)  # … and only what was in flight twice
+        assert {r["status"] for r in rows(segments.db).values()} == {"delivered"}
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+WORKER = """
+import os, sys, time
+from segql.ops.store.db import StoreDb
+from segql.ops.store.webhooks import Retry, deliver_due
+db = StoreDb(sys.argv[1])
+retry = Retry(base=float(sys.argv[3]), cap=float(sys.argv[3]) * 4, attempts=int(sys.argv[4]))
+end = time.monotonic() + float(sys.argv[2])
+print("ready", flush=True)
+while time.monotonic() < end:
+    if not db.one("SELECT COUNT(*) FROM segql_webhook_outbox WHERE status = 'pending'")[0]:
+        break
+    if not deliver_due(db, limit=int(sys.argv[5]), timeout=1.0, retry=retry, worker="p%d" % os.getpid())["claimed"]:
+        time.sleep(0.01)
+db.close()
+"""
+
+
+def worker_process(url, *, seconds=30.0, base=0.01, attempts=50, limit=3):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", WORKER, url, str(seconds), str(base), str(attempts), str(limit)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc
+
+
+def test_a_killed_worker_process_loses_nothing(project, store_url):
+    """SIGKILL the worker process while the receiver holds its request: after the lease, another worker
+    sends the event again with the same idempotency key and body."""
+    procs = []
+
+    def policy(delivery, n):
+        if n == 0 and procs and procs[0].poll() is None and not killed:
+            killed.append(delivery)
+            os.kill(procs[0].pid, signal.SIGKILL)
+            procs[0].wait()
+            return "200"  # the answer goes nowhere
+        return "200"
+
+    killed: list[str] = []
+    receiver = Receiver(policy)
+    try:
+        segments = open_store(project, store_url)
+        s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+        register(segments, receiver)
+        segments.refresh(s.id)
+        ids = set(rows(segments.db))
+        procs.append(worker_process(store_url))
+        procs[0].wait(30)
+        assert killed and procs[0].returncode == -signal.SIGKILL
+        assert len(receiver.posts()) == 1
+        expire_leases(segments.db)
+        drain(segments.db, retry=Retry(base=0.01, attempts=3))
+        counts = collections.Counter(r["delivery"] for r in receiver.posts())
+        assert set(counts) == ids and counts[killed[0]] == 2 and sum(counts.values()) == len(ids) + 1
+        (a, b) = receiver.posts(killed[0])
+        assert a["body"] == b["body"] and a["valid"] and b["valid"]
+        segments.close()
+    finally:
+        receiver.stop()
