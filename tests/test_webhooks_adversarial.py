@@ -118,9 +118,10 @@ class Receiver:
             def act(self, action, delivery):
                 self.close_connection = True
                 if action == "slow":  # past the sender's timeout (`timeout`), it is no longer in flight
-                    time.sleep(receiver.timeout)
-                    self.release(delivery)
-                    time.sleep(max(0.0, receiver.slow - receiver.timeout))
+                    time.sleep(min(receiver.slow, receiver.timeout))
+                    if receiver.slow >= receiver.timeout:
+                        self.release(delivery)
+                        time.sleep(receiver.slow - receiver.timeout)
                     action = "200"
                 if action == "drip":
                     for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
@@ -464,6 +465,104 @@ def test_a_killed_worker_process_loses_nothing(project, store_url):
         assert set(counts) == ids and counts[killed[0]] == 2 and sum(counts.values()) == len(ids) + 1
         (a, b) = receiver.posts(killed[0])
         assert a["body"] == b["body"] and a["valid"] and b["valid"]
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+# ---- deleted webhooks ----------------------------------------------------------------------------------
+def test_a_webhook_deleted_mid_batch_stops_receiving(project, monkeypatch):
+    """DELETE answers 204 while a worker is sending a batch of the webhook's events: what the worker had
+    claimed but not yet sent is not sent (at most the one in flight arrives after the delete)."""
+    monkeypatch.setattr(wh, "BATCH", 3)
+    receiver = Receiver(lambda delivery, n: "slow")
+    receiver.slow, receiver.timeout = 0.05, 5.0
+    try:
+        segments = open_store(project)
+        s = segments.create(name="Rich", criteria="lifetime_value > 100", type="contacts")
+        hook = register(segments, receiver)
+        segments.refresh(s.id)
+        assert len(rows(segments.db)) > 10
+        worker = threading.Thread(target=lambda: deliver_due(StoreDb(segments.url), limit=50, timeout=5))
+        worker.start()
+        assert receiver.arrived.wait(10)
+        Webhooks(segments).delete(hook.id)
+        deleted = time.monotonic()
+        worker.join(30)
+        late = [r for r in receiver.posts() if r["at"] > deleted]
+        assert len(late) <= 1 and len(receiver.posts()) <= 3, (len(late), len(receiver.posts()))
+        assert rows(segments.db) == {}
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+def test_a_webhook_deleted_during_a_refresh_keeps_no_events(project, store_url, monkeypatch):
+    """The refresh has written the webhook's events (not committed yet) when the webhook is deleted:
+    once both commit, no event of the deleted webhook is left in the outbox, pending for ever."""
+    import segql.ops.store.sdk as sdk
+
+    enqueued, go = threading.Event(), threading.Event()
+    real = sdk.enqueue_webhooks
+
+    def slow_enqueue(*args, **kwargs):
+        n = real(*args, **kwargs)
+        enqueued.set()
+        go.wait(10)
+        return n
+
+    receiver = Receiver()
+    try:
+        segments = open_store(project, store_url)
+        s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+        hook = register(segments, receiver)
+        keep = register(segments, receiver, events=["segment.refreshed"])
+        monkeypatch.setattr(sdk, "enqueue_webhooks", slow_enqueue)
+        errors = []
+
+        def run(fn):
+            try:
+                fn()
+            except Exception as err:  # noqa: BLE001 - reported by the assertion below
+                errors.append(err)
+            finally:
+                segments.close()  # this thread's connection
+
+        refresh = threading.Thread(target=run, args=(lambda: segments.refresh(s.id),))
+        refresh.start()
+        assert enqueued.wait(10)
+        delete = threading.Thread(target=run, args=(lambda: Webhooks(segments).delete(hook.id),))
+        delete.start()
+        time.sleep(0.3)
+        go.set()
+        refresh.join(30)
+        delete.join(30)
+        assert errors == []
+        left = rows(segments.db)
+        assert {r["webhook"] for r in left.values()} == {keep.id}, left
+        drain(segments.db, retry=Retry(base=0.01, attempts=3))
+        assert {r["payload"]["webhook"] for r in receiver.posts()} == {keep.id}
+        segments.close()
+    finally:
+        receiver.stop()
+
+
+def test_orphan_events_do_not_end_a_delivery_pass(project, store_url):
+    """Events left behind by a webhook that no longer exists (an older store, or the race above) are not
+    claimed: a pass (`segql webhooks deliver` stops when a pass claims nothing) still sends what is due."""
+    receiver = Receiver()
+    try:
+        segments = open_store(project, store_url)
+        s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+        register(segments, receiver)
+        segments.db.executemany(
+            "INSERT INTO segql_webhook_outbox (id, webhook_id, organization, segment_id, event, body, status, "
+            "attempts, created_at, next_attempt_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(f"evt_orphan{i}", "wh_gone", "default", s.id, "segment.refreshed", "{}", "pending", 0,
+              "2000-01-01T00:00:00.000Z", "2000-01-01T00:00:00.000Z", i) for i in range(5)])
+        segments.refresh(s.id)
+        done = deliver_due(segments.db, limit=5)
+        assert done["claimed"] == done["delivered"] == 2 and len(receiver.posts()) == 2, done
         segments.close()
     finally:
         receiver.stop()

@@ -159,8 +159,10 @@ class Webhooks(OnStore):
         """Remove the webhook and its outbox rows (undelivered events are dropped with it)."""
         with self.db.transaction():
             hook = self.get(webhook_id, organization=organization)
-            self.db.execute("DELETE FROM segql_webhook_outbox WHERE webhook_id = ?", (hook.id,))
+            # the webhook's row first: on PostgreSQL this waits for a refresh that is writing its events
+            # (enqueue holds the row FOR SHARE), so the next statement sees and deletes them too
             self.db.execute("DELETE FROM segql_webhooks WHERE id = ?", (hook.id,))
+            self.db.execute("DELETE FROM segql_webhook_outbox WHERE webhook_id = ?", (hook.id,))
         return hook
 
     def status_counts(self, webhook_id, *, organization: str = "default") -> dict[str, int]:
@@ -192,8 +194,12 @@ def enqueue(db: StoreDb, segment, change, member_keys, *, batch: int | None = No
     `member_keys()` → (entered keys, left keys), all of them; called only when some webhook wants member
     events. Returns the number of outbox rows written."""
     batch = batch or BATCH
-    hooks = [h for h in Webhooks(db).list(organization=segment.organization)
-             if h.segments is None or segment.id in h.segments]
+    # FOR SHARE on PostgreSQL: a webhook deleted meanwhile waits for this transaction (and then deletes
+    # the events written here), or, deleted first, is not seen — never events of a deleted webhook
+    share = " FOR SHARE" if db.kind == "postgres" else ""
+    listed = db.execute(f"SELECT {COLUMNS} FROM segql_webhooks WHERE organization = ? ORDER BY created_at, id{share}",
+                        (segment.organization,))
+    hooks = [h for h in map(Webhooks(db)._webhook, listed) if h.segments is None or segment.id in h.segments]
     if not hooks:
         return 0
     wanted = {e for h in hooks for e in h.events}
@@ -365,7 +371,8 @@ def claim(db: StoreDb, *, limit: int, lease: float, worker: str) -> list[tuple]:
     PostgreSQL skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite claims under its
     write lock. Returns (id, event, body, url, secret) rows."""
     now = stamp()
-    due = ("o.status = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until < ?)")
+    due = ("o.status = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+           " AND EXISTS (SELECT 1 FROM segql_webhooks w WHERE w.id = o.webhook_id)")  # no orphan takes a slot
     if db.one(f"SELECT o.id FROM segql_webhook_outbox o WHERE {due} LIMIT 1", (now, now)) is None:
         return []  # the common case, without taking the write lock
     with db.transaction():
@@ -397,6 +404,11 @@ def deliver_due(db: StoreDb, *, limit: int = 50, timeout: float = 5.0, retry: Re
     out = {"claimed": len(rows), "delivered": 0, "retrying": 0, "failed": 0}
     updates = []  # written together after the batch: one store commit, not one per event
     for row_id, event, body, url, secret, attempts in rows:
+        # still ours and still wanted? (the webhook may have been deleted since the claim — it stops
+        # receiving — or, after a stall past the lease, another worker has taken the row)
+        if db.one("SELECT o.id FROM segql_webhook_outbox o JOIN segql_webhooks w ON w.id = o.webhook_id "
+                  "WHERE o.id = ? AND o.claimed_by = ? AND o.status = 'pending'", (row_id, worker)) is None:
+            continue
         status, error = send(url, secret, event, row_id, body, timeout)
         attempts = int(attempts) + 1
         if status is not None and 200 <= status < 300:
