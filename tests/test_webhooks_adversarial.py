@@ -703,3 +703,42 @@ def test_concurrent_workers_deliver_every_event_once_to_the_right_webhook(projec
             segments.close()
         finally:
             receiver.stop()
+
+
+# ---- what an event carries --------------------------------------------------------------------------------
+def test_a_warehouse_refresh_at_the_same_time_sends_only_its_own_changes(project, tmp_path):
+    """With --db, two refreshes at the same `now` (allowed: only an earlier one is E0806): the second's
+    events carry the second's changes — not again the keys that entered at the first (a change delivered
+    twice, under a new idempotency key, and an event for a side that is empty)."""
+    from segql.engines import connect
+
+    contacts, deals = make_data(n=40)
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    eng = connect(url)
+    eng.create_table("contacts", {"id": "integer", "plan": "string", "status": "string", "country": "string",
+                                  "lifetime_value": "number"}, contacts)
+    eng.create_table("deals", {"id": "integer", "contact_id": "integer", "value": "number", "stage": "string"},
+                     deals)
+    eng.close()
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"), db=url)
+    s = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+    Webhooks(segments).create("http://127.0.0.1:9/hook", events=["segment.member_entered", "segment.member_left"])
+    first = segments.refresh(s.id, now="2026-11-15T12:00:00Z")
+    eng = connect(url)
+    eng.execute("UPDATE contacts SET plan = 'free' WHERE id IN (SELECT id FROM contacts WHERE plan = 'pro' "
+                "ORDER BY id LIMIT 3)")
+    eng.execute("UPDATE contacts SET plan = 'pro' WHERE id IN (SELECT id FROM contacts WHERE plan <> 'pro' "
+                "ORDER BY id DESC LIMIT 2)")
+    eng.close()
+    second = segments.refresh(s.id, now="2026-11-15T12:00:00Z")
+    assert (first.entered, first.left, second.entered, second.left) == (first.member_count, 0, 2, 3)
+    sent = collections.Counter()
+    keys = collections.defaultdict(list)
+    for event, body in segments.db.execute("SELECT event, body FROM segql_webhook_outbox ORDER BY created_at, seq"):
+        sent[event] += 1
+        keys[event] += json.loads(body)["data"]["keys"]
+    assert sent == {"segment.member_entered": 2, "segment.member_left": 1}
+    assert len(keys["segment.member_entered"]) == first.entered + second.entered
+    assert len(set(keys["segment.member_entered"])) == first.entered + second.entered
+    assert len(keys["segment.member_left"]) == 3
+    segments.close()
