@@ -33,6 +33,7 @@ import pytest
 from test_store import SCHEMA, make_data, write_csv
 
 import segql
+from segql.ops.service.dispatcher import Dispatcher
 from segql.ops.store import webhooks as wh
 from segql.ops.store.db import StoreDb
 from segql.ops.store.webhooks import Retry, Webhooks, deliver_due, sign
@@ -247,6 +248,7 @@ def test_the_documented_verify_accepts_what_is_sent_and_refuses_tampering(projec
             assert not VERIFY(secret, {**h, "X-Segql-Timestamp": old, "X-Segql-Signature": sign(secret, old, body)},
                               body)
             assert not VERIFY(secret, {**h, "X-Segql-Timestamp": old}, body)  # an old timestamp, old signature
+            assert not VERIFY(secret, {**h, "X-Segql-Signature": "v1=é"}, body)  # refused, not a TypeError
             # the library's verify agrees with the documented one, and refuses rather than crashes
             assert wh.verify(secret, h["X-Segql-Timestamp"], body, h["X-Segql-Signature"])
             for bad_sig in ("", "v1=", "v1=é" + "0" * 60, h["X-Segql-Signature"].upper(), None):
@@ -589,7 +591,7 @@ STRESS_BAD = ["500", "503", "404", "429", "302", "307", "close", "reset", "100"]
 
 
 def test_concurrent_workers_deliver_every_event_once_to_the_right_webhook(project, long_store_url, monkeypatch):
-    """Two worker processes and two worker threads deliver the outbox of two organizations' refreshes
+    """Two worker processes and two service dispatchers (threads) deliver the outbox of two organizations' refreshes
     while more refreshes commit, to a receiver that fails about half the requests in every way it can
     (and now and then answers too late, or answers 200 and hangs). Then, for every event: it arrived, its
     last request — and only that one — was answered 2xx in time, every request was recorded as an attempt,
@@ -643,16 +645,20 @@ def test_concurrent_workers_deliver_every_event_once_to_the_right_webhook(projec
             refresh_all()
             procs = [worker_process(store_url, seconds=60, base=0.01, attempts=60, limit=3, timeout=0.3)
                      for _ in range(2)]
-            threads = [threading.Thread(target=lambda: drain(StoreDb(store_url), retry=Retry(0.01, 0.04, 60),
-                                                             limit=3, deadline=60, timeout=0.3))
-                       for _ in range(2)]
-            for t in threads:
-                t.start()
+            # and the service's own dispatcher threads (one per service worker), woken by the refreshes
+            dispatchers = [Dispatcher(open_store(project, store_url), timeout=0.3, retry=Retry(0.01, 0.04, 60),
+                                      poll=0.02, batch=3) for _ in range(2)]
+            for d in dispatchers:
+                segments.refreshed(lambda segment, change, d=d: d.wake())
+                d.start()
             contacts, deals = make_data(n=size, seed=round_ + 100)
             write_csv(project, contacts, deals)
             refresh_all()  # while the workers deliver
-            for t in threads:
-                t.join(90)
+            end = time.monotonic() + 60
+            while pending(segments.db) and time.monotonic() < end:
+                time.sleep(0.05)
+            for d in dispatchers:
+                d.stop()
             for p in procs:
                 _, err = p.communicate(timeout=90)
                 assert p.returncode == 0, err
