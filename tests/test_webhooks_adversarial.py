@@ -45,7 +45,7 @@ ROUNDS = int(os.environ.get("SEGQL_WEBHOOK_STRESS", "0"))  # 0: short
 def docs_verify():
     """The `verify` function exactly as docs/webhooks.md prints it."""
     text = (ROOT / "docs" / "webhooks.md").read_text()
-    (code,) = [c for c in re.findall(r"```python\n(.*?)```", text, re.S) if "def verify" in c]
+    (code,) = [c for c in re.findall(r"```python\n(.*?)```", text, re.DOTALL) if "def verify" in c]
     scope: dict = {}
     exec(code, scope)  # noqa: S102 - the documentation's own snippet, the point of the test
     return scope["verify"]
@@ -518,7 +518,7 @@ def test_a_webhook_deleted_during_a_refresh_keeps_no_events(project, postgres_st
     store_url = postgres_store_url
     """The refresh has written the webhook's events (not committed yet) when the webhook is deleted:
     once both commit, no event of the deleted webhook is left in the outbox, pending for ever."""
-    import segql.ops.store.sdk as sdk
+    from segql.ops.store import sdk
 
     enqueued, go = threading.Event(), threading.Event()
     real = sdk.enqueue_webhooks
@@ -605,7 +605,7 @@ def test_concurrent_workers_deliver_every_event_once_to_the_right_webhook(projec
         rng = random.Random(round_)
         lock = threading.Lock()
 
-        def policy(delivery, n):
+        def policy(delivery, n, lock=lock, rng=rng):
             with lock:
                 roll = rng.random()
                 if roll < 0.03:
@@ -623,7 +623,7 @@ def test_concurrent_workers_deliver_every_event_once_to_the_right_webhook(projec
             if round_:
                 segments.db.execute("DELETE FROM segql_webhook_outbox")
                 for table in ("segql_webhooks", "segql_segments"):
-                    segments.db.execute(f"DELETE FROM {table}")  # noqa: S608 - the test's own table names
+                    segments.db.execute(f"DELETE FROM {table}")  # the test's own table names
             orgs = {}
             for org in ("default", "org_b"):
                 rich = segments.create(name="Rich", criteria="lifetime_value > 150", type="contacts",
@@ -637,7 +637,7 @@ def test_concurrent_workers_deliver_every_event_once_to_the_right_webhook(projec
                 orgs[org] = (rich, pro, hooks)
             changes = []  # (organization, segment id, Change)
 
-            def refresh_all():
+            def refresh_all(orgs=orgs, changes=changes, segments=segments):
                 for org, (rich, pro, _) in orgs.items():
                     for seg in (rich, pro):
                         changes.append((org, seg.id, segments.refresh(seg.id, organization=org)))
