@@ -356,6 +356,7 @@ def test_back_off_follows_the_documented_schedule_and_gives_up():
         base = min(3600.0, 2.0 ** (attempt - 1))
         for _ in range(20):
             assert base <= retry.delay(attempt) <= base * 1.25
+    assert 3600 <= Retry(attempts=10 ** 6).delay(5000) <= 4500  # "retry for ever" stays capped, no OverflowError
     low = sum(min(3600.0, 2.0 ** (n - 1)) for n in range(1, 15))  # 14 waits between 15 attempts
     assert 3 * 3600 <= low and low * 1.25 <= 4 * 3600
 

@@ -245,7 +245,7 @@ class Retry:
     jitter: float = 0.25
 
     def delay(self, attempt: int) -> float:
-        wait = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        wait = min(self.cap, self.base * 2.0 ** min(max(0, attempt - 1), 1000))  # no OverflowError at attempt 1100
         return wait * (1 + random.uniform(0, self.jitter))
 
 
