@@ -17,6 +17,7 @@ the history. See docs/store.md.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import json
@@ -650,8 +651,11 @@ class Segments:
             if self.db_url is None:
                 change, all_keys = self._refresh_in_store(seg, item, at, stamp)
             else:
+                # a refresh at the same time as the last one: the warehouse's history tells its changes from
+                # the last one's only by what was there before (both have changed_at = that time)
+                before = self._warehouse_events(seg) if last == stamp else []
                 change = self._refresh_in_warehouse(seg, item, at, stamp)
-                all_keys = lambda: self._warehouse_changes(seg)  # noqa: E731 - read only when a webhook wants them
+                all_keys = lambda: self._warehouse_changes(seg, before)  # noqa: E731 - read only when a webhook wants them
             if sleep:
                 print(f"segql: test hook: {seg.slug} written, sleeping {sleep}s inside the transaction",
                       file=sys.stderr, flush=True)
@@ -694,19 +698,26 @@ class Segments:
                       self._typed(seg, result.get("entered_keys", [])), self._typed(seg, result.get("left_keys", [])),
                       stamp)
 
-    def _warehouse_changes(self, seg: Segment) -> tuple[list, list]:
-        """Every key that entered and left at the segment's last warehouse refresh (for webhooks)."""
+    def _warehouse_changes(self, seg: Segment, before=()) -> tuple[list, list]:
+        """Every key that entered and left at the segment's last warehouse refresh (for webhooks): the
+        history at its time, less `before` (what an earlier refresh at that same time recorded)."""
+        rows = collections.Counter(self._warehouse_events(seg))
+        rows.subtract(collections.Counter(before))
+        rows = [r for r, n in rows.items() for _ in range(n)]
+        order = self._sort_key(seg)
+        entered = sorted((str(r[0]) for r in rows if r[1] == "entered"), key=order)
+        left = sorted((str(r[0]) for r in rows if r[1] == "left"), key=order)
+        return self._typed(seg, entered), self._typed(seg, left)
+
+    def _warehouse_events(self, seg: Segment) -> list[tuple]:
+        """(key, kind) of the warehouse history at the segment's last refresh time."""
         segment = exp.column("segment").eq(exp.Literal.string(seg.id))
         last = exp.select(exp.Max(this=exp.column("refreshed_at"))).from_(REFRESHES).where(segment.copy())
         query = (exp.select("member_key", "kind").from_(EVENTS)
                  .where(segment.and_(exp.column("changed_at").eq(last.subquery())))
                  .order_by("member_key"))
         with self.engine(pooled=True) as engine:
-            rows = engine.execute(query.sql(dialect=engine.dialect))
-        order = self._sort_key(seg)
-        entered = sorted((str(r[0]) for r in rows if r[1] == "entered"), key=order)
-        left = sorted((str(r[0]) for r in rows if r[1] == "left"), key=order)
-        return self._typed(seg, entered), self._typed(seg, left)
+            return [(str(r[0]), str(r[1])) for r in engine.execute(query.sql(dialect=engine.dialect))]
 
     def _sort_key(self, seg: Segment):
         entity = self.schema.entities[seg.object_type]

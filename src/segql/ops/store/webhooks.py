@@ -14,13 +14,17 @@ Secrets are stored as given out (they sign, so they cannot be hashed); see docs/
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import random
 import secrets
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -155,8 +159,10 @@ class Webhooks(OnStore):
         """Remove the webhook and its outbox rows (undelivered events are dropped with it)."""
         with self.db.transaction():
             hook = self.get(webhook_id, organization=organization)
-            self.db.execute("DELETE FROM segql_webhook_outbox WHERE webhook_id = ?", (hook.id,))
+            # the webhook's row first: on PostgreSQL this waits for a refresh that is writing its events
+            # (enqueue holds the row FOR SHARE), so the next statement sees and deletes them too
             self.db.execute("DELETE FROM segql_webhooks WHERE id = ?", (hook.id,))
+            self.db.execute("DELETE FROM segql_webhook_outbox WHERE webhook_id = ?", (hook.id,))
         return hook
 
     def status_counts(self, webhook_id, *, organization: str = "default") -> dict[str, int]:
@@ -188,8 +194,12 @@ def enqueue(db: StoreDb, segment, change, member_keys, *, batch: int | None = No
     `member_keys()` → (entered keys, left keys), all of them; called only when some webhook wants member
     events. Returns the number of outbox rows written."""
     batch = batch or BATCH
-    hooks = [h for h in Webhooks(db).list(organization=segment.organization)
-             if h.segments is None or segment.id in h.segments]
+    # FOR SHARE on PostgreSQL: a webhook deleted meanwhile waits for this transaction (and then deletes
+    # the events written here), or, deleted first, is not seen — never events of a deleted webhook
+    share = " FOR SHARE" if db.kind == "postgres" else ""
+    listed = db.execute(f"SELECT {COLUMNS} FROM segql_webhooks WHERE organization = ? ORDER BY created_at, id{share}",
+                        (segment.organization,))
+    hooks = [h for h in map(Webhooks(db)._webhook, listed) if h.segments is None or segment.id in h.segments]
     if not hooks:
         return 0
     wanted = {e for h in hooks for e in h.events}
@@ -235,7 +245,7 @@ class Retry:
     jitter: float = 0.25
 
     def delay(self, attempt: int) -> float:
-        wait = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        wait = min(self.cap, self.base * 2.0 ** min(max(0, attempt - 1), 1000))  # no OverflowError at attempt 1100
         return wait * (1 + random.uniform(0, self.jitter))
 
 
@@ -250,13 +260,15 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def verify(secret: str, timestamp: str, body: bytes, signature: str, *, tolerance: float | None = 300) -> bool:
     """What a receiver does (docs/webhooks.md): a constant-time comparison, and a fresh timestamp."""
+    if not isinstance(timestamp, str) or not isinstance(signature, str) or not signature.isascii():
+        return False  # a missing or non-ASCII header is a bad signature (compare_digest would raise on it)
     if tolerance is not None:
         try:
             if abs(time.time() - int(timestamp)) > tolerance:
                 return False
         except ValueError:
             return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature or "")
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -264,26 +276,92 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _Deadline:
+    """The whole attempt's time limit. A socket timeout bounds each read, not the answer: a receiver that
+    drips its answer a byte at a time would hold the worker (and outlive its lease, so another worker
+    re-sends the row meanwhile). At the deadline the attempt's sockets are shut down, which ends any read."""
+
+    def __init__(self, seconds: float):
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.expired = False
+        self.timer = threading.Timer(seconds, self.expire)
+        self.timer.daemon = True
+
+    def watch(self, sock):
+        with self.lock:
+            self.sockets.append(sock)
+            if self.expired:
+                self._shut(sock)
+        return sock
+
+    def expire(self):
+        with self.lock:
+            self.expired = True
+            for sock in self.sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _handlers(deadline: _Deadline):
+    """urllib's HTTP(S) handlers (proxies from the environment still apply) with connections whose sockets
+    the deadline watches."""
+
+    def connection(base):
+        class Connection(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                create = self._create_connection
+                self._create_connection = lambda *a, **k: deadline.watch(create(*a, **k))
+        return Connection
+
+    http_conn, https_conn = connection(http.client.HTTPConnection), connection(http.client.HTTPSConnection)
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(http_conn, req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(https_conn, req, context=self._context)
+
+    return HTTP(), HTTPS()
 
 
 def post(url: str, secret: str, event: str, delivery: str, body: str, timeout: float) -> tuple[int | None, str | None]:
-    """POST one signed event: (HTTP status or None, error text or None)."""
+    """POST one signed event: (HTTP status or None, error text or None). The attempt ends after `timeout`
+    seconds whatever the receiver does; a 2xx counts once its status line arrived (the body is not read:
+    a receiver that dies after answering 2xx has the event)."""
     data = body.encode("utf-8")
     timestamp = str(int(time.time()))
     request = urllib.request.Request(url, data=data, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "segql-webhooks/1",
         "X-Segql-Event": event, "X-Segql-Delivery": delivery, "X-Segql-Timestamp": timestamp,
         "X-Segql-Signature": sign(secret, timestamp, data)})
+    deadline = _Deadline(timeout)
+    deadline.timer.start()
+    status = None
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(65536)
-            return response.status, None
+        with urllib.request.build_opener(_NoRedirect, *_handlers(deadline)).open(request, timeout=timeout) as response:
+            status = response.status  # the answer; its body is not read (a receiver holding it back, or
+            return status, None       # keeping the connection open, would cost the timeout every event)
     except urllib.error.HTTPError as err:
+        with contextlib.suppress(Exception):
+            err.close()
         return err.code, f"HTTP {err.code}"
     except Exception as err:  # noqa: BLE001 - refused, timed out, DNS, TLS: all mean "try again later"
+        if status is not None:  # the 2xx arrived; closing the connection failed
+            return status, None
+        if deadline.expired:
+            return None, f"TimeoutError: no answer within {timeout:g}s"
         reason = getattr(err, "reason", None) or err
         return None, f"{type(reason).__name__}: {reason}"[:300]
+    finally:
+        deadline.timer.cancel()
 
 
 def claim(db: StoreDb, *, limit: int, lease: float, worker: str) -> list[tuple]:
@@ -291,7 +369,8 @@ def claim(db: StoreDb, *, limit: int, lease: float, worker: str) -> list[tuple]:
     PostgreSQL skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite claims under its
     write lock. Returns (id, event, body, url, secret) rows."""
     now = stamp()
-    due = ("o.status = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until < ?)")
+    due = ("o.status = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+           " AND EXISTS (SELECT 1 FROM segql_webhooks w WHERE w.id = o.webhook_id)")  # no orphan takes a slot
     if db.one(f"SELECT o.id FROM segql_webhook_outbox o WHERE {due} LIMIT 1", (now, now)) is None:
         return []  # the common case, without taking the write lock
     with db.transaction():
@@ -323,6 +402,11 @@ def deliver_due(db: StoreDb, *, limit: int = 50, timeout: float = 5.0, retry: Re
     out = {"claimed": len(rows), "delivered": 0, "retrying": 0, "failed": 0}
     updates = []  # written together after the batch: one store commit, not one per event
     for row_id, event, body, url, secret, attempts in rows:
+        # still ours and still wanted? (the webhook may have been deleted since the claim — it stops
+        # receiving — or, after a stall past the lease, another worker has taken the row)
+        if db.one("SELECT o.id FROM segql_webhook_outbox o JOIN segql_webhooks w ON w.id = o.webhook_id "
+                  "WHERE o.id = ? AND o.claimed_by = ? AND o.status = 'pending'", (row_id, worker)) is None:
+            continue
         status, error = send(url, secret, event, row_id, body, timeout)
         attempts = int(attempts) + 1
         if status is not None and 200 <= status < 300:
