@@ -329,3 +329,15 @@ def test_segql_playground_serves_the_page_with_a_key_made_for_it(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_reference_to_a_static_segment_is_422_not_500(service):
+    """It was a 500 (the refresh after create crashed lowering `in segment` of a static segment) and the
+    segment stayed stored; found by tests/test_store_stateful.py."""
+    r = service.post("/v1/segments", json={"name": "Beta", "is_dynamic": False, "object_type": "contacts"},
+                     headers=auth(service))
+    assert r.status_code == 201, r.text
+    r = service.post("/v1/segments", json={"name": "Uses beta", "object_type": "contacts",
+                                           "criteria": 'in segment "beta"'}, headers=auth(service))
+    assert_error(r, 422, "E0313")
+    assert [s["slug"] for s in service.get("/v1/segments", headers=auth(service)).json()["data"]] == ["beta"]

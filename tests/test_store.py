@@ -539,3 +539,20 @@ def test_a_refresh_waiting_too_long_for_the_store_lock_is_e0805(project, tmp_pat
     with pytest.raises(SegqlError) as err:
         segments.create(name="B", criteria="in segment prro", type="contacts")
     assert err.value.code == "E0314" and err.value.hints == ['did you mean "pro"?']
+
+
+def test_a_static_stored_segment_cannot_be_referenced(project, tmp_path):
+    """`in segment x` with x a static stored segment: its members are in the store, which no warehouse query
+    reads (docs/store.md, "Limits"). It was stored, then its refresh crashed in lowering (AttributeError on the
+    schema's missing `lists:`); now the write is refused with a diagnostic and nothing is stored."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    beta = segments.create(name="Beta", is_dynamic=False, type="contacts")
+    segments.add_members(beta.id, [1, 2])
+    with pytest.raises(SegqlError) as err:
+        segments.create(name="Uses beta", criteria='plan = "pro" or in segment "beta"', type="contacts")
+    assert err.value.code == "E0313" and "beta" in err.value.message
+    assert [s.slug for s in segments.find()] == ["beta"]
+    pro = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+    with pytest.raises(SegqlError) as err:  # nor by an update
+        segments.update(pro.id, criteria="in segment beta")
+    assert err.value.code == "E0313" and segments.get(pro.id).version == 1

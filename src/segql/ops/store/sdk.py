@@ -353,6 +353,8 @@ class Segments:
                     "SELECT slug FROM segql_segments WHERE organization = ?", (organization,))]
                 e.hints = did_you_mean(slug, stored) or [
                     "`in segment` names another stored segment of the same organization, by slug"]
+        if self.schema.lists is not None:  # else the checker said E0313 already
+            errors += self._static_references(definition, organization, others)
         raise_all(errors + result.errors)
         item = result.loaded[0]
         return Prepared(definition, item, {
@@ -361,6 +363,20 @@ class Segments:
             "conditions": None if conditions is None else json.dumps(conditions, default=_jsonable,
                                                                      ensure_ascii=False),
             "criteria": criteria_text(definition)})
+
+    def _static_references(self, definition: ast.Definition, organization: str, others) -> list[SegqlError]:
+        """`in segment x` naming a static STORED segment: its members are in the store, which no warehouse
+        query reads (the schema's `lists:` table is another thing): refused, not read from the wrong table."""
+        written = {d.slug for d in others}
+        out = []
+        for slug in sorted(references(definition) - written):
+            row = self.db.one("SELECT is_dynamic FROM segql_segments WHERE organization = ? AND slug = ?",
+                              (organization, slug))
+            if row is not None and not row[0]:
+                out.append(_pointer_error("E0313", f"segment {slug!r} is static: its members are kept in the store, "
+                                          "which `in segment` cannot read yet", "criteria",
+                                          ["copy its condition, or keep the list in the schema's `lists:` table"]))
+        return out
 
     def draft(self, fields: dict, current: Segment | None = None, *, collect: bool = False):
         """The fields → (ast.Definition, conditions as given), before checking against the schema's names
