@@ -556,3 +556,15 @@ def test_a_static_stored_segment_cannot_be_referenced(project, tmp_path):
     with pytest.raises(SegqlError) as err:  # nor by an update
         segments.update(pro.id, criteria="in segment beta")
     assert err.value.code == "E0313" and segments.get(pro.id).version == 1
+
+
+def test_search_ignores_case_beyond_ascii(project, store_url):
+    """find(q=…) ignores case (LOWER on both sides), but SQLite's LOWER folds ASCII only: q="É" did not find
+    "Éclair" on a SQLite store while PostgreSQL did. Found by tests/test_store_stateful.py."""
+    segments = segql.open_store(store_url, schema=str(project / "schema.yml"))
+    s = segments.create(name="Éclair fans", criteria='plan = "pro"', type="contacts", slug="eclair",
+                        description="ÀÉÎ")
+    for q in ("É", "é", "ÉCLAIR", "éclair", "àéî", "ÀÉÎ"):
+        assert [x.id for x in segments.find(q=q)] == [s.id], q
+    assert segments.find(q="ß") == []
+    segments.close()

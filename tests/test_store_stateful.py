@@ -216,14 +216,16 @@ class StoreMachine(RuleBasedStateMachine):
             return None
         return data.draw(st.sampled_from(live), label="key")
 
-    def any_key(self, data):
-        """Any key, also revoked ones, none, or a bogus one: the rule then checks auth first."""
-        choice = data.draw(st.sampled_from(["live"] * 12 + ["any", "none", "bogus"]), label="who")
+    def any_key(self, data, scope=READ):
+        """Mostly a live key with `scope`; sometimes any live key, a revoked one, none or a bogus one (the
+        request must then be refused by auth, before anything else)."""
+        choice = data.draw(st.sampled_from(["scoped"] * 10 + ["live"] * 2 + ["any", "none", "bogus"]), label="who")
         if choice == "none":
             return None
         if choice == "bogus":
             return {"raw": "sk_" + "A" * 43, "org": None, "scopes": (), "revoked": True}
-        pool = [k for k in self.keys if not k["revoked"]] if choice == "live" else self.keys
+        pool = {"scoped": [k for k in self.keys if not k["revoked"] and scope in k["scopes"]],
+                "live": [k for k in self.keys if not k["revoked"]], "any": self.keys}[choice]
         return data.draw(st.sampled_from(pool or self.keys), label="key")
 
     def send(self, method, path, key, scope, **kw):
@@ -248,7 +250,7 @@ class StoreMachine(RuleBasedStateMachine):
 
     def target(self, data, org):
         """An id or slug: one of the org's own segments, another organization's, or one nobody has."""
-        kind = data.draw(st.sampled_from(["own", "own", "own", "foreign", "missing"]), label="target")
+        kind = data.draw(st.sampled_from(["own"] * 8 + ["foreign"] * 2 + ["missing"]), label="target")
         others = [s for o in ORGS if o != org for s in self.model[o].values()]
         own = list(self.model[org].values())
         if kind == "own" and own:
@@ -289,10 +291,41 @@ class StoreMachine(RuleBasedStateMachine):
             assert got["member_count_at"], got
 
     # ---- keys -----------------------------------------------------------------------------------
-    @initialize()
-    def first_keys(self):
+    @initialize(data=st.data())
+    def first_keys_and_segments(self, data):
+        """Each organization starts with a read/write key and a few valid segments (one static); the two
+        often have the same slugs."""
         for org in ORGS:
             self._new_key(org, (READ, WRITE))
+        for org in ORGS:
+            key = next(k for k in self.keys if k["org"] == org)
+            for i, (entity, form, given, pred) in enumerate(data.draw(
+                    st.lists(st.sampled_from(CONDITIONS), min_size=1, max_size=3), label="first")):
+                name = data.draw(st.sampled_from(["Vip", "Churned", "Éclair", "Big deals", f"s{i}"]), label="nm")
+                if self.by_slug(org, default_slug(name)) is not None:
+                    continue
+                self._created(org, key, {"name": name, "object_type": entity, **Cond(entity, form, given, pred).body()},
+                              Cond(entity, form, given, pred), name, default_slug(name), None, entity)
+            self._created(org, key, {"name": "Beta", "is_dynamic": False, "type": "Contact"}, None, "Beta", "beta",
+                          None, "contacts")
+
+    def _created(self, org, key, body, cond, name, slug, description, entity):
+        r = self.send("POST", "/v1/segments", key, WRITE, json=body)
+        assert r.status_code == 201, (body, r.text)
+        self._check_created(org, r, cond, name, slug, description, entity)
+
+    def _check_created(self, org, r, cond, name, slug, description, entity):
+        got = r.json()
+        dynamic = cond is not None
+        seg = Seg(id=got["id"], slug=slug, name=name, description=description, object_type=entity,
+                  is_dynamic=dynamic, cond=cond, version=1, static=set(), history=[], members=set(),
+                  member_count=0, created_at=got["created_at"], member_count_at_set=dynamic)
+        if dynamic:
+            seg.members = self.live(org, seg)
+            seg.member_count = len(seg.members)
+            seg.history.append((len(seg.members), len(seg.members), 0))
+        self.model[org][seg.id] = seg
+        self.check_segment(got, seg, org)
 
     def _new_key(self, org, scopes):
         raw, key = self.keystore.create(org, list(scopes))
@@ -344,7 +377,7 @@ class StoreMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def create(self, data):
-        key = self.any_key(data)
+        key = self.any_key(data, WRITE)
         org = key["org"] if key and key["org"] else ORGS[0]
         dynamic = data.draw(st.booleans(), label="dynamic")
         name = self._name(data)
@@ -392,16 +425,7 @@ class StoreMachine(RuleBasedStateMachine):
                     assert not any(f'"{f}"' in hint for f in foreign), (hint, foreign)
             return
         assert r.status_code == 201, (body, r.text)
-        got = r.json()
-        seg = Seg(id=got["id"], slug=slug_final, name=name, description=description, object_type=entity,
-                  is_dynamic=dynamic, cond=cond, version=1, static=set(), history=[], members=set(),
-                  member_count=0, created_at=got["created_at"], member_count_at_set=dynamic)
-        if dynamic:
-            seg.members = self.live(org, seg)
-            seg.member_count = len(seg.members)
-            seg.history.append((len(seg.members), len(seg.members), 0))
-        self.model[org][seg.id] = seg
-        self.check_segment(got, seg, org)
+        self._check_created(org, r, cond, name, slug_final, description, entity)
 
     @rule(data=st.data())
     def create_more(self, data):  # creates twice as often as other steps: there is more to work on
@@ -542,7 +566,7 @@ class StoreMachine(RuleBasedStateMachine):
     # ---- writes ---------------------------------------------------------------------------------
     @rule(data=st.data())
     def refresh(self, data):
-        key = self.any_key(data)
+        key = self.any_key(data, WRITE)
         org = key["org"] if key and key["org"] else ORGS[0]
         ident, seg = self.target(data, org)
         r = self.send("POST", f"/v1/segments/{ident}/refresh", key, WRITE)
@@ -566,7 +590,7 @@ class StoreMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def delete(self, data):
-        key = self.any_key(data)
+        key = self.any_key(data, WRITE)
         org = key["org"] if key and key["org"] else ORGS[0]
         ident, seg = self.target(data, org)
         r = self.send("DELETE", f"/v1/segments/{ident}", key, WRITE)
@@ -587,7 +611,7 @@ class StoreMachine(RuleBasedStateMachine):
           keys=st.lists(st.one_of(st.integers(-3, 40), st.integers(0, 40).map(str)), min_size=1, max_size=6),
           bad=st.integers(0, 9))
     def static_members(self, data, add, keys, bad):
-        key = self.any_key(data)
+        key = self.any_key(data, WRITE)
         org = key["org"] if key and key["org"] else ORGS[0]
         ident, seg = self.target(data, org)
         if bad == 0:
@@ -612,7 +636,7 @@ class StoreMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def update(self, data):
-        key = self.any_key(data)
+        key = self.any_key(data, WRITE)
         org = key["org"] if key and key["org"] else ORGS[0]
         ident, seg = self.target(data, org)
         body, headers = {}, {}
