@@ -568,3 +568,19 @@ def test_search_ignores_case_beyond_ascii(project, store_url):
         assert [x.id for x in segments.find(q=q)] == [s.id], q
     assert segments.find(q="ß") == []
     segments.close()
+
+
+def test_a_referenced_segment_cannot_move_to_another_entity(project, tmp_path):
+    """`big` uses `in segment won`; moving `won` to contacts was accepted and left `big` on deals naming a
+    contacts segment (E0315 at its next refresh): a write that leaves another segment invalid is refused
+    (409 E0804, naming it) and nothing changes. Found by tests/test_store_stateful.py."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    won = segments.create(name="Won", criteria='stage = "Won"', type="deals")
+    big = segments.create(name="Big", criteria='value >= 5000 or in segment "won"', type="deals")
+    with pytest.raises(SegqlError) as err:
+        segments.update(won.id, object_type="contacts", criteria='plan = "pro"')
+    assert err.value.code == "E0804" and "'big'" in err.value.message
+    assert segments.get(won.id).object_type == "deals" and segments.get(won.id).version == 1
+    segments.refresh(big.id)  # still valid
+    assert segments.update(won.id, criteria="value > 100").version == 2  # same entity: the referrer follows
+    segments.refresh(big.id)

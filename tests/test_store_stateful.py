@@ -97,7 +97,7 @@ CONDITIONS = [
     ("deals", "json", {"stage": "Won"}, lambda r: r[3] == "Won"),
 ]
 INVALID = [("contacts", "text", 'contry = "US"'), ("contacts", "json", {"contry": "US"}),
-           ("deals", "text", 'plan = "trial"')]
+           ("contacts", "text", "plan = 1")]  # invalid on every entity
 ALIASES = {"contacts": ("contacts", "Contact"), "deals": ("deals", "Deal")}
 NAME_CHARS = "abcXYZ éÉ-_%0"
 SLUGS = ("vip", "churned", "a-b", "x")
@@ -394,7 +394,7 @@ class StoreMachine(RuleBasedStateMachine):
             cond, status = self._condition(data, org)
             body.update(cond.body())
             entity = cond.entity
-            if data.draw(st.integers(0, 9), label="wrong entity") == 0:
+            if data.draw(st.integers(0, 9), label="wrong entity") == 0 and status is None:
                 entity = "deals" if entity == "contacts" else "contacts"
                 status = 422
         else:
@@ -712,6 +712,40 @@ class StoreMachine(RuleBasedStateMachine):
         assert got["updated_at"] >= seg.created_at
         self.model[org][seg.id] = new
         self.check_segment(got, new, org)
+
+    def referenced(self):
+        return [(org, s) for org in ORGS for s in self.model[org].values() if self.referrers(org, s.slug)]
+
+    @precondition(lambda self: self.referenced())
+    @rule(data=st.data(), what=st.sampled_from(["entity", "slug", "delete", "condition"]))
+    def change_a_referenced_segment(self, data, what):
+        """What a referrer depends on: its target's slug, existence and entity (often missed by `update`)."""
+        org, seg = data.draw(st.sampled_from(self.referenced()), label="referenced")
+        key = next(k for k in self.keys if k["org"] == org and not k["revoked"] and WRITE in k["scopes"]
+                   and READ in k["scopes"])
+        if what == "delete":
+            r = self.send("DELETE", f"/v1/segments/{seg.id}", key, WRITE)
+            assert r.status_code == 409 and error_shape(r)["code"] == "E0804", r.text
+        elif what == "slug":
+            r = self.send("PATCH", f"/v1/segments/{seg.id}", key, WRITE, json={"slug": seg.slug + "-2"})
+            assert r.status_code == 409 and error_shape(r)["code"] == "E0804", r.text
+        elif what == "entity":
+            other = "deals" if seg.object_type == "contacts" else "contacts"
+            entity, form, given, pred = data.draw(st.sampled_from([c for c in CONDITIONS if c[0] == other]))
+            body = {"object_type": other, **Cond(entity, form, given, pred).body()}
+            r = self.send("PATCH", f"/v1/segments/{seg.id}", key, WRITE, json=body)
+            # the referrers would be on another entity than their target (E0315 on their next refresh)
+            assert r.status_code in (409, 422), (self.referrers(org, seg.slug), r.text)
+            error_shape(r)
+        else:  # a new condition on the same entity: allowed, the referrers follow it at their next refresh
+            entity, form, given, pred = data.draw(st.sampled_from([c for c in CONDITIONS if c[0] == seg.object_type]))
+            cond = Cond(entity, form, given, pred)
+            r = self.send("PATCH", f"/v1/segments/{seg.id}", key, WRITE, json=cond.body())
+            assert r.status_code == 200, r.text
+            new = seg.copy()
+            new.cond, new.version = cond, seg.version + 1
+            self.model[org][seg.id] = new
+            self.check_segment(r.json(), new, org)
 
     # ---- invariants -----------------------------------------------------------------------------
     @invariant()

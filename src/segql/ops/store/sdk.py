@@ -513,6 +513,9 @@ class Segments:
                 raise SegqlError("E0803", f"segment {current.slug!r} is at version {current.version}, not "
                                  f"{expected_version}", hints=["get it again and reapply your change"])
             prepared = self._prepare_update(current, fields, organization)
+            f = prepared.fields
+            if current.is_dynamic and (f["criteria"], f["object_type"]) != (current.criteria, current.object_type):
+                self._refuse_if_referrers_break(current, prepared, organization)  # (plan/apply: files check it)
             self._write_update(current, prepared, organization)
         seg = self.get(current.id, organization=organization)
         self._fire("updated", seg)
@@ -563,6 +566,22 @@ class Segments:
             raise SegqlError("E0804", f"cannot {what} segment {seg.slug!r}: "
                              f"{', '.join(repr(u) for u in users)} use{'s' if len(users) == 1 else ''} it "
                              f"(in segment {seg.slug})", hints=["change or delete those segments first"])
+
+    def _refuse_if_referrers_break(self, seg: Segment, prepared: Prepared, organization: str) -> None:
+        """The segments using `in segment <seg>` checked again against its new definition: a change that
+        leaves one of them invalid (e.g. `seg` moved to another entity) is refused (E0804, naming them)."""
+        broken = []
+        for slug in self.referrers(seg, organization):
+            other = self.get(slug, organization=organization)
+            d = self.stored_definition(other)
+            doc = ast.Document((d,), path=f"<segment {slug}>", source=other.criteria)
+            result = check_documents([doc], self.schema, library=self.library(organization, [d, prepared.definition]))
+            if result.errors:
+                broken.append((slug, result.errors[0]))
+        if broken:
+            raise SegqlError("E0804", f"cannot change segment {seg.slug!r} so: "
+                             + "; ".join(f"{slug!r} uses it and would be invalid ({e.message})" for slug, e in broken),
+                             hints=["change or delete those segments first"])
 
     def delete(self, id: str, *, organization: str = "default") -> Segment:
         """Remove the segment, its membership, history and static members; E0804 while another
