@@ -584,3 +584,16 @@ def test_a_referenced_segment_cannot_move_to_another_entity(project, tmp_path):
     segments.refresh(big.id)  # still valid
     assert segments.update(won.id, criteria="value > 100").version == 2  # same entity: the referrer follows
     segments.refresh(big.id)
+
+
+def test_a_rename_cannot_keep_a_reference_to_the_old_slug(project, tmp_path):
+    """Renaming `vip` to `x` while making it `in segment "vip"` was accepted (the check found the stored
+    row under its old slug), leaving `x` naming a segment that no longer exists (E0314 at its refresh).
+    Found by tests/test_store_stateful.py."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    vip = segments.create(name="Vip", criteria='plan = "pro"', type="contacts")
+    with pytest.raises(SegqlError) as err:
+        segments.update(vip.id, slug="x", criteria='status = "Active" or in segment "vip"')
+    assert err.value.code == "E0314"
+    assert segments.get(vip.id).slug == "vip" and segments.get(vip.id).version == 1
+    segments.refresh(vip.id)

@@ -530,7 +530,9 @@ class Segments:
         new_condition = "criteria" in fields or "conditions" in fields
         if not new_condition and current.is_dynamic:
             merged["criteria"] = current.criteria
-        prepared = self.prepare(merged, organization, current=current)
+        renamed = isinstance(merged.get("slug"), str) and merged["slug"] != current.slug
+        # renamed, its old slug is gone after the write: `in segment <old slug>` must not find it
+        prepared = self.prepare(merged, organization, current=current, hidden=(current.slug,) if renamed else ())
         if not new_condition:
             prepared.fields["conditions"] = None if current.conditions is None else json.dumps(
                 current.conditions, ensure_ascii=False)
