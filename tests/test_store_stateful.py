@@ -28,20 +28,27 @@ import random
 import pytest
 
 pytest.importorskip("fastapi", reason="the service extra is not installed: pip install 'segql[service]'")
-from fastapi.testclient import TestClient  # noqa: E402
-from hypothesis import HealthCheck, Phase, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule  # noqa: E402
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
-import segql  # noqa: E402
-from segql.engines import connect  # noqa: E402
-from segql.ops.service.app import create_app  # noqa: E402
-from segql.ops.store.keys import KeyStore  # noqa: E402
-from segql.ops.store.sdk import NAME_MAX, default_slug  # noqa: E402
-from segql.schema import did_you_mean  # noqa: E402
+import segql
+from segql.engines import connect
+from segql.ops.service.app import create_app
+from segql.ops.store.keys import KeyStore
+from segql.ops.store.sdk import NAME_MAX, default_slug
+from segql.ops.store.sdk import utc_stamp as segql_utc_stamp
+from segql.schema import did_you_mean
 
-EXAMPLES = int(os.environ.get("SEGQL_STATEFUL_EXAMPLES", "4"))
-STEPS = int(os.environ.get("SEGQL_STATEFUL_STEPS", "25"))
+EXAMPLES = int(os.environ.get("SEGQL_STATEFUL_EXAMPLES", "2"))
+STEPS = int(os.environ.get("SEGQL_STATEFUL_STEPS", "20"))
 OUTCOMES: collections.Counter = collections.Counter()  # (method, path, status) → requests: printed with -s
 SHRINK = os.environ.get("SEGQL_STATEFUL_SHRINK", "1") != "0"  # 0: report the first failure as found (fast)
 
@@ -708,9 +715,7 @@ class StoreMachine(RuleBasedStateMachine):
             assert r.status_code == 412 and error_shape(r)["code"] == "E0803", r.text
             return
         if status is None and new.slug != seg.slug:
-            if self.by_slug(org, new.slug) is not None:
-                status = 409
-            elif self.referrers(org, seg.slug):
+            if self.by_slug(org, new.slug) is not None or self.referrers(org, seg.slug):
                 status = 409
         if status is None and seg.is_dynamic and self.referrers(org, seg.slug):
             # a write that would leave a referrer invalid (another entity) is refused too
@@ -837,7 +842,7 @@ def test_store_and_service_follow_the_model(store, warehouse, tmp_path):
     machine = type(f"Machine_{store}_{warehouse}", (StoreMachine,),
                    {"store_url": store_url, "db_url": db_url, "schema_path": schema})
     # default runs stay short: fewer examples on the slower backends
-    examples = EXAMPLES if (store, warehouse) == ("sqlite", "duckdb") else max(1, EXAMPLES // 2)
+    examples = EXAMPLES if (store, warehouse) == ("sqlite", "duckdb") else max(1, EXAMPLES // 3)
     machine.TestCase.settings = settings(max_examples=examples, stateful_step_count=STEPS, deadline=None,
                                          suppress_health_check=list(HealthCheck),
                                          phases=list(Phase) if SHRINK else [p for p in Phase if p != Phase.shrink])
@@ -866,3 +871,197 @@ def test_the_model_checker_sees_a_leak(tmp_path):
     m.model = {org: {} for org in ORGS}
     with pytest.raises(AssertionError):
         m.assert_not_found(Fake, ORGS[0], "vip")
+
+
+# ---- the SDK itself ---------------------------------------------------------------------------------
+class SdkMachine(RuleBasedStateMachine):
+    """The SDK without the service: creates that are not refreshed (member_count null, sorted as -1),
+    refresh times (`now` before the last refresh is E0806 unless force), expected_version, hooks that fire
+    exactly once per committed write and never for a refused one, and every refusal a SegqlError."""
+
+    store_url = schema_path = None
+
+    def __init__(self):
+        super().__init__()
+        self.segments = segql.open_store(self.store_url, schema=self.schema_path)
+        for table in ("segql_static_members", "segql_refresh_history", "segql_store_membership",
+                      "segql_store_membership_events", "segql_segments"):
+            self.segments.db.execute(f"DELETE FROM {table}")
+        self.model: dict[str, dict[str, Seg]] = {org: {} for org in ORGS}
+        self.fired = collections.Counter()
+        self.expected_fired = collections.Counter()
+        for hook in ("created", "updated", "deleted"):
+            getattr(self.segments, hook)(lambda seg, *_, hook=hook: self.fired.update([hook]))
+        self.segments.refreshed(lambda seg, change: self.fired.update(["refreshed"]))
+
+    def teardown(self):
+        self.segments.close()
+
+    def call(self, fn, *args, **kw):
+        """(result, None) or (None, SegqlError): nothing else may escape."""
+        try:
+            out = fn(*args, **kw), None
+        except segql.SegqlError as err:
+            out = None, err
+        OUTCOMES[("sdk", fn.__name__, out[1].code if out[1] else "ok")] += 1
+        return out
+
+    def pick(self, data, org):
+        own = list(self.model[org].values())
+        others = [s for o in ORGS if o != org for s in self.model[o].values()]
+        if own and data.draw(st.integers(0, 9), label="kind") > 0:
+            return data.draw(st.sampled_from(own), label="own")
+        if others:
+            seg = data.draw(st.sampled_from(others), label="foreign")
+            if not any(s.slug == seg.slug for s in own):
+                return seg  # by id below: another organization's, so absent here
+        return None
+
+    @rule(data=st.data(), org=st.sampled_from(ORGS), dynamic=st.booleans(),
+          name=st.one_of(st.sampled_from(["Vip", "Churned", "Éclair", "b", "B", "", "n" * 101]),
+                         st.integers(0, 99).map(lambda i: f"Seg {i}")))
+    def create(self, data, org, dynamic, name):
+        entity, form, given, pred = data.draw(st.sampled_from(CONDITIONS), label="condition")
+        cond = Cond(entity, form, given, pred) if dynamic else None
+        fields = {**cond.body(), "type": entity} if dynamic else {"is_dynamic": False, "type": entity}
+        seg, err = self.call(self.segments.create, name=name, organization=org, **fields)
+        valid = bool(name.strip()) and len(name) <= NAME_MAX
+        taken = any(s.slug == default_slug(name) for s in self.model[org].values())
+        if not valid or taken:
+            assert err is not None and err.code == ("E0157" if not valid else "E0802"), (name, err)
+            return
+        assert err is None, err
+        self.expected_fired["created"] += 1
+        assert seg.member_count == (None if dynamic else 0) and seg.version == 1
+        self.model[org][seg.id] = Seg(id=seg.id, slug=seg.slug, name=name, description=None, object_type=entity,
+                                      is_dynamic=dynamic, cond=cond, version=1, static=set(), history=[],
+                                      members=set(), member_count=seg.member_count, created_at=seg.created_at,
+                                      member_count_at_set=False, last_refresh=None)
+
+    @rule(data=st.data(), org=st.sampled_from(ORGS), when=st.sampled_from([None, "earlier", "later"]),
+          force=st.booleans())
+    def refresh(self, data, org, when, force):
+        seg = self.pick(data, org)
+        if seg is None:
+            _, err = self.call(self.segments.refresh, "nobody", organization=org)
+            assert err.code == "E0801"
+            return
+        import datetime as dt
+
+        now = None
+        if when is not None and seg.last_refresh is not None:
+            last = dt.datetime.fromisoformat(seg.last_refresh.replace("Z", "+00:00"))
+            now = (last + dt.timedelta(seconds=-5 if when == "earlier" else 3600)).isoformat()
+        change, err = self.call(self.segments.refresh, seg.id, now=now, force=force, organization=org)
+        if seg.id not in self.model[org]:
+            assert err.code == "E0801", err
+            return
+        if not seg.is_dynamic:
+            assert err is None and change.noop
+            return
+        in_the_future = seg.last_refresh is not None and seg.last_refresh > segql_utc_stamp()  # after "later"
+        if not force and ((when == "earlier" and now is not None) or (now is None and in_the_future)):
+            assert err is not None and err.code == "E0806", err
+            return
+        assert err is None, err
+        self.expected_fired["refreshed"] += 1
+        new = self.model[org].get(seg.id)
+        members = {r[0] for r in ROWS[seg.object_type] if seg.cond.pred(r)}
+        assert (change.member_count, change.entered, change.left) == (
+            len(members), len(members - new.members), len(new.members - members))
+        new.members, new.member_count, new.member_count_at_set = members, len(members), True
+        new.last_refresh = change.refreshed_at if new.last_refresh is None else max(new.last_refresh,
+                                                                                    change.refreshed_at)
+
+    @rule(data=st.data(), org=st.sampled_from(ORGS), when=st.sampled_from([None, "earlier", "later"]),
+          force=st.booleans())
+    def refresh_again(self, data, org, when, force):
+        self.refresh(data, org, when, force)
+
+    @rule(data=st.data(), org=st.sampled_from(ORGS), stale=st.booleans(),
+          name=st.sampled_from(["Renamed", "", "Éclair 2"]))
+    def update(self, data, org, stale, name):
+        seg = self.pick(data, org)
+        ident = seg.id if seg is not None else "nobody"
+        expected = None if seg is None else seg.version + (1 if stale else 0)
+        got, err = self.call(self.segments.update, ident, name=name, expected_version=expected, organization=org)
+        if seg is None or seg.id not in self.model[org]:
+            assert err is not None and err.code == "E0801", err
+            return
+        if stale:
+            assert err is not None and err.code == "E0803", err
+            return
+        if not name:
+            assert err is not None and err.code == "E0157", err
+            return
+        assert err is None, err
+        self.expected_fired["updated"] += 1
+        seg.name, seg.version = name, seg.version + 1
+        assert got.version == seg.version and got.slug == seg.slug
+
+    @rule(data=st.data(), org=st.sampled_from(ORGS))
+    def delete(self, data, org):
+        seg = self.pick(data, org)
+        ident = seg.id if seg is not None else "nobody"
+        _, err = self.call(self.segments.delete, ident, organization=org)
+        if seg is None or seg.id not in self.model[org]:
+            assert err is not None and err.code == "E0801", err
+            return
+        assert err is None, err
+        self.expected_fired["deleted"] += 1
+        del self.model[org][seg.id]
+
+    @rule(org=st.sampled_from(ORGS), limit=st.integers(1, 4),
+          sort=st.sampled_from(["member_count", "-member_count", "name", "-updated_at", "slug"]))
+    def page(self, org, limit, sort):
+        from segql.ops.store import workbench
+
+        got, cursor = [], None
+        for _ in range(100):
+            page, cursor = workbench.find_page(self.segments, sort=sort, limit=limit, cursor=cursor,
+                                               organization=org)
+            got += page
+            if cursor is None:
+                break
+        ids = [s.id for s in got]
+        assert len(ids) == len(set(ids)) and set(ids) == set(self.model[org]), (ids, sorted(self.model[org]))
+        field, desc = sort.lstrip("-"), sort.startswith("-")
+
+        def value(seg):
+            v = getattr(seg, field)
+            return -1 if v is None else v
+        want = sorted(sorted(got, key=lambda s: (s.created_at, s.id)), key=value, reverse=desc)
+        assert ids == [s.id for s in want]
+
+    @invariant()
+    def store_equals_model_and_hooks_fired_once(self):
+        assert self.fired == self.expected_fired, (self.fired, self.expected_fired)
+        for org in ORGS:
+            stored = {s.id: s for s in self.segments.find(organization=org)}
+            assert set(stored) == set(self.model[org])
+            for seg_id, seg in self.model[org].items():
+                got = stored[seg_id]
+                assert (got.name, got.slug, got.version, got.member_count, got.is_dynamic) == (
+                    seg.name, seg.slug, seg.version, seg.member_count, seg.is_dynamic), (got, seg.__dict__)
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_the_sdk_follows_the_model(store, tmp_path):
+    schema = _project(tmp_path)
+    cleanups = []
+    if store == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sdk.db'}"
+    else:
+        url, drop = _postgres(f"segql_stateful_sdk_{os.getpid()}")
+        cleanups.append(drop)
+    machine = type(f"Sdk_{store}", (SdkMachine,), {"store_url": url, "schema_path": schema})
+    machine.TestCase.settings = settings(max_examples=EXAMPLES if store == "sqlite" else max(1, EXAMPLES // 3),
+                                         stateful_step_count=STEPS, deadline=None,
+                                         suppress_health_check=list(HealthCheck),
+                                         phases=list(Phase) if SHRINK else [p for p in Phase if p != Phase.shrink])
+    try:
+        machine.TestCase().runTest()
+        print("\n".join(f"{k} {v}" for k, v in sorted(OUTCOMES.items()) if k[0] == "sdk"))
+    finally:
+        for c in cleanups:
+            c()
