@@ -144,6 +144,9 @@ def find_page(segments, *, is_dynamic=None, object_type=None, q=None, sort="-upd
     everything = segments.find(is_dynamic=is_dynamic, object_type=object_type, q=q, sort=[f"{'-' if direction == 'desc' else ''}{field}"],
                                organization=organization)
     key = (lambda s: _sort_value(s, field))
+    # the cursor compares values in Python, so the order must be Python's too: the store's collation may
+    # order text otherwise (PostgreSQL in a locale: a < B < c), and a page would skip or repeat segments
+    everything = sorted(sorted(everything, key=lambda s: (s.created_at, s.id)), key=key, reverse=direction == "desc")
     if cursor is not None:
         after = _decode(cursor)
         everything = [s for s in everything if _after(key(s), s.created_at, s.id, after, direction)]
