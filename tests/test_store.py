@@ -626,3 +626,23 @@ def test_paging_by_name_follows_one_order_whatever_the_collation(project):
         segments.close()
     finally:
         drop_postgres_schema(name)
+
+
+def test_an_import_cannot_move_a_referenced_segment_to_another_entity(project, tmp_path):
+    """As update: an import that updates `won` (referenced by `big`, not imported) onto another entity left
+    `big` invalid; now the import is refused whole (E0804) and nothing changes."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    won = segments.create(name="Won", criteria='stage = "Won"', type="deals")
+    big = segments.create(name="Big", criteria='value >= 5000 or in segment "won"', type="deals")
+    items = [{"object_type": "segments", "data": {"title": "Won", "slug": "won", "object_type": "contacts",
+                                                  "is_dynamic": True, "criteria": 'plan = "pro"'}}]
+    with pytest.raises(SegqlError) as err:
+        segments.import_(items)
+    assert err.value.code == "E0804" and "'big'" in err.value.message
+    assert segments.get(won.id).object_type == "deals" and segments.get(won.id).version == 1
+    segments.refresh(big.id)
+    # with its referrer in the same import, moved along, it is fine
+    items.append({"object_type": "segments", "data": {"title": "Big", "slug": "big", "object_type": "contacts",
+                                                      "is_dynamic": True, "criteria": 'in segment "won"'}})
+    assert {s.object_type for s in segments.import_(items)} == {"contacts"}
+    segments.refresh(big.id)

@@ -569,11 +569,14 @@ class Segments:
                              f"{', '.join(repr(u) for u in users)} use{'s' if len(users) == 1 else ''} it "
                              f"(in segment {seg.slug})", hints=["change or delete those segments first"])
 
-    def _refuse_if_referrers_break(self, seg: Segment, prepared: Prepared, organization: str) -> None:
+    def _refuse_if_referrers_break(self, seg: Segment, prepared: Prepared, organization: str, skip=()) -> None:
         """The segments using `in segment <seg>` checked again against its new definition: a change that
-        leaves one of them invalid (e.g. `seg` moved to another entity) is refused (E0804, naming them)."""
+        leaves one of them invalid (e.g. `seg` moved to another entity) is refused (E0804, naming them).
+        `skip`: referrers being rewritten in the same write (an import), checked with their new text."""
         broken = []
         for slug in self.referrers(seg, organization):
+            if slug in skip:
+                continue
             other = self.get(slug, organization=organization)
             d = self.stored_definition(other)
             doc = ast.Document((d,), path=f"<segment {slug}>", source=other.criteria)
