@@ -639,6 +639,19 @@ class StoreMachine(RuleBasedStateMachine):
             return
         assert r.status_code == 204, r.text
         del self.model[org][seg.id]
+        for table in ("segql_static_members", "segql_refresh_history", "segql_store_membership",
+                      "segql_store_membership_events"):  # its membership and history went with it
+            assert self.segments.db.one(f"SELECT COUNT(*) FROM {table} WHERE segment_id = ?", (seg.id,))[0] == 0
+        if self.db_url is not None:
+            from sqlglot import exp
+
+            from segql.ops.refresh import MEMBERSHIP
+
+            query = exp.select(exp.Count(this=exp.Star())).from_(MEMBERSHIP).where(
+                exp.column("segment").eq(exp.Literal.string(seg.id)))
+            with self.segments.engine() as engine:
+                count = engine.execute(query.sql(dialect=engine.dialect))[0][0]
+            assert count == 0, seg.id
 
     @rule(data=st.data(), add=st.booleans(),
           keys=st.lists(st.one_of(st.integers(-3, 40), st.integers(0, 40).map(str)), min_size=1, max_size=6),
