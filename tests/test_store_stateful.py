@@ -505,6 +505,9 @@ class StoreMachine(RuleBasedStateMachine):
                 break
             r = self.send("GET", f"/v1/segments/{ident}/members", key, READ,
                           params={**params, "cursor": page["next_cursor"]})
+        junk = data.draw(st.sampled_from(["abc", "-1", "", "9" * 30, "1.5", "%00"]), label="junk cursor")
+        r = self.send("GET", f"/v1/segments/{ident}/members", key, READ, params={**params, "cursor": junk})
+        assert r.status_code in (200, 400), r.text
         want = seg.members if seg.is_dynamic else seg.static
         assert len(got) == len(set(got)), f"a page repeated a member: {got}"
         assert set(got) == want, (got, sorted(want))
@@ -553,6 +556,11 @@ class StoreMachine(RuleBasedStateMachine):
                 break
             if data.draw(st.integers(0, 3), label="create between pages") == 0:
                 self._create_between_pages(org, data)
+            other = data.draw(st.sampled_from(["name", "-member_count", "slug", sort]), label="other sort")
+            if other.lstrip("-") != sort.lstrip("-"):  # a cursor pages the sort it was given for, only
+                r = self.send("GET", "/v1/segments", key, READ,
+                              params={**params, "sort": other, "cursor": page["next_cursor"]})
+                assert r.status_code == 400 and error_shape(r)["code"] == "E0906", r.text
             r = self.send("GET", "/v1/segments", key, READ, params={**params, "cursor": page["next_cursor"]})
         # a segment created while paging may or may not show (keyset: it may sort before the cursor)
         got = [g for g in got if g["id"] in before]
