@@ -334,3 +334,45 @@ def test_segql_playground_serves_the_page_with_a_key_made_for_it(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_reference_to_a_static_segment_is_422_not_500(service):
+    """It was a 500 (the refresh after create crashed lowering `in segment` of a static segment) and the
+    segment stayed stored; found by tests/test_store_stateful.py."""
+    r = service.post("/v1/segments", json={"name": "Beta", "is_dynamic": False, "object_type": "contacts"},
+                     headers=auth(service))
+    assert r.status_code == 201, r.text
+    r = service.post("/v1/segments", json={"name": "Uses beta", "object_type": "contacts",
+                                           "criteria": 'in segment "beta"'}, headers=auth(service))
+    assert_error(r, 422, "E0313")
+    assert [s["slug"] for s in service.get("/v1/segments", headers=auth(service)).json()["data"]] == ["beta"]
+
+
+def test_a_cursor_of_another_sort_or_a_forged_one_is_400_not_500(service):
+    """A cursor from sort=-member_count reused with sort=name compared text with a number: a 500 TypeError.
+    Now any cursor that is not the one given for this sort is 400 E0906."""
+    import base64
+
+    for n in "abc":
+        body = {"name": n, "criteria": 'country = "USA"', "object_type": "contacts"}
+        assert service.post("/v1/segments", json=body, headers=auth(service)).status_code == 201
+    first = service.get("/v1/segments", params={"sort": "-member_count", "limit": 1}, headers=auth(service)).json()
+    assert first["next_cursor"]
+    for sort in ("name", "-updated_at", "slug"):
+        r = service.get("/v1/segments", params={"sort": sort, "limit": 1, "cursor": first["next_cursor"]},
+                        headers=auth(service))
+        assert_error(r, 400, "E0906")
+    for forged in ([1.5, "x", "y"], ["a", 1, 2], ["a", "b"], [True, "x", "y"]):
+        cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        for sort in ("name", "member_count"):
+            r = service.get("/v1/segments", params={"sort": sort, "cursor": cursor}, headers=auth(service))
+            assert_error(r, 400, "E0906")
+    # the cursor given for a sort still pages it, whole
+    seen, params = [], {"sort": "name", "limit": 1}
+    while True:
+        page = service.get("/v1/segments", params=params, headers=auth(service)).json()
+        seen += [s["name"] for s in page["data"]]
+        if not page["next_cursor"]:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert seen == ["a", "b", "c"]

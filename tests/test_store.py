@@ -539,3 +539,110 @@ def test_a_refresh_waiting_too_long_for_the_store_lock_is_e0805(project, tmp_pat
     with pytest.raises(SegqlError) as err:
         segments.create(name="B", criteria="in segment prro", type="contacts")
     assert err.value.code == "E0314" and err.value.hints == ['did you mean "pro"?']
+
+
+def test_a_static_stored_segment_cannot_be_referenced(project, tmp_path):
+    """`in segment x` with x a static stored segment: its members are in the store, which no warehouse query
+    reads (docs/store.md, "Limits"). It was stored, then its refresh crashed in lowering (AttributeError on the
+    schema's missing `lists:`); now the write is refused with a diagnostic and nothing is stored."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    beta = segments.create(name="Beta", is_dynamic=False, type="contacts")
+    segments.add_members(beta.id, [1, 2])
+    with pytest.raises(SegqlError) as err:
+        segments.create(name="Uses beta", criteria='plan = "pro" or in segment "beta"', type="contacts")
+    assert err.value.code == "E0313" and "beta" in err.value.message
+    assert [s.slug for s in segments.find()] == ["beta"]
+    pro = segments.create(name="Pro", criteria='plan = "pro"', type="contacts")
+    with pytest.raises(SegqlError) as err:  # nor by an update
+        segments.update(pro.id, criteria="in segment beta")
+    assert err.value.code == "E0313" and segments.get(pro.id).version == 1
+
+
+def test_search_ignores_case_beyond_ascii(project, store_url):
+    """find(q=…) ignores case (LOWER on both sides), but SQLite's LOWER folds ASCII only: q="É" did not find
+    "Éclair" on a SQLite store while PostgreSQL did. Found by tests/test_store_stateful.py."""
+    segments = segql.open_store(store_url, schema=str(project / "schema.yml"))
+    s = segments.create(name="Éclair fans", criteria='plan = "pro"', type="contacts", slug="eclair",
+                        description="ÀÉÎ")
+    for q in ("É", "é", "ÉCLAIR", "éclair", "àéî", "ÀÉÎ"):
+        assert [x.id for x in segments.find(q=q)] == [s.id], q
+    assert segments.find(q="ß") == []
+    segments.close()
+
+
+def test_a_referenced_segment_cannot_move_to_another_entity(project, tmp_path):
+    """`big` uses `in segment won`; moving `won` to contacts was accepted and left `big` on deals naming a
+    contacts segment (E0315 at its next refresh): a write that leaves another segment invalid is refused
+    (409 E0804, naming it) and nothing changes. Found by tests/test_store_stateful.py."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    won = segments.create(name="Won", criteria='stage = "Won"', type="deals")
+    big = segments.create(name="Big", criteria='value >= 5000 or in segment "won"', type="deals")
+    with pytest.raises(SegqlError) as err:
+        segments.update(won.id, object_type="contacts", criteria='plan = "pro"')
+    assert err.value.code == "E0804" and "'big'" in err.value.message
+    assert segments.get(won.id).object_type == "deals" and segments.get(won.id).version == 1
+    segments.refresh(big.id)  # still valid
+    assert segments.update(won.id, criteria="value > 100").version == 2  # same entity: the referrer follows
+    segments.refresh(big.id)
+
+
+def test_a_rename_cannot_keep_a_reference_to_the_old_slug(project, tmp_path):
+    """Renaming `vip` to `x` while making it `in segment "vip"` was accepted (the check found the stored
+    row under its old slug), leaving `x` naming a segment that no longer exists (E0314 at its refresh).
+    Found by tests/test_store_stateful.py."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    vip = segments.create(name="Vip", criteria='plan = "pro"', type="contacts")
+    with pytest.raises(SegqlError) as err:
+        segments.update(vip.id, slug="x", criteria='status = "Active" or in segment "vip"')
+    assert err.value.code == "E0314"
+    assert segments.get(vip.id).slug == "vip" and segments.get(vip.id).version == 1
+    segments.refresh(vip.id)
+
+
+def test_paging_by_name_follows_one_order_whatever_the_collation(project):
+    """find_page filtered the SQL-ordered list with Python comparisons after the cursor: on a PostgreSQL
+    store whose collation is a locale's (en-US: a < B < c; Python: B < a < c) a page by name skipped "B".
+    Emulated here with an ICU collation on the column."""
+    from test_operations import drop_postgres_schema, postgres_url_in_schema
+
+    from segql.ops.store import workbench
+
+    name = f"segql_store_collate_{os.getpid()}"
+    url = postgres_url_in_schema(name)  # skips with a reason when SEGQL_TEST_POSTGRES_URL is unset
+    try:
+        segments = segql.open_store(url, schema=str(project / "schema.yml"))
+        segments.db.execute('ALTER TABLE segql_segments ALTER COLUMN name TYPE TEXT COLLATE "en-US-x-icu"')
+        for n in ("c", "a", "B", "b", "A"):
+            segments.create(name=n, slug=f"s-{n}-{ord(n)}", is_dynamic=False, type="contacts")
+        for sort in ("name", "-name"):
+            seen, cursor = [], None
+            while True:
+                page, cursor = workbench.find_page(segments, sort=sort, limit=1, cursor=cursor)
+                seen += [s.name for s in page]
+                if cursor is None:
+                    break
+            assert sorted(seen) == sorted(["c", "a", "B", "b", "A"]), (sort, seen)
+            assert seen == sorted(seen, reverse=sort.startswith("-")), (sort, seen)
+        segments.close()
+    finally:
+        drop_postgres_schema(name)
+
+
+def test_an_import_cannot_move_a_referenced_segment_to_another_entity(project, tmp_path):
+    """As update: an import that updates `won` (referenced by `big`, not imported) onto another entity left
+    `big` invalid; now the import is refused whole (E0804) and nothing changes."""
+    segments = segql.open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(project / "schema.yml"))
+    won = segments.create(name="Won", criteria='stage = "Won"', type="deals")
+    big = segments.create(name="Big", criteria='value >= 5000 or in segment "won"', type="deals")
+    items = [{"object_type": "segments", "data": {"title": "Won", "slug": "won", "object_type": "contacts",
+                                                  "is_dynamic": True, "criteria": 'plan = "pro"'}}]
+    with pytest.raises(SegqlError) as err:
+        segments.import_(items)
+    assert err.value.code == "E0804" and "'big'" in err.value.message
+    assert segments.get(won.id).object_type == "deals" and segments.get(won.id).version == 1
+    segments.refresh(big.id)
+    # with its referrer in the same import, moved along, it is fine
+    items.append({"object_type": "segments", "data": {"title": "Big", "slug": "big", "object_type": "contacts",
+                                                      "is_dynamic": True, "criteria": 'in segment "won"'}})
+    assert {s.object_type for s in segments.import_(items)} == {"contacts"}
+    segments.refresh(big.id)

@@ -39,6 +39,11 @@ class ReferencesMixin:
                 raise _err("E0315", f"segment {node.slug!r} is on {target.entity}, not {entity.name}", node,
                            [f"reach it through a relationship: `<relationship> in segment {node.slug}`"])
             if target.kind == "list":
+                if self.schema.lists is None:  # a static list's members live in the `lists:` table
+                    raise _err("E0313", f"segment {node.slug!r} is a static list, but the schema has no `lists:` "
+                               "table to read its members from", node.slug_span or node,
+                               [("a static stored segment cannot be used in `in segment` yet: copy its "
+                                 "condition, or keep the list in the schema's `lists:` table")])
                 cond = ir.InList(node.slug)
             else:
                 cond = ir.SegmentRef(node.slug, target.condition)

@@ -30,6 +30,10 @@ def store_path(url: str) -> str:
     return (path.removeprefix("/")) or ":memory:"
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 class StoreDb:
     """A connection to the store; `kind` is "sqlite" or "postgres"."""
 
@@ -45,6 +49,9 @@ class StoreDb:
                 self.conn = sqlite3.connect(path, timeout=lock_timeout, isolation_level=None,
                                             check_same_thread=False)
                 self.conn.execute("PRAGMA foreign_keys = ON")
+                # SQLite's own LOWER folds ASCII only ("É" stays): search would ignore case on PostgreSQL
+                # and not here. Python's, as PostgreSQL's, folds every letter.
+                self.conn.create_function("LOWER", 1, _lower, deterministic=True)
             except sqlite3.Error as err:
                 raise SegqlError("E0602", f"cannot open the store {path}: {_first_line(err)}") from None
         elif scheme in ("postgresql", "postgres"):

@@ -353,6 +353,8 @@ class Segments:
                     "SELECT slug FROM segql_segments WHERE organization = ?", (organization,))]
                 e.hints = did_you_mean(slug, stored) or [
                     "`in segment` names another stored segment of the same organization, by slug"]
+        if self.schema.lists is not None:  # else the checker said E0313 already
+            errors += self._static_references(definition, organization, others)
         raise_all(errors + result.errors)
         item = result.loaded[0]
         return Prepared(definition, item, {
@@ -361,6 +363,20 @@ class Segments:
             "conditions": None if conditions is None else json.dumps(conditions, default=_jsonable,
                                                                      ensure_ascii=False),
             "criteria": criteria_text(definition)})
+
+    def _static_references(self, definition: ast.Definition, organization: str, others) -> list[SegqlError]:
+        """`in segment x` naming a static STORED segment: its members are in the store, which no warehouse
+        query reads (the schema's `lists:` table is another thing): refused, not read from the wrong table."""
+        written = {d.slug for d in others}
+        out = []
+        for slug in sorted(references(definition) - written):
+            row = self.db.one("SELECT is_dynamic FROM segql_segments WHERE organization = ? AND slug = ?",
+                              (organization, slug))
+            if row is not None and not row[0]:
+                out.append(_pointer_error("E0313", f"segment {slug!r} is static: its members are kept in the store, "
+                                          "which `in segment` cannot read yet", "criteria",
+                                          ["copy its condition, or keep the list in the schema's `lists:` table"]))
+        return out
 
     def draft(self, fields: dict, current: Segment | None = None, *, collect: bool = False):
         """The fields → (ast.Definition, conditions as given), before checking against the schema's names
@@ -497,6 +513,9 @@ class Segments:
                 raise SegqlError("E0803", f"segment {current.slug!r} is at version {current.version}, not "
                                  f"{expected_version}", hints=["get it again and reapply your change"])
             prepared = self._prepare_update(current, fields, organization)
+            f = prepared.fields
+            if current.is_dynamic and (f["criteria"], f["object_type"]) != (current.criteria, current.object_type):
+                self._refuse_if_referrers_break(current, prepared, organization)  # (plan/apply: files check it)
             self._write_update(current, prepared, organization)
         seg = self.get(current.id, organization=organization)
         self._fire("updated", seg)
@@ -511,7 +530,9 @@ class Segments:
         new_condition = "criteria" in fields or "conditions" in fields
         if not new_condition and current.is_dynamic:
             merged["criteria"] = current.criteria
-        prepared = self.prepare(merged, organization, current=current)
+        renamed = isinstance(merged.get("slug"), str) and merged["slug"] != current.slug
+        # renamed, its old slug is gone after the write: `in segment <old slug>` must not find it
+        prepared = self.prepare(merged, organization, current=current, hidden=(current.slug,) if renamed else ())
         if not new_condition:
             prepared.fields["conditions"] = None if current.conditions is None else json.dumps(
                 current.conditions, ensure_ascii=False)
@@ -547,6 +568,25 @@ class Segments:
             raise SegqlError("E0804", f"cannot {what} segment {seg.slug!r}: "
                              f"{', '.join(repr(u) for u in users)} use{'s' if len(users) == 1 else ''} it "
                              f"(in segment {seg.slug})", hints=["change or delete those segments first"])
+
+    def _refuse_if_referrers_break(self, seg: Segment, prepared: Prepared, organization: str, skip=()) -> None:
+        """The segments using `in segment <seg>` checked again against its new definition: a change that
+        leaves one of them invalid (e.g. `seg` moved to another entity) is refused (E0804, naming them).
+        `skip`: referrers being rewritten in the same write (an import), checked with their new text."""
+        broken = []
+        for slug in self.referrers(seg, organization):
+            if slug in skip:
+                continue
+            other = self.get(slug, organization=organization)
+            d = self.stored_definition(other)
+            doc = ast.Document((d,), path=f"<segment {slug}>", source=other.criteria)
+            result = check_documents([doc], self.schema, library=self.library(organization, [d, prepared.definition]))
+            if result.errors:
+                broken.append((slug, result.errors[0]))
+        if broken:
+            raise SegqlError("E0804", f"cannot change segment {seg.slug!r} so: "
+                             + "; ".join(f"{slug!r} uses it and would be invalid ({e.message})" for slug, e in broken),
+                             hints=["change or delete those segments first"])
 
     def delete(self, id: str, *, organization: str = "default") -> Segment:
         """Remove the segment, its membership, history and static members; E0804 while another

@@ -110,6 +110,10 @@ def import_items(segments, items, organization: str) -> list:
                 if bool(prepared.fields["is_dynamic"]) != current.is_dynamic:
                     raise SegqlError("E0813", f"{slug!r} is stored as a {'dynamic' if current.is_dynamic else 'static'}"
                                      " segment; an import cannot change that", hints=["give it another slug"])
+                f = prepared.fields
+                if current.is_dynamic and (f["criteria"], f["object_type"]) != (current.criteria,
+                                                                                current.object_type):
+                    segments._refuse_if_referrers_break(current, prepared, organization, skip=set(slugs))
                 segments._write_update(current, prepared, organization)
                 written.append(current.id)
     return [segments.get(i, organization=organization) for i in written]

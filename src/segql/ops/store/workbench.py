@@ -142,12 +142,15 @@ def find_page(segments, *, is_dynamic=None, object_type=None, q=None, sort="-upd
     everything = segments.find(is_dynamic=is_dynamic, object_type=object_type, q=q, sort=[f"{'-' if direction == 'desc' else ''}{field}"],
                                organization=organization)
     key = (lambda s: _sort_value(s, field))
+    # the cursor compares values in Python, so the order must be Python's too: the store's collation may
+    # order text otherwise (PostgreSQL in a locale: a < B < c), and a page would skip or repeat segments
+    everything = sorted(sorted(everything, key=lambda s: (s.created_at, s.id)), key=key, reverse=direction == "desc")
     if cursor is not None:
-        after = _decode(cursor)
+        after = _decode(cursor, field)
         everything = [s for s in everything if _after(key(s), s.created_at, s.id, after, direction)]
     page = everything[:limit]
     more = len(everything) > limit
-    return page, (_encode([key(page[-1]), page[-1].created_at, page[-1].id]) if more and page else None)
+    return page, (_encode([key(page[-1]), page[-1].created_at, page[-1].id, field]) if more and page else None)
 
 
 def _sort_value(seg: Segment, field: str):
@@ -166,14 +169,20 @@ def _encode(values) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str):
+def _decode(cursor: str, field: str):
+    """[value, created_at, id] of the last segment of the previous page, given for a sort by `field` (the
+    cursor names it): a cursor of another sort, or forged, would compare text with numbers."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if isinstance(values, list) and len(values) == 3 and all(isinstance(v, (str, int, float)) for v in values):
-            return values
     except (ValueError, UnicodeDecodeError):
-        pass
-    raise SegqlError("E0906", "the cursor is not one this service gave out", hints=["start again without cursor="])
+        values = None
+    numeric = field in ("member_count", "membercount")
+    if (isinstance(values, list) and len(values) == 4 and values[3] == field
+            and (type(values[0]) is int if numeric else isinstance(values[0], str))
+            and all(isinstance(v, str) for v in values[1:3])):
+        return values[:3]
+    raise SegqlError("E0906", f"the cursor is not one this service gave out for sort={field}",
+                     hints=["start again without cursor= (a cursor pages the sort it was given for)"])
 
 
 def schema_summary(segments) -> dict:
