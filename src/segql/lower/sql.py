@@ -222,7 +222,8 @@ class Lowerer:
             exact = self._beyond_double(cond)
             if exact is not None:
                 return exact, [cond.left, cond.right]
-            left, right = self.value(cond.left), self.value(cond.right)
+            left = self._against_integer(cond.left, self.value(cond.left), cond.right)
+            right = self._against_integer(cond.right, self.value(cond.right), cond.left)
             if cond.op == "=" and not (_nonzero(cond.left) or _nonzero(cond.right)):
                 left, right = self._exact(cond.left, left), self._exact(cond.right, right)
             if cond.op == "=" and cond.left.type == "string":
@@ -250,7 +251,8 @@ class Lowerer:
                     present = exp.Not(this=exp.Is(this=self.value(v), expression=exp.Null()))
                     parts.append(exp.Paren(this=exp.And(this=eq, expression=present)))
                 return self._connect(parts, exp.Or), [cond.operand]
-            subject, values = self.value(cond.operand), [self.value(v) for v in cond.values]
+            subject = self.value(cond.operand)
+            values = [self._against_integer(v, self.value(v), cond.operand) for v in cond.values]
             if not all(_nonzero(v) for v in cond.values):
                 subject = self._exact(cond.operand, subject)
                 values = [self._exact(v, sql) for v, sql in zip(cond.values, values)]
@@ -291,6 +293,15 @@ class Lowerer:
         beyond = exp.LTE(this=x.copy(), expression=lo.copy()) if op in ("<", "<=") else \
             exp.GTE(this=x.copy(), expression=hi.copy())
         return self._connect([beyond, between], exp.Or)
+
+    def _against_integer(self, node: ir.Expr, sql: exp.Expression, other: ir.Expr) -> exp.Expression:
+        """A decimal literal compared with an integer, in the type the engine compares an integer with
+        exactly (`Ops.decimal_literal`: BigQuery reads `9007199254740992.0` as FLOAT64, and the integer
+        2**53 + 1 then equals it)."""
+        if other.type == "integer" and isinstance(node, ir.Literal) and node.type == "number" \
+                and node.value is not None:
+            return self.ops.decimal_literal(node.value, sql)
+        return sql
 
     def _exact(self, node: ir.Expr, sql: exp.Expression) -> exp.Expression:
         """A `number` operand of `=` / `in`, as the dialect must compare it for value equality."""

@@ -519,6 +519,12 @@ class Ops:
         (ClickHouse hashes -0.0 and 0 apart in `IN` and in a join); the engine's own comparison elsewhere."""
         return x
 
+    def decimal_literal(self, value, sql: exp.Expression) -> exp.Expression:
+        """A decimal literal (`value`, rendered `sql`) compared with an integer. Identity: these engines
+        read `2.5` as an exact DECIMAL/NUMERIC (or compare an integer with a double exactly: SQLite,
+        ClickHouse)."""
+        return sql
+
     def exact_integer(self, x) -> exp.Expression:
         """An `integer` operand of `+ - *`, unary minus, `abs` or `sum`, in the type the engine computes
         it in. Identity: these engines either raise on a 64-bit overflow (DuckDB, PostgreSQL, MariaDB) or

@@ -1,6 +1,10 @@
 """Google BigQuery: what differs from the portable `Ops` (see base.py and docs/dialects.md)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+from sqlglot import exp
+
 from segql.lower.dialects.base import Ops, param
 from segql.text import simple_lower
 
@@ -13,6 +17,17 @@ class BigQueryOps(Ops):
     regex_flavor = "re2"
     double_type = "FLOAT64"
     prefold_lower = True  # LOWER uses the full Unicode mapping: 'İ' -> 'i̇', a final 'Σ' -> 'ς'
+
+    def decimal_literal(self, value, sql):
+        """`9007199254740992.0` is a FLOAT64 literal in GoogleSQL, and INT64 = FLOAT64 compares in double
+        precision (2**53 + 1 equals it): a BIGNUMERIC literal instead, which an INT64 coerces to exactly —
+        when the value fits one (38 digits either side of the point), else as it was."""
+        if not isinstance(value, Decimal):
+            return sql
+        sign, digits, exponent = value.as_tuple()
+        if isinstance(exponent, int) and -exponent <= 38 and len(digits) + exponent <= 38:
+            return self.cast(exp.Literal.string(str(value)), "BIGNUMERIC")
+        return sql
 
     def now(self, tz):
         return self.tpl("CURRENT_DATETIME(__tz)", tz=tz)
