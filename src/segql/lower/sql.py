@@ -650,7 +650,7 @@ class Lowerer:
                     total = exp.Count(this=value if value is not None else exp.Star())
                 else:
                     total = exp.Coalesce(this=exp.Sum(this=self.summand(agg, value)), expressions=[number(0)])
-                check = _COMPARE[op](this=total, expression=self.value(limit))
+                check = _COMPARE[op](this=total, expression=self._against_integer(limit, self.value(limit), agg))
                 checks.append(check if positive else exp.Not(this=exp.Paren(this=check)))
             where = self.condition(shared_where, True) if shared_where is not None else None
             remote = self.column(frame, rel.remote)
