@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from decimal import Decimal
 
 from segql.errors import render as diagnostics
 from segql.jsontext import to_json
@@ -22,12 +23,15 @@ def emit_errors(errors, fmt: str, *, warnings=()) -> None:
 
 
 def plain(v):
-    """A database value as JSON/CSV can hold it (a Decimal stays one: `to_json` writes it exactly)."""
+    """A database value as JSON/CSV can hold it (a Decimal stays one: `to_json` writes it exactly); a value
+    of another type is its text (a PostgreSQL or DuckDB `uuid` column read as a string property)."""
+    if v is None or isinstance(v, (str, int, float, Decimal)):
+        return v
     if hasattr(v, "isoformat"):
         return v.isoformat()
-    if isinstance(v, (bytes, bytearray)):
-        return v.decode("utf-8", "replace")
-    return v
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).decode("utf-8", "replace")
+    return str(v)
 
 
 def jsonable(params):
