@@ -20,7 +20,11 @@ def to_json(value, *, indent: int | None = 2) -> str:
                 return None
             numbers.append(str(o))  # `1E+3`, `-0.50`: JSON numbers as Decimal writes them
             return f"{tag}:{len(numbers) - 1}"
-        raise TypeError(f"{type(o).__name__} is not JSON")
+        if hasattr(o, "isoformat"):  # a warehouse's date or time
+            return o.isoformat()
+        if isinstance(o, (bytes, bytearray, memoryview)):
+            return bytes(o).decode("utf-8", "replace")
+        return str(o)  # any other warehouse value (a uuid …): its text, never an internal error
 
     text = json.dumps(value, ensure_ascii=False, indent=indent, default=default)
     if not numbers:
