@@ -6,7 +6,7 @@ import sys
 from decimal import Decimal
 
 from segql.errors import render as diagnostics
-from segql.jsontext import to_json
+from segql.jsontext import as_text, to_json
 
 
 def emit_errors(errors, fmt: str, *, warnings=()) -> None:
@@ -27,11 +27,7 @@ def plain(v):
     of another type is its text (a PostgreSQL or DuckDB `uuid` column read as a string property)."""
     if v is None or isinstance(v, (str, int, float, Decimal)):
         return v
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    if isinstance(v, (bytes, bytearray, memoryview)):
-        return bytes(v).decode("utf-8", "replace")
-    return str(v)
+    return as_text(v)
 
 
 def jsonable(params):
