@@ -423,7 +423,8 @@ def test_the_service_registers_isolates_and_delivers(project, receiver):
         assert client.post("/v1/webhooks", json={"url": receiver.url}, headers=reader).status_code == 403
         for bad, code in (({"url": "ftp://127.0.0.1/x"}, "E0814"), ({"url": "javascript:alert(1)"}, "E0814"),
                           ({"url": receiver.url, "events": ["segment.deleted"]}, "E0815"),
-                          ({"url": receiver.url, "segments": ["nope"]}, "E0801")):
+                          ({"url": receiver.url, "segments": ["nope"]}, "E0801"),
+                          ({"url": receiver.url, "segments": []}, "E0152")):  # would never fire
             r = client.post("/v1/webhooks", json=bad, headers=acme)
             assert r.status_code in (404, 422) and r.json()["error"]["code"] == code, r.text
         assert client.post("/v1/webhooks", json={"url": 5}, headers=acme).status_code == 400

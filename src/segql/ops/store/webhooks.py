@@ -117,6 +117,9 @@ class Webhooks(OnStore):
             if isinstance(segments, str) or not isinstance(segments, (list, tuple)) or len(segments) > SEGMENTS_MAX:
                 raise _error("E0152", f"segments must be a list of at most {SEGMENTS_MAX} segment ids or slugs",
                              "segments")
+            if not segments:  # a webhook that could never fire (`events: []` means every event)
+                raise _error("E0152", "segments is empty: such a webhook would never receive anything", "segments",
+                             ["list at least one segment, or leave segments out for every segment"])
             ids = []
             for i, ref in enumerate(segments):
                 row = None
