@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from conftest import DEMO_NOW, EXAMPLES, run_cli
 
 SEED = EXAMPLES / "segments" / "seed002.segql"
@@ -128,24 +129,26 @@ def test_decimals_are_written_exactly_in_json_and_csv(tmp_path, capsys):
 
     schema = tmp_path / "schema.yml"
     schema.write_text("entities:\n  things:\n    table: things\n    key: id\n"
-                      "    properties: {id: integer, amount: number, label: string, ext: string}\n")
+                      "    properties: {id: integer, amount: number, label: string, ext: string, ratio: number}\n")
     db = tmp_path / "w.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE things (id INTEGER, amount DECIMAL(38, 20), label VARCHAR, ext UUID)")
-    con.execute("INSERT INTO things VALUES (1, 12345678901234567.89, 'a', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), "
-                "(2, 0.1, 'x:0', NULL)")
+    con.execute("CREATE TABLE things (id INTEGER, amount DECIMAL(38, 20), label VARCHAR, ext UUID, ratio DOUBLE)")
+    con.execute("INSERT INTO things VALUES (1, 12345678901234567.89, 'a', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', "
+                "'nan'), (2, 0.1, 'x:0', NULL, 'inf')")
     con.close()
     common = ["--schema", str(schema), "--db", f"duckdb:///{db}", "-e", "amount > 0", "--on", "things",
-              "--columns", "amount,label,ext"]
+              "--columns", "amount,label,ext,ratio"]
     assert cli.main(["run", *common, "--format", "json"]) == 0
     out = capsys.readouterr().out
     assert '"amount": 12345678901234567.89000000000000000000' in out and '"amount": 0.10000000000000000000' in out
-    rows = json.loads(out, parse_float=__import__("decimal").Decimal)
+    rows = json.loads(out, parse_float=__import__("decimal").Decimal,
+                      parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))  # a DOUBLE NaN/inf is null
+    assert [r["ratio"] for r in rows] == [None, None]
     assert [r["label"] for r in rows] == ["a", "x:0"]
     assert [r["ext"] for r in rows] == ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", None]  # a uuid column: its text
     # (it was an internal error, exit 3: "UUID is not JSON")
     assert cli.main(["run", *common, "--format", "csv"]) == 0
-    assert "1,12345678901234567.89000000000000000000,a,a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" in capsys.readouterr().out
+    assert "1,12345678901234567.89000000000000000000,a,a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,nan" in capsys.readouterr().out
     assert cli.main(["compile", "-e", "amount = 0.1000000000000000000000001", "--on", "things", "--schema",
                      str(schema), "--dialect", "postgres", "--params", "named", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out, parse_float=str)["params"] == {"p1": "0.1000000000000000000000001"}
