@@ -376,3 +376,37 @@ def test_a_cursor_of_another_sort_or_a_forged_one_is_400_not_500(service):
             break
         params["cursor"] = page["next_cursor"]
     assert seen == ["a", "b", "c"]
+
+
+def test_number_columns_are_json_numbers_whatever_the_warehouse_type(tmp_path):
+    """A `number` property read from a NUMERIC column is a JSON number with its digits, as a DOUBLE's is a
+    number (pydantic wrote the Decimal as a string); a double NaN is null, a uuid its text."""
+    import duckdb
+
+    from segql.ops.service.app import create_app
+    from segql.ops.store import open_store
+    from segql.ops.store.keys import KeyStore
+
+    (tmp_path / "schema.yml").write_text("entities:\n  things:\n    table: things\n    key: id\n"
+                                         "    properties: {id: integer, amount: number, ratio: number, ext: string}\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE things (id INTEGER, amount DECIMAL(38, 20), ratio DOUBLE, ext UUID)")
+    con.execute("INSERT INTO things VALUES (1, 12345678901234567.89, 'nan', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')")
+    con.close()
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}", schema=str(tmp_path / "schema.yml"),
+                       db=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    raw, _ = KeyStore(store).create("t", ["read:segments", "write:segments"])
+    client = TestClient(create_app(store))
+    h = {"Authorization": f"Bearer {raw}"}
+    r = client.post("/v1/preview", headers=h, json={"criteria": "amount > 0", "object_type": "things",
+                                                   "columns": ["amount", "ratio", "ext"]})
+    assert r.status_code == 200, r.text
+    seg = client.post("/v1/segments", headers=h, json={"name": "a", "criteria": "amount > 0",
+                                                        "object_type": "things"}).json()
+    assert client.post(f"/v1/segments/{seg['id']}/refresh", headers=h).status_code == 200
+    m = client.get(f"/v1/segments/{seg['id']}/members?columns=amount,ratio,ext", headers=h)
+    for answer in (r, m):
+        [row] = json.loads(answer.text, parse_float=str)["data"]
+        assert row == {"id": 1, "amount": "12345678901234567.89000000000000000000", "ratio": None,
+                       "ext": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}, answer.text  # parse_float=str: the digits
+        assert '"amount": 12345678901234567.89000000000000000000' in answer.text  # a number, not a string

@@ -20,7 +20,8 @@ from segql.ops.store.keys import KeyStore
 from segql.ops.store.webhooks import DEFAULT_RETRY, Retry, Webhooks
 
 class _ExactJSON(JSONResponse):
-    """A JSON answer whose decimals keep every digit (FastAPI's encoder writes them as floats)."""
+    """A JSON answer whose decimals are numbers with every digit (pydantic writes a Decimal as a string, so
+    a `number` column's JSON type depended on the warehouse column: DOUBLE a number, NUMERIC a string)."""
 
     def render(self, content) -> bytes:
         return to_json(content, indent=None).encode("utf-8")
@@ -107,10 +108,11 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
              tags=["members"])
     def members(segment_id: str, p: Principal = scoped(READ), limit: int = Query(100, ge=1, le=10000),
                 cursor: str | None = Query(None, max_length=400), columns: str | None = Query(None, max_length=2000)):
-        """Current members ordered by key, keyset-paged (`next_cursor`), with optional `columns=a,b`."""
-        return segments.members(segment_id, limit=limit, cursor=cursor,
-                                columns=[c.strip() for c in (columns or "").split(",") if c.strip()],
-                                organization=p.organization)
+        """Current members ordered by key, keyset-paged (`next_cursor`), with optional `columns=a,b`.
+        A `number` column's value is a JSON number with all its digits, a warehouse NUMERIC's too."""
+        return _ExactJSON(segments.members(segment_id, limit=limit, cursor=cursor,
+                                           columns=[c.strip() for c in (columns or "").split(",") if c.strip()],
+                                           organization=p.organization))
 
     @app.post("/v1/segments/{segment_id}/members", response_model=models.MembersChanged, responses=ERRORS,
               tags=["members"])
@@ -192,9 +194,10 @@ def create_app(segments, *, max_body: int = MAX_BODY, refresh_every: float | Non
 
     @app.post("/v1/preview", response_model=models.PreviewOut, responses=ERRORS, tags=["segments"])
     def preview(body: models.PreviewIn, p: Principal = scoped(READ)):
-        """Run a segment without saving it: its count, a page of members and (with `explain`) the funnel."""
-        return workbench.preview(segments, **_source(body), columns=body.columns, limit=body.limit,
-                                 explain=body.explain, now=body.now, organization=p.organization)
+        """Run a segment without saving it: its count, a page of members and (with `explain`) the funnel.
+        A `number` column's value is a JSON number with all its digits, a warehouse NUMERIC's too."""
+        return _ExactJSON(workbench.preview(segments, **_source(body), columns=body.columns, limit=body.limit,
+                                            explain=body.explain, now=body.now, organization=p.organization))
 
     @app.post("/v1/why", response_model=models.WhyOut, response_model_exclude_none=True, responses=ERRORS,
               tags=["segments"])
