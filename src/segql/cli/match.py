@@ -40,22 +40,13 @@ def run(args) -> int:
 
     from segql.clock import pin_now
     from segql.ops.load import load_segments  # lazy: start-up time
-    from segql.ops.record import record_from_json, segments_for_record
+    from segql.ops.record import record_entity, record_from_json, segments_for_record
 
     schema = find_schema(args.schema, args.files)
     loaded = load_segments(paths(args.files), schema)
-    entities = sorted({i.segment.entity for i in loaded})
-    if args.entity is not None:
-        found = schema.entity(args.entity)
-        if found is None:
-            raise UsageError(f"--entity {args.entity}: the schema has no such entity "
-                             f"(entities: {', '.join(schema.entities)})")
-        entity = found.name
-    elif len(entities) == 1:
-        entity = entities[0]
-    else:
-        raise UsageError(f"the segments are on {', '.join(entities) or 'no entity'}: say which the record is "
-                         "with --entity")
+    entity = record_entity(loaded, schema, args.entity)
+    if entity is None:
+        raise UsageError("the files define no segment to match the record against")
     text, where = _record_text(args.record)
     record = record_from_json(text, schema, entity, path=where)
     now = pin_now(args.now or dt.datetime.now(dt.timezone.utc), schema.timezone)

@@ -28,23 +28,28 @@ def segments_for_record(record: dict, documents_or_files, schema, now=None, *, e
     schema = as_schema(schema)
     loaded = documents_or_files if isinstance(documents_or_files, list) and documents_or_files and all(
         isinstance(x, Loaded) for x in documents_or_files) else load_segments(documents_or_files, schema)
-    entities = sorted({i.segment.entity for i in loaded})
-    if entity is None:
-        if len(entities) > 1:
-            raise SegqlError("E0004", f"the segments are on several entities ({', '.join(entities)})",
-                             hints=["pass entity= to say which entity the record is"])
-        entity = entities[0] if entities else None
-    else:
-        found = schema.entity(entity)
-        if found is None:
-            raise SegqlError("E0301", f"unknown entity {entity!r}")
-        entity = found.name
+    entity = record_entity(loaded, schema, entity)
     if now is None:
         now = dt.datetime.now(dt.timezone.utc)
     if related is not None and not isinstance(related, evaluate.Dataset):
         related = evaluate.Dataset(related)
     return [i.slug for i in loaded if i.segment.entity == entity
             and evaluate.matches(i.segment, schema, record, now, related)]
+
+
+def record_entity(loaded: list, schema, entity: str | None) -> str | None:
+    """The entity a record is: `entity` (a name or alias), else the one the segments are on; E0004 when
+    they are on several, E0301 for an unknown name."""
+    if entity is not None:
+        found = schema.entity(entity)
+        if found is None:
+            raise SegqlError("E0301", f"unknown entity {entity!r}", hints=[f"entities: {', '.join(schema.entities)}"])
+        return found.name
+    entities = sorted({i.segment.entity for i in loaded})
+    if len(entities) > 1:
+        raise SegqlError("E0004", f"the segments are on several entities ({', '.join(entities)})",
+                         hints=["say which entity the record is (entity= in Python, --entity on the command line)"])
+    return entities[0] if entities else None
 
 
 def record_from_json(text: str, schema, entity: str, *, path: str | None = "--record") -> dict:
